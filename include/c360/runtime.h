@@ -1,0 +1,35 @@
+/*
+ * c360 runtime — the imperative shell around the engine: the processor loop
+ * on Kafka (`c360 run`) and process signals.
+ *
+ * Today the loop joins its consumer group on the declared input topics,
+ * follows rebalances, and leaves cleanly on SIGINT/SIGTERM; decoding, the
+ * engine and the producer plug in here as they are built. Owns its Kafka
+ * handles; never interprets record contents itself.
+ */
+#ifndef C360_RUNTIME_H
+#define C360_RUNTIME_H
+
+#include "c360/config.h"
+#include "c360/err.h"
+#include "c360/topic.h"
+
+/*
+ * Blocks SIGINT and SIGTERM in the calling thread. Call it first in main,
+ * before any thread exists: librdkafka's threads inherit the mask, so the
+ * signals stay pending until c360_runtime_signal_take() collects them and no
+ * asynchronous handler ever runs.
+ */
+void c360_runtime_signal_block(void);
+
+/* Waits up to timeout_ms (0: just look, -1: forever) for SIGINT or SIGTERM;
+ * returns the signal number, or 0 if none came. */
+int c360_runtime_signal_take(int timeout_ms);
+
+/* Runs the processor until SIGINT/SIGTERM, then leaves the group. Returns
+ * C360_OK after a clean stop; an error when the client cannot be created or
+ * librdkafka reports a fatal error (logged here, where it is handled). */
+enum c360_err c360_runtime_run(const struct c360_config *cfg,
+                               const struct c360_topic_set *topics) C360_MUST_USE;
+
+#endif

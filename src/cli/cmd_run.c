@@ -1,0 +1,59 @@
+/*
+ * c360 cli — `c360 run`: the processor on Kafka.
+ */
+#include "c360/runtime.h"
+#include "cli.h"
+
+#include <stdio.h>
+
+static void usage(FILE *out)
+{
+    fputs("usage: c360 run [-c FILE] [-X key=value]... [--bootstrap LIST]\n"
+          "\n"
+          "Runs the processor: joins consumer group `group.id` on every input topic of\n"
+          "topics.dir and follows rebalances until SIGINT or SIGTERM, then leaves the\n"
+          "group cleanly and exits 0.\n"
+          "\n"
+          "  -c, --config FILE     properties file (key=value, # comments)\n"
+          "  -X key=value          override one setting (repeatable); kafka.* goes to librdkafka\n"
+          "      --bootstrap LIST  same as -X kafka.bootstrap.servers=LIST\n"
+          "  -h, --help            this text\n",
+          out);
+}
+
+int c360_cli_run(int argc, char **argv)
+{
+    struct c360_cli_conf cc = {0};
+    const struct option longopts[] = {C360_CLI_CONF_OPTIONS, {NULL, 0, NULL, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, C360_CLI_CONF_SHORT, longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            usage(stdout);
+            return C360_EXIT_OK;
+        }
+        if (c360_cli_conf_opt(&cc, opt, optarg) != 1) {
+            usage(stderr);
+            return C360_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "c360 run: unexpected argument '%s'\n", argv[optind]);
+        return C360_EXIT_USAGE;
+    }
+
+    struct c360_config *cfg = NULL;
+    struct c360_topic_set *topics = NULL;
+    int rc = C360_EXIT_USAGE;
+    if (c360_cli_conf_load(&cc, &cfg) || c360_cli_topics_load(cfg, &topics))
+        goto done;
+    if (!c360_config_kafka_get(cfg, "bootstrap.servers")) {
+        fprintf(stderr, "c360 run: kafka.bootstrap.servers is not set (use --bootstrap or "
+                        "-X kafka.bootstrap.servers=host:port)\n");
+        goto done;
+    }
+    rc = c360_runtime_run(cfg, topics) ? C360_EXIT_FAIL : C360_EXIT_OK;
+done:
+    c360_topic_set_destroy(topics);
+    c360_config_destroy(cfg);
+    return rc;
+}

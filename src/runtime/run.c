@@ -1,0 +1,183 @@
+/*
+ * c360 runtime — the processor loop on Kafka.
+ *
+ * One consumer in group `group.id` subscribes to every declared input topic.
+ * Offsets are never auto-committed: a record counts as consumed only once the
+ * outputs it caused are delivered and its state is stored (DESIGN.md §6), and
+ * until the engine is wired in nothing is processed, so nothing is committed.
+ */
+#include "c360/kafka.h"
+#include "c360/log.h"
+#include "c360/runtime.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A rebalance changes what this instance owns; log it once, here. With the
+ * cooperative protocol assignments are incremental, with eager ones whole. */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    (void)opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    char *member = rd_kafka_memberid(rk); /* new */
+
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        c360_log(C360_LOG_INFO, "runtime", "partitions assigned count=%d member=%s protocol=%s",
+                 parts->cnt, member ? member : "-", rd_kafka_rebalance_protocol(rk));
+        if (cooperative)
+            error = rd_kafka_incremental_assign(rk, parts);
+        else
+            aerr = rd_kafka_assign(rk, parts);
+    } else {
+        c360_log(C360_LOG_INFO, "runtime", "partitions revoked count=%d reason=%s", parts->cnt,
+                 rd_kafka_err2name(err));
+        if (cooperative)
+            error = rd_kafka_incremental_unassign(rk, parts);
+        else
+            aerr = rd_kafka_assign(rk, NULL);
+    }
+    if (error) {
+        c360_log(C360_LOG_ERROR, "runtime", "assignment change failed error=%s",
+                 rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (aerr) {
+        c360_log(C360_LOG_ERROR, "runtime", "assignment change failed error=%s",
+                 rd_kafka_err2str(aerr));
+    }
+    rd_kafka_mem_free(rk, member);
+}
+
+static enum c360_err subscribe_inputs(rd_kafka_t *rk, const struct c360_topic_set *topics)
+{
+    size_t n = c360_topic_set_count(topics);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++) {
+        const struct c360_topic *t = c360_topic_set_at(topics, i);
+        if (t->role == C360_TOPIC_INPUT)
+            rd_kafka_topic_partition_list_add(subs, t->name, RD_KAFKA_PARTITION_UA);
+    }
+    rd_kafka_resp_err_t kerr = rd_kafka_subscribe(rk, subs);
+    int cnt = subs->cnt;
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (kerr) {
+        c360_log(C360_LOG_ERROR, "runtime", "subscribe failed error=%s", rd_kafka_err2str(kerr));
+        return C360_ERR_KAFKA;
+    }
+    c360_log(C360_LOG_INFO, "runtime", "subscribed topics=%d", cnt);
+    return C360_OK;
+}
+
+/* One poll's worth of work. Returns false when the loop must stop on a fatal
+ * client error. */
+static bool poll_once(rd_kafka_t *rk, int timeout_ms, long long *received)
+{
+    rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, timeout_ms); /* new */
+    if (!msg)
+        return true;
+    bool keep_going = true;
+    if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
+        char reason[512];
+        rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, reason, sizeof(reason));
+        c360_log(C360_LOG_ERROR, "runtime", "fatal consumer error error=%s reason=%s",
+                 rd_kafka_err2name(ferr), reason);
+        keep_going = false;
+    } else if (msg->err) {
+        c360_log(C360_LOG_WARN, "runtime", "consume error error=%s topic=%s",
+                 rd_kafka_err2name(msg->err), msg->rkt ? rd_kafka_topic_name(msg->rkt) : "-");
+    } else {
+        (*received)++;
+        c360_log(C360_LOG_DEBUG, "runtime", "record received topic=%s partition=%d offset=%lld",
+                 rd_kafka_topic_name(msg->rkt), (int)msg->partition, (long long)msg->offset);
+    }
+    rd_kafka_message_destroy(msg);
+    return keep_going;
+}
+
+/* A subscribed consumer in group `group`; failures are logged here. */
+static enum c360_err consumer_new(const struct c360_config *cfg, const char *group,
+                                  const struct c360_topic_set *topics, rd_kafka_t **out)
+{
+    enum c360_err err;
+    struct c360_diag diag;
+    rd_kafka_conf_t *conf;
+    char errstr[512], text[1024];
+
+    c360_diag_clear(&diag);
+    /* c360's consumer settings; kafka.* settings may override all but group.id,
+     * which is c360's own setting (a kafka.group.id would be a second truth).
+     * The range assignor gives one instance the same partition numbers of every
+     * input topic, which co-partitioned state needs (DESIGN.md §6); the sticky
+     * assignors do not promise that, and cooperative-sticky also aborts on a
+     * close before the first assignment in librdkafka < 2.3 (issue #4312). */
+    const struct c360_kafka_default defaults[] = {
+        {"group.id", group},
+        {"client.id", "c360"},
+        {"enable.auto.commit", "false"},
+        {"auto.offset.reset", "earliest"},
+        {"partition.assignment.strategy", "range"},
+        {NULL, NULL},
+    };
+    if (c360_config_kafka_get(cfg, "group.id"))
+        err = c360_diag_fail(&diag, C360_ERR_INVALID, "kafka.group.id",
+                             "set the consumer group with group.id, not kafka.group.id");
+    else
+        err = c360_kafka_conf_new(cfg, defaults, &conf, &diag);
+    if (err) {
+        c360_diag_format(&diag, text, sizeof(text));
+        c360_log(C360_LOG_ERROR, "runtime", "cannot configure consumer: %s", text);
+        return err;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        c360_log(C360_LOG_ERROR, "runtime", "cannot create consumer error=%s", errstr);
+        return C360_ERR_KAFKA;
+    }
+    rd_kafka_poll_set_consumer(rk); /* one queue: rebalances and logs come through poll */
+    if ((err = subscribe_inputs(rk, topics))) {
+        rd_kafka_destroy(rk);
+        return err;
+    }
+    *out = rk;
+    return C360_OK;
+}
+
+enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_topic_set *topics)
+{
+    char group[256];
+    rd_kafka_t *rk;
+
+    snprintf(group, sizeof(group), "%s", c360_config_str(cfg, "group.id"));
+    enum c360_err err = consumer_new(cfg, group, topics, &rk);
+    if (err)
+        return err;
+    c360_log(C360_LOG_INFO, "runtime", "joining group group=%s", group);
+
+    int timeout_ms = (int)c360_config_int(cfg, "poll.timeout.ms");
+    long long received = 0;
+    int sig = 0;
+    while (!sig) {
+        if (!poll_once(rk, timeout_ms, &received)) {
+            err = C360_ERR_KAFKA;
+            break;
+        }
+        sig = c360_runtime_signal_take(0);
+    }
+    if (sig)
+        c360_log(C360_LOG_INFO, "runtime", "stopping signal=%s received=%lld",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM", received);
+
+    /* Revokes the assignment through rebalance_cb and sends LeaveGroup. */
+    rd_kafka_resp_err_t kerr = rd_kafka_consumer_close(rk);
+    if (kerr)
+        c360_log(C360_LOG_WARN, "runtime", "consumer close error=%s", rd_kafka_err2str(kerr));
+    else
+        c360_log(C360_LOG_INFO, "runtime", "left group group=%s", group);
+    rd_kafka_destroy(rk);
+    return err;
+}
