@@ -1,0 +1,71 @@
+# The c360 command line: help, exit codes, configuration errors as a user
+# meets them (unknown key, bad value, -X override, rejected kafka.* key).
+source "$(dirname "$0")/lib.sh"
+
+# expect_exit CODE CMD...: runs CMD, output to $WORK/out and $WORK/err.
+expect_exit() {
+    local want=$1 rc=0
+    shift
+    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+    [ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want: $(cat "$WORK/err")"
+}
+
+expect_exit 2 "$C360"
+grep -q '^usage: c360 <command>' "$WORK/err" || fail "no usage without arguments"
+expect_exit 0 "$C360" --help
+cp "$WORK/out" "$WORK/help"
+for cmd in broker run topics config version; do
+    grep -q "^  $cmd " "$WORK/help" || fail "--help does not list $cmd"
+    expect_exit 0 "$C360" "$cmd" --help
+    grep -q "^usage: c360 $cmd" "$WORK/out" || fail "$cmd --help shows no usage"
+done
+expect_exit 2 "$C360" frobnicate
+grep -q "unknown command 'frobnicate'" "$WORK/err" || fail "unknown command not named"
+expect_exit 2 "$C360" run --no-such-option
+expect_exit 2 "$C360" broker --brokers 0
+expect_exit 2 "$C360" topics sideways
+
+expect_exit 0 "$C360" version
+grep -q '^c360 [0-9]' "$WORK/out" || fail "version missing"
+grep -q '^librdkafka 2\.' "$WORK/out" || fail "librdkafka version missing"
+
+# Unknown key in a file: fails, naming file, line and key.
+printf 'group.id=c360\n# comment\ngrup.id=x\n' >"$WORK/typo.properties"
+expect_exit 2 "$C360" run -c "$WORK/typo.properties" --bootstrap 127.0.0.1:1
+grep -q "typo.properties:3: grup.id: unknown configuration key (did you mean 'group.id'?)" \
+    "$WORK/err" || fail "unknown key message: $(cat "$WORK/err")"
+
+# Bad value: fails, naming key and value.
+expect_exit 2 "$C360" config -X poll.timeout.ms=soon
+grep -q "poll.timeout.ms: 'soon' is not an integer" "$WORK/err" || fail "bad value message"
+
+# -X overrides the file; the effective configuration shows it; secrets masked.
+printf 'group.id=from-file\nlog.level=warn\nkafka.sasl.password=hunter2\n' >"$WORK/ok.properties"
+expect_exit 0 "$C360" config -c "$WORK/ok.properties" -X group.id=from-x
+grep -q '^group.id=from-x$' "$WORK/out" || fail "-X did not override the file"
+grep -q '^log.level=warn$' "$WORK/out" || fail "file value lost"
+grep -q 'hunter2' "$WORK/out" && fail "a secret was printed"
+grep -q '^kafka.sasl.password=\*\*\*\*\*\*\*\*$' "$WORK/out" || fail "secret not masked"
+
+# A kafka.* key librdkafka rejects: fatal at start-up with librdkafka's words.
+expect_exit 2 "$C360" run --bootstrap 127.0.0.1:1 -X kafka.no.such.thing=1
+grep -q 'kafka.no.such.thing: librdkafka rejects it: No such configuration property' \
+    "$WORK/err" || fail "rejected kafka key message: $(cat "$WORK/err")"
+expect_exit 2 "$C360" broker -X kafka.acks=maybe
+grep -q 'kafka.acks: librdkafka rejects it' "$WORK/err" || fail "broker accepted a bad kafka key"
+
+# run without a cluster address says what to set.
+expect_exit 2 "$C360" run
+grep -q 'kafka.bootstrap.servers is not set' "$WORK/err" || fail "missing bootstrap not explained"
+
+# A broken topics folder fails start-up naming the file.
+mkdir "$WORK/topics"
+cp "$SRC"/topics/*.json "$WORK/topics/"
+echo '{"id": "x"' >"$WORK/topics/zz-broken.json"
+expect_exit 2 "$C360" broker -X topics.dir="$WORK/topics"
+grep -q 'zz-broken.json' "$WORK/err" || fail "broken topic file not named"
+
+# The committed reference is what the table generates.
+expect_exit 0 "$C360" config --reference
+cmp -s "$WORK/out" "$SRC/config/REFERENCE.md" || fail "config/REFERENCE.md is stale"
+echo "PASS cli"

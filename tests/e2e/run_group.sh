@@ -1,0 +1,54 @@
+# `c360 run` joins its consumer group on every input topic, receives what is
+# there, shares partitions with a second instance, and leaves cleanly on
+# SIGTERM/SIGINT — also when stopped before its first assignment.
+source "$(dirname "$0")/lib.sh"
+
+start_broker main --brokers 1
+for i in 1 2 3; do echo "gp-$i:{}"; done | kcat -b "$BOOTSTRAP" -P -t c360.in.individual -K:
+echo "gp-9:{}" | kcat -b "$BOOTSTRAP" -P -t c360.in.web-engagement -K:
+
+# The mock restarts a group's rebalance timer at session.timeout.ms - 1 s when
+# membership changes (README, embedded broker limits): keep it short here.
+run_c360() {
+    local name=$1
+    shift
+    "$C360" run --bootstrap "$BOOTSTRAP" -X group.id=e2e-run -X log.level=debug \
+        -X kafka.session.timeout.ms=6000 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    local pid=$!
+    PIDS+=("$pid")
+    printf -v "${name}_PID" '%s' "$pid"
+}
+
+# One instance: all 7 inputs x 6 partitions, and the 4 records on them.
+run_c360 a
+wait_until 30 grep -q 'partitions assigned count=42' "$WORK/a.err" ||
+    fail "a: no assignment: $(grep -v rdkafka "$WORK/a.err")"
+grep -q 'subscribed topics=7' "$WORK/a.err" || fail "a: not subscribed to the 7 inputs"
+wait_until 20 at_least 4 "$WORK/a.err" 'record received' || fail "a: records not received"
+grep -q 'record received topic=c360.in.web-engagement' "$WORK/a.err" ||
+    fail "a: web-engagement record not received"
+
+# A second instance in the group: the range assignor splits the partitions.
+run_c360 b
+wait_until 40 grep -q 'partitions assigned count=21' "$WORK/b.err" ||
+    fail "b: did not get half the partitions: $(grep runtime "$WORK/b.err")"
+wait_until 20 grep -q 'partitions assigned count=21' "$WORK/a.err" ||
+    fail "a: did not keep half the partitions"
+
+# b leaves cleanly; a gets everything back.
+stop "$b_PID" TERM || fail "b exited $? on SIGTERM"
+grep -q 'left group group=e2e-run' "$WORK/b.err" || fail "b: no 'left group'"
+wait_until 40 at_least 2 "$WORK/a.err" 'partitions assigned count=42' ||
+    fail "a: did not take back all partitions"
+
+stop "$a_PID" TERM || fail "a exited $? on SIGTERM"
+grep -q 'stopping signal=SIGTERM' "$WORK/a.err" || fail "a: stop not logged"
+grep -q 'partitions revoked count=42' "$WORK/a.err" || fail "a: partitions not revoked on stop"
+grep -q 'left group group=e2e-run' "$WORK/a.err" || fail "a: no 'left group'"
+
+# Stopped before its first assignment (SIGINT right after it starts joining).
+run_c360 c -X group.id=e2e-early
+wait_until 20 grep -q 'joining group' "$WORK/c.err" || fail "c: did not start joining"
+stop "$c_PID" INT || fail "c exited $? when stopped before assignment"
+grep -q 'left group group=e2e-early' "$WORK/c.err" || fail "c: no 'left group'"
+echo "PASS run_group"

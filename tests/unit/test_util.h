@@ -1,0 +1,43 @@
+/*
+ * Small helpers shared by the Check suites: temporary files and folders that
+ * a test writes its input into.
+ */
+#ifndef C360_TEST_UTIL_H
+#define C360_TEST_UTIL_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Writes text to a new temporary file; path receives its name. */
+static inline void test_write_temp(char *path, size_t size, const char *text)
+{
+    snprintf(path, size, "/tmp/c360-test-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    size_t len = strlen(text);
+    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+}
+
+/* Creates a new temporary folder; path receives its name. */
+static inline void test_make_dir(char *path, size_t size)
+{
+    snprintf(path, size, "/tmp/c360-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(path));
+}
+
+/* Writes text to dir/name. */
+static inline void test_write_in(const char *dir, const char *name, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *out = fopen(path, "w");
+    ck_assert_ptr_nonnull(out);
+    fputs(text, out);
+    fclose(out);
+}
+
+#endif
