@@ -53,6 +53,11 @@ struct c360_config;
 enum c360_err c360_config_new(struct c360_config **out) C360_MUST_USE;
 void c360_config_destroy(struct c360_config *cfg);
 
+/* Applies every line of a properties stream; `name` (a file name) goes into
+ * diagnostics. Reading stops at the first bad line. */
+enum c360_err c360_config_load_stream(struct c360_config *cfg, FILE *in, const char *name,
+                                      struct c360_diag *diag) C360_MUST_USE;
+
 /* Applies every line of a properties file. diag gets file:line and the key. */
 enum c360_err c360_config_load_file(struct c360_config *cfg, const char *path,
                                     struct c360_diag *diag) C360_MUST_USE;

@@ -287,53 +287,51 @@ enum c360_err c360_config_set_arg(struct c360_config *cfg, const char *arg, stru
     return err;
 }
 
-enum c360_err c360_config_load_file(struct c360_config *cfg, const char *path,
-                                    struct c360_diag *diag)
+enum c360_err c360_config_load_stream(struct c360_config *cfg, FILE *in, const char *name,
+                                      struct c360_diag *diag)
 {
-    enum c360_err err = C360_OK;
+    enum c360_err err;
     char line[CONFIG_LINE_MAX];
     char origin[CONFIG_ORIGIN_MAX];
     long lineno = 0;
     size_t total = 0;
 
-    c360_diag_at(diag, path, 0);
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return c360_diag_fail(diag, C360_ERR_IO, NULL, "cannot open: %s", strerror(errno));
-
+    c360_diag_at(diag, name, 0);
     while (fgets(line, sizeof(line), in)) {
         lineno++;
-        c360_diag_at(diag, path, lineno);
+        c360_diag_at(diag, name, lineno);
         size_t len = strlen(line);
         total += len;
-        if (total > C360_CONFIG_FILE_MAX) {
-            err = c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "file is larger than %d bytes",
-                                 C360_CONFIG_FILE_MAX);
-            goto fail;
-        }
-        if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(in)) {
-            err = c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "line longer than %d bytes",
-                                 CONFIG_LINE_MAX - 2);
-            goto fail;
-        }
+        if (total > C360_CONFIG_FILE_MAX)
+            return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "file is larger than %d bytes",
+                                  C360_CONFIG_FILE_MAX);
+        if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(in))
+            return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "line longer than %d bytes",
+                                  CONFIG_LINE_MAX - 2);
         char *text = trim(line);
         if (!*text || *text == '#')
             continue;
         char *key, *value;
-        err = split_setting(text, &key, &value, diag);
-        if (err)
-            goto fail;
-        snprintf(origin, sizeof(origin), "%s:%ld", path, lineno);
-        err = c360_config_set(cfg, key, value, origin, diag);
-        if (err)
-            goto fail;
+        if ((err = split_setting(text, &key, &value, diag)))
+            return err;
+        snprintf(origin, sizeof(origin), "%s:%ld", name, lineno);
+        if ((err = c360_config_set(cfg, key, value, origin, diag)))
+            return err;
     }
-    if (ferror(in)) {
-        err = c360_diag_fail(diag, C360_ERR_IO, NULL, "read error");
-        goto fail;
-    }
+    if (ferror(in))
+        return c360_diag_fail(diag, C360_ERR_IO, NULL, "read error");
+    c360_diag_at(diag, name, 0);
+    return C360_OK;
+}
+
+enum c360_err c360_config_load_file(struct c360_config *cfg, const char *path,
+                                    struct c360_diag *diag)
+{
     c360_diag_at(diag, path, 0);
-fail:
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return c360_diag_fail(diag, C360_ERR_IO, NULL, "cannot open: %s", strerror(errno));
+    enum c360_err err = c360_config_load_stream(cfg, in, path, diag);
     fclose(in);
     return err;
 }
