@@ -45,11 +45,16 @@ static bool parse_int(const char *text, long min, long max, int *out)
 static void print_list(const struct c360_topic_set *topics)
 {
     printf("%-36s %-6s %5s  %-14s %-15s %s\n", "NAME", "ROLE", "PARTS", "CLEANUP", "FORMAT", "KEY");
-    for (size_t i = 0; i < c360_topic_set_count(topics); i++) {
-        const struct c360_topic *t = c360_topic_set_at(topics, i);
-        printf("%-36s %-6s %5d  %-14s %-15s %s\n", t->name, c360_topic_role_str(t->role),
-               t->partitions, c360_topic_cleanup_str(t->cleanup), *t->format ? t->format : "-",
-               t->key);
+    /* Inputs, then outputs, then the dead-letter topic: the order of the data flow. */
+    for (int role = C360_TOPIC_INPUT; role <= C360_TOPIC_DLQ; role++) {
+        for (size_t i = 0; i < c360_topic_set_count(topics); i++) {
+            const struct c360_topic *t = c360_topic_set_at(topics, i);
+            if ((int)t->role != role)
+                continue;
+            printf("%-36s %-6s %5d  %-14s %-15s %s\n", t->name, c360_topic_role_str(t->role),
+                   t->partitions, c360_topic_cleanup_str(t->cleanup), *t->format ? t->format : "-",
+                   t->key);
+        }
     }
 }
 

@@ -65,6 +65,10 @@ echo '{"id": "x"' >"$WORK/topics/zz-broken.json"
 expect_exit 2 "$C360" broker -X topics.dir="$WORK/topics"
 grep -q 'zz-broken.json' "$WORK/err" || fail "broken topic file not named"
 
+# The shipped example configuration loads.
+expect_exit 0 "$C360" config -c "$SRC/config/c360.properties"
+grep -q '^kafka.bootstrap.servers=localhost:9092$' "$WORK/out" || fail "example config not applied"
+
 # The committed reference is what the table generates.
 expect_exit 0 "$C360" config --reference
 cmp -s "$WORK/out" "$SRC/config/REFERENCE.md" || fail "config/REFERENCE.md is stale"
