@@ -11,7 +11,7 @@ Suite *c360_test_suite(void);
 int main(void)
 {
     SRunner *runner = srunner_create(c360_test_suite());
-    srunner_run_all(runner, CK_NORMAL);
+    srunner_run_all(runner, CK_ENV); /* CK_VERBOSITY=verbose lists every test */
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
