@@ -3,6 +3,8 @@
  */
 #include "c360/err.h"
 
+#include "check_core.h"
+
 #include <check.h>
 #include <string.h>
 
@@ -94,5 +96,7 @@ Suite *c360_test_suite(void)
     tc = tcase_create("c360_diag_at");
     tcase_add_test(tc, test_c360_diag_at_truncates_long_where);
     suite_add_tcase(s, tc);
+    c360_check_money_add(s);
+    c360_check_time_add(s);
     return s;
 }
