@@ -3,8 +3,8 @@
  */
 #include "c360/topic.h"
 
-#include <dirent.h>
-#include <errno.h>
+#include "c360/file.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -306,87 +306,23 @@ enum c360_err c360_topic_set_check(const struct c360_topic_set *set, struct c360
     return C360_OK;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static enum c360_err read_file(const char *path, char **out, size_t *len, struct c360_diag *diag)
-{
-    enum c360_err err = C360_OK;
-    char *buf = NULL;
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return c360_diag_fail(diag, C360_ERR_IO, NULL, "cannot open: %s", strerror(errno));
-    buf = malloc(C360_TOPIC_FILE_MAX + 1);
-    if (!buf) {
-        err = C360_ERR_NOMEM;
-        goto fail;
-    }
-    size_t n = fread(buf, 1, C360_TOPIC_FILE_MAX + 1, in);
-    if (ferror(in)) {
-        err = c360_diag_fail(diag, C360_ERR_IO, NULL, "read error");
-        goto fail;
-    }
-    if (n > C360_TOPIC_FILE_MAX) {
-        err = c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "file larger than %d bytes",
-                             C360_TOPIC_FILE_MAX);
-        goto fail;
-    }
-    *out = buf;
-    *len = n;
-    buf = NULL;
-fail:
-    free(buf);
-    fclose(in);
-    return err;
-}
-
 enum c360_err c360_topic_set_load_dir(const char *dir, struct c360_topic_set **out,
                                       struct c360_diag *diag)
 {
     enum c360_err err;
     struct c360_topic_set *set = NULL;
-    char *names[C360_TOPIC_SET_MAX + 1];
-    size_t count = 0;
+    struct c360_file_list files = {0};
     char path[4096];
 
-    c360_diag_at(diag, dir, 0);
-    DIR *d = opendir(dir);
-    if (!d)
-        return c360_diag_fail(diag, C360_ERR_IO, NULL, "cannot open topics folder: %s",
-                              strerror(errno));
-    struct dirent *ent;
-    while ((ent = readdir(d))) {
-        size_t len = strlen(ent->d_name);
-        if (len < 6 || strcmp(ent->d_name + len - 5, ".json") != 0 || ent->d_name[0] == '.')
-            continue;
-        if (count == C360_TOPIC_SET_MAX + 1)
-            break;
-        names[count] = strdup(ent->d_name);
-        if (!names[count]) {
-            closedir(d);
-            err = C360_ERR_NOMEM;
-            goto fail;
-        }
-        count++;
-    }
-    closedir(d);
-    if (count > C360_TOPIC_SET_MAX) {
-        err = c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "more than %d topic files",
-                             C360_TOPIC_SET_MAX);
+    if ((err = c360_file_list_dir(dir, ".json", C360_TOPIC_SET_MAX, &files, diag)))
         goto fail;
-    }
-    qsort(names, count, sizeof(names[0]), name_cmp);
-
     if ((err = c360_topic_set_new(&set)))
         goto fail;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < files.count; i++) {
         char *json = NULL;
         size_t len = 0;
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        c360_diag_at(diag, path, 0);
-        if ((err = read_file(path, &json, &len, diag)))
+        snprintf(path, sizeof(path), "%s/%s", dir, files.names[i]);
+        if ((err = c360_file_read(path, C360_TOPIC_FILE_MAX, &json, &len, diag)))
             goto fail;
         err = c360_topic_set_add_json(set, json, len, path, diag);
         free(json);
@@ -399,8 +335,7 @@ enum c360_err c360_topic_set_load_dir(const char *dir, struct c360_topic_set **o
     *out = set;
     set = NULL;
 fail:
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
+    c360_file_list_free(&files);
     c360_topic_set_destroy(set);
     return err;
 }

@@ -9,5 +9,6 @@
 
 void c360_check_money_add(Suite *s);
 void c360_check_time_add(Suite *s);
+void c360_check_file_add(Suite *s);
 
 #endif

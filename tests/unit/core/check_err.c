@@ -98,5 +98,6 @@ Suite *c360_test_suite(void)
     suite_add_tcase(s, tc);
     c360_check_money_add(s);
     c360_check_time_add(s);
+    c360_check_file_add(s);
     return s;
 }

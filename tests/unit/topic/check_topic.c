@@ -250,7 +250,7 @@ START_TEST(test_c360_topic_set_load_dir_reports_missing_dir)
     struct c360_topic_set *set = NULL;
     struct c360_diag diag;
     ck_assert_int_eq(c360_topic_set_load_dir("/nonexistent/topics", &set, &diag), C360_ERR_IO);
-    ck_assert_ptr_nonnull(strstr(diag.text, "cannot open topics folder"));
+    ck_assert_ptr_nonnull(strstr(diag.text, "cannot open folder"));
 }
 END_TEST
 
