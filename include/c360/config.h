@@ -25,31 +25,31 @@
 #define C360_CONFIG_FILE_MAX (1024 * 1024)
 #define C360_CONFIG_KAFKA_MAX 256
 
-enum c360_prop_type {
-    C360_PROP_STRING,
-    C360_PROP_PATH,
-    C360_PROP_INT,
-    C360_PROP_BOOL,
-    C360_PROP_ENUM,
+enum c360_config_prop_type {
+    C360_CONFIG_PROP_STRING,
+    C360_CONFIG_PROP_PATH,
+    C360_CONFIG_PROP_INT,
+    C360_CONFIG_PROP_BOOL,
+    C360_CONFIG_PROP_ENUM,
 };
 
 /* One row of the property table. */
-struct c360_prop {
+struct c360_config_prop {
     const char *key;
-    enum c360_prop_type type;
+    enum c360_config_prop_type type;
     const char *def;       /* default as text */
     const char *def_shown; /* default as the reference shows it, when def is machine-specific */
     const char *doc;
-    int64_t min, max;    /* C360_PROP_INT bounds, inclusive */
-    const char *choices; /* C360_PROP_ENUM: "a|b|c" */
+    int64_t min, max;    /* C360_CONFIG_PROP_INT bounds, inclusive */
+    const char *choices; /* C360_CONFIG_PROP_ENUM: "a|b|c" */
 };
 
 /* The table, in the order the reference lists it; ends with a zeroed row. */
-extern const struct c360_prop c360_config_props[];
+extern const struct c360_config_prop c360_config_props[];
 
 struct c360_config;
 
-/* A new configuration holding the defaults. */
+/* A new configuration holding the defaults; *out is new (c360_config_destroy). */
 enum c360_err c360_config_new(struct c360_config **out) C360_MUST_USE;
 void c360_config_destroy(struct c360_config *cfg);
 

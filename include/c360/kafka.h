@@ -45,12 +45,16 @@ enum c360_err c360_kafka_conf_check(const struct c360_config *cfg,
 struct c360_kafka_mock;
 
 /* Starts a mock cluster of `brokers` brokers on loopback and creates every
- * topic of `topics` with its partition count (replication min(brokers, 3)). */
+ * topic of `topics` with its partition count (replication min(brokers, 3)).
+ * *out is new (c360_kafka_mock_destroy), untouched on failure. */
 enum c360_err c360_kafka_mock_new(const struct c360_config *cfg, int brokers,
                                   const struct c360_topic_set *topics, struct c360_kafka_mock **out,
                                   struct c360_diag *diag) C360_MUST_USE;
 /* The bootstrap list, "127.0.0.1:port,…"; borrowed. */
 const char *c360_kafka_mock_bootstraps(const struct c360_kafka_mock *mock);
+/* Serves the host client's queued events (errors reach the logger through
+ * their callback). Call it now and then while the broker runs. */
+void c360_kafka_mock_poll(struct c360_kafka_mock *mock);
 /* librdkafka's handle, for fault injection in tests; borrowed. */
 struct rd_kafka_mock_cluster_s *c360_kafka_mock_cluster(struct c360_kafka_mock *mock);
 void c360_kafka_mock_destroy(struct c360_kafka_mock *mock);

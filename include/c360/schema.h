@@ -20,8 +20,9 @@
 
 struct c360_schema_set;
 
-/* Parses every *.avsc in dir (in name order). Fails on the first file avro-c
- * rejects, with avro-c's message in diag. */
+/* Parses every *.avsc in dir (in name order); *out is new
+ * (c360_schema_set_destroy), untouched on failure. Fails on the first file
+ * avro-c rejects, with avro-c's message in diag. */
 enum c360_err c360_schema_set_load_dir(const char *dir, struct c360_schema_set **out,
                                        struct c360_diag *diag) C360_MUST_USE;
 void c360_schema_set_destroy(struct c360_schema_set *set);

@@ -26,9 +26,9 @@ enum c360_topic_role {
 };
 
 enum c360_topic_cleanup {
-    C360_CLEANUP_DELETE,
-    C360_CLEANUP_COMPACT,
-    C360_CLEANUP_COMPACT_DELETE,
+    C360_TOPIC_CLEANUP_DELETE,
+    C360_TOPIC_CLEANUP_COMPACT,
+    C360_TOPIC_CLEANUP_COMPACT_DELETE,
 };
 
 /* One declared topic. Fields are public: callers read them; only the set
@@ -47,6 +47,8 @@ struct c360_topic {
 
 struct c360_topic_set;
 
+/* *out is new (c360_topic_set_destroy). On failure of any function here that
+ * fills *out, *out is left untouched. */
 enum c360_err c360_topic_set_new(struct c360_topic_set **out) C360_MUST_USE;
 void c360_topic_set_destroy(struct c360_topic_set *set);
 
@@ -59,7 +61,7 @@ enum c360_err c360_topic_set_add_json(struct c360_topic_set *set, const char *js
 enum c360_err c360_topic_set_check(const struct c360_topic_set *set,
                                    struct c360_diag *diag) C360_MUST_USE;
 
-/* Loads every *.json in dir (in name order) and checks the set. */
+/* Loads every *.json in dir (in name order) and checks the set; *out is new. */
 enum c360_err c360_topic_set_load_dir(const char *dir, struct c360_topic_set **out,
                                       struct c360_diag *diag) C360_MUST_USE;
 

@@ -49,7 +49,8 @@ int c360_cli_conf_opt(struct c360_cli_conf *cc, int opt, const char *arg);
 enum c360_err c360_cli_conf_load(const struct c360_cli_conf *cc,
                                  struct c360_config **out) C360_MUST_USE;
 
-/* Loads the topics folder of cfg; errors are reported here. */
+/* Loads the topics folder of cfg and the schemas folder, and checks that every
+ * topic's value schema exists there and parses; errors are reported here. */
 enum c360_err c360_cli_topics_load(const struct c360_config *cfg,
                                    struct c360_topic_set **out) C360_MUST_USE;
 

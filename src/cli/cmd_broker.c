@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ int c360_cli_broker(int argc, char **argv)
         return C360_EXIT_USAGE;
     }
 
+    /* Before librdkafka starts a thread, so its threads inherit the mask and
+     * the stop signal waits for this thread to take it. */
+    c360_runtime_signal_block();
     struct c360_config *cfg = NULL;
     struct c360_topic_set *topics = NULL;
     struct c360_kafka_mock *mock = NULL;
@@ -117,8 +121,10 @@ int c360_cli_broker(int argc, char **argv)
     c360_log(C360_LOG_INFO, "broker", "ready bootstrap=%s brokers=%d topics=%zu", bootstraps,
              brokers, c360_topic_set_count(topics));
 
-    int sig = c360_runtime_signal_take(-1);
-    c360_log(C360_LOG_INFO, "broker", "stopping signal=%d", sig);
+    int sig;
+    while (!(sig = c360_runtime_signal_take(1000)))
+        c360_kafka_mock_poll(mock);
+    c360_log(C360_LOG_INFO, "broker", "stopping signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
     if (bootstrap_file)
         remove(bootstrap_file);
     rc = C360_EXIT_OK;

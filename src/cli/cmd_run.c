@@ -41,6 +41,9 @@ int c360_cli_run(int argc, char **argv)
         return C360_EXIT_USAGE;
     }
 
+    /* Before librdkafka starts a thread, so its threads inherit the mask and
+     * the stop signal waits for this thread to take it. */
+    c360_runtime_signal_block();
     struct c360_config *cfg = NULL;
     struct c360_topic_set *topics = NULL;
     int rc = C360_EXIT_USAGE;
@@ -51,7 +54,8 @@ int c360_cli_run(int argc, char **argv)
                         "-X kafka.bootstrap.servers=host:port)\n");
         goto done;
     }
-    rc = c360_runtime_run(cfg, topics) ? C360_EXIT_FAIL : C360_EXIT_OK;
+    enum c360_err err = c360_runtime_run(cfg, topics);
+    rc = err == C360_ERR_INVALID ? C360_EXIT_USAGE : err ? C360_EXIT_FAIL : C360_EXIT_OK;
 done:
     c360_topic_set_destroy(topics);
     c360_config_destroy(cfg);

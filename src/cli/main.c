@@ -1,7 +1,6 @@
 /*
  * c360 cli — `c360 <command> [options]`: dispatches to one command.
  */
-#include "c360/runtime.h"
 #include "cli.h"
 
 #include <stdio.h>
@@ -33,9 +32,6 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    /* Before any thread exists, so librdkafka's threads inherit the mask. */
-    c360_runtime_signal_block();
-
     if (argc < 2) {
         usage(stderr);
         return C360_EXIT_USAGE;

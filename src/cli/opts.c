@@ -5,6 +5,7 @@
 
 #include "c360/kafka.h"
 #include "c360/log.h"
+#include "c360/schema.h"
 
 #include <stdio.h>
 
@@ -72,9 +73,32 @@ fail:
 enum c360_err c360_cli_topics_load(const struct c360_config *cfg, struct c360_topic_set **out)
 {
     struct c360_diag diag;
+    struct c360_topic_set *topics = NULL;
+    struct c360_schema_set *schemas = NULL;
+    const char *what = "topics";
+    enum c360_err err;
+
     c360_diag_clear(&diag);
-    enum c360_err err = c360_topic_set_load_dir(c360_config_str(cfg, "topics.dir"), out, &diag);
-    if (err)
-        c360_cli_report("topics", err, &diag);
+    if ((err = c360_topic_set_load_dir(c360_config_str(cfg, "topics.dir"), &topics, &diag)))
+        goto fail;
+    what = "schemas";
+    if ((err = c360_schema_set_load_dir(c360_config_str(cfg, "schemas.dir"), &schemas, &diag)))
+        goto fail;
+    for (size_t i = 0; i < c360_topic_set_count(topics); i++) {
+        const struct c360_topic *t = c360_topic_set_at(topics, i);
+        if (*t->schema && !c360_schema_set_find(schemas, t->schema)) {
+            c360_diag_at(&diag, c360_config_str(cfg, "schemas.dir"), 0);
+            err = c360_diag_fail(&diag, C360_ERR_NOT_FOUND, t->schema,
+                                 "topic %s names this schema, which is not in the folder", t->name);
+            goto fail;
+        }
+    }
+    c360_schema_set_destroy(schemas);
+    *out = topics;
+    return C360_OK;
+fail:
+    c360_cli_report(what, err, &diag);
+    c360_schema_set_destroy(schemas);
+    c360_topic_set_destroy(topics);
     return err;
 }

@@ -33,7 +33,7 @@ static size_t prop_count(void)
     return n;
 }
 
-static const struct c360_prop *prop_find(const char *key, size_t *index)
+static const struct c360_config_prop *prop_find(const char *key, size_t *index)
 {
     for (size_t i = 0; c360_config_props[i].key; i++) {
         if (strcmp(c360_config_props[i].key, key) == 0) {
@@ -155,18 +155,18 @@ static bool enum_has(const char *choices, const char *value)
     return false;
 }
 
-static enum c360_err prop_validate(const struct c360_prop *prop, const char *value,
+static enum c360_err prop_validate(const struct c360_config_prop *prop, const char *value,
                                    struct c360_diag *diag)
 {
     int64_t i;
     bool b;
     switch (prop->type) {
-    case C360_PROP_STRING:
-    case C360_PROP_PATH:
+    case C360_CONFIG_PROP_STRING:
+    case C360_CONFIG_PROP_PATH:
         if (!*value)
             return c360_diag_fail(diag, C360_ERR_INVALID, prop->key, "must not be empty");
         return C360_OK;
-    case C360_PROP_INT:
+    case C360_CONFIG_PROP_INT:
         if (parse_int(value, &i) != C360_OK)
             return c360_diag_fail(diag, C360_ERR_INVALID, prop->key, "'%s' is not an integer",
                                   value);
@@ -175,12 +175,12 @@ static enum c360_err prop_validate(const struct c360_prop *prop, const char *val
                                   "%lld is out of range [%lld, %lld]", (long long)i,
                                   (long long)prop->min, (long long)prop->max);
         return C360_OK;
-    case C360_PROP_BOOL:
+    case C360_CONFIG_PROP_BOOL:
         if (parse_bool(value, &b) != C360_OK)
             return c360_diag_fail(diag, C360_ERR_INVALID, prop->key,
                                   "'%s' is not a boolean (true|false)", value);
         return C360_OK;
-    case C360_PROP_ENUM:
+    case C360_CONFIG_PROP_ENUM:
         if (!enum_has(prop->choices, value))
             return c360_diag_fail(diag, C360_ERR_INVALID, prop->key, "'%s' is not one of %s", value,
                                   prop->choices);
@@ -235,7 +235,7 @@ enum c360_err c360_config_set(struct c360_config *cfg, const char *key, const ch
         return kafka_set(cfg, key + plen, value, origin, diag);
 
     size_t index;
-    const struct c360_prop *prop = prop_find(key, &index);
+    const struct c360_config_prop *prop = prop_find(key, &index);
     if (!prop)
         return fail_unknown_key(key, diag);
     enum c360_err err = prop_validate(prop, value, diag);
@@ -287,27 +287,52 @@ enum c360_err c360_config_set_arg(struct c360_config *cfg, const char *arg, stru
     return err;
 }
 
+/*
+ * Reads one line (without its newline) into buf; *eof is set when the input
+ * had no more. Every byte counts against the file cap, and a NUL byte is
+ * refused: it would end the line early for string functions and let the text
+ * after it pass as a setting.
+ */
+static enum c360_err read_line(FILE *in, char *buf, size_t size, size_t *total, bool *eof,
+                               struct c360_diag *diag)
+{
+    size_t len = 0;
+    int c;
+    while ((c = getc(in)) != EOF) {
+        if (++*total > C360_CONFIG_FILE_MAX)
+            return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "file is larger than %d bytes",
+                                  C360_CONFIG_FILE_MAX);
+        if (c == '\n')
+            break;
+        if (c == '\0')
+            return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "NUL byte in the file");
+        if (len == size - 1)
+            return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "line longer than %zu bytes",
+                                  size - 1);
+        buf[len++] = (char)c;
+    }
+    if (ferror(in))
+        return c360_diag_fail(diag, C360_ERR_IO, NULL, "read error");
+    buf[len] = '\0';
+    *eof = c == EOF && len == 0;
+    return C360_OK;
+}
+
 enum c360_err c360_config_load_stream(struct c360_config *cfg, FILE *in, const char *name,
                                       struct c360_diag *diag)
 {
     enum c360_err err;
     char line[CONFIG_LINE_MAX];
     char origin[CONFIG_ORIGIN_MAX];
-    long lineno = 0;
     size_t total = 0;
+    bool eof = false;
 
-    c360_diag_at(diag, name, 0);
-    while (fgets(line, sizeof(line), in)) {
-        lineno++;
+    for (long lineno = 1;; lineno++) {
         c360_diag_at(diag, name, lineno);
-        size_t len = strlen(line);
-        total += len;
-        if (total > C360_CONFIG_FILE_MAX)
-            return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "file is larger than %d bytes",
-                                  C360_CONFIG_FILE_MAX);
-        if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(in))
-            return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "line longer than %d bytes",
-                                  CONFIG_LINE_MAX - 2);
+        if ((err = read_line(in, line, sizeof(line), &total, &eof, diag)))
+            return err;
+        if (eof)
+            break;
         char *text = trim(line);
         if (!*text || *text == '#')
             continue;
@@ -318,8 +343,6 @@ enum c360_err c360_config_load_stream(struct c360_config *cfg, FILE *in, const c
         if ((err = c360_config_set(cfg, key, value, origin, diag)))
             return err;
     }
-    if (ferror(in))
-        return c360_diag_fail(diag, C360_ERR_IO, NULL, "read error");
     c360_diag_at(diag, name, 0);
     return C360_OK;
 }
@@ -339,7 +362,7 @@ enum c360_err c360_config_load_file(struct c360_config *cfg, const char *path,
 const char *c360_config_str(const struct c360_config *cfg, const char *key)
 {
     size_t index;
-    const struct c360_prop *prop = prop_find(key, &index);
+    const struct c360_config_prop *prop = prop_find(key, &index);
     if (!prop)
         return NULL;
     return cfg->values[index] ? cfg->values[index] : prop->def;
@@ -409,18 +432,18 @@ enum c360_err c360_config_write(const struct c360_config *cfg, FILE *out)
     return ferror(out) ? C360_ERR_IO : C360_OK;
 }
 
-static const char *type_name(const struct c360_prop *prop)
+static const char *type_name(const struct c360_config_prop *prop)
 {
     switch (prop->type) {
-    case C360_PROP_STRING:
+    case C360_CONFIG_PROP_STRING:
         return "string";
-    case C360_PROP_PATH:
+    case C360_CONFIG_PROP_PATH:
         return "path";
-    case C360_PROP_INT:
+    case C360_CONFIG_PROP_INT:
         return "integer";
-    case C360_PROP_BOOL:
+    case C360_CONFIG_PROP_BOOL:
         return "boolean";
-    case C360_PROP_ENUM:
+    case C360_CONFIG_PROP_ENUM:
         return "one of";
     }
     return "?";
@@ -438,11 +461,19 @@ enum c360_err c360_config_write_reference(FILE *out)
           "|---|---|---|---|\n",
           out);
     for (size_t i = 0; c360_config_props[i].key; i++) {
-        const struct c360_prop *p = &c360_config_props[i];
+        const struct c360_config_prop *p = &c360_config_props[i];
         fprintf(out, "| `%s` | %s", p->key, type_name(p));
-        if (p->type == C360_PROP_ENUM)
-            fprintf(out, " `%s`", p->choices);
-        if (p->type == C360_PROP_INT)
+        if (p->type == C360_CONFIG_PROP_ENUM) {
+            /* A bare | splits a Markdown table cell, even inside backticks. */
+            fputs(" ", out);
+            for (const char *c = p->choices; *c; c++) {
+                if (*c == '|')
+                    fputs(" \\| ", out);
+                else
+                    fputc(*c, out);
+            }
+        }
+        if (p->type == C360_CONFIG_PROP_INT)
             fprintf(out, " %lld–%lld", (long long)p->min, (long long)p->max);
         if (p->def_shown)
             fprintf(out, " | %s | %s |\n", p->def_shown, p->doc);

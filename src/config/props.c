@@ -4,17 +4,17 @@
  */
 #include "c360/config.h"
 
-const struct c360_prop c360_config_props[] = {
+const struct c360_config_prop c360_config_props[] = {
     {
         .key = "group.id",
-        .type = C360_PROP_STRING,
+        .type = C360_CONFIG_PROP_STRING,
         .def = "c360",
         .doc = "Kafka consumer group of the processor. Instances with the same group split "
                "the input partitions between them.",
     },
     {
         .key = "topics.dir",
-        .type = C360_PROP_PATH,
+        .type = C360_CONFIG_PROP_PATH,
         .def = C360_DEFAULT_TOPICS_DIR,
         .def_shown = "`topics/` of the source tree (set at build time with -DC360_TOPICS_DIR)",
         .doc = "Folder of topic declarations (one JSON file per topic): names, partitions, "
@@ -22,14 +22,14 @@ const struct c360_prop c360_config_props[] = {
     },
     {
         .key = "schemas.dir",
-        .type = C360_PROP_PATH,
+        .type = C360_CONFIG_PROP_PATH,
         .def = C360_DEFAULT_SCHEMAS_DIR,
         .def_shown = "`schemas/` of the source tree (set at build time with -DC360_SCHEMAS_DIR)",
         .doc = "Folder of the Avro schemas (.avsc) of canonical inputs and outputs.",
     },
     {
         .key = "log.level",
-        .type = C360_PROP_ENUM,
+        .type = C360_CONFIG_PROP_ENUM,
         .def = "info",
         .choices = "debug|info|warn|error",
         .doc = "Least severe log level written. librdkafka's own log is routed through the "
@@ -37,7 +37,7 @@ const struct c360_prop c360_config_props[] = {
     },
     {
         .key = "poll.timeout.ms",
-        .type = C360_PROP_INT,
+        .type = C360_CONFIG_PROP_INT,
         .def = "100",
         .min = 1,
         .max = 10000,

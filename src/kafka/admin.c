@@ -39,7 +39,7 @@ static enum c360_err kafka_fail(struct c360_diag *diag, rd_kafka_resp_err_t kerr
                                 const char *detail)
 {
     enum c360_err err = C360_ERR_KAFKA;
-    if (kerr == RD_KAFKA_RESP_ERR__TIMED_OUT || kerr == RD_KAFKA_RESP_ERR__TRANSPORT)
+    if (kerr == RD_KAFKA_RESP_ERR__TIMED_OUT)
         err = C360_ERR_TIMEOUT;
     if (kerr == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ||
         kerr == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION)
@@ -87,15 +87,21 @@ static enum c360_err read_metadata(rd_kafka_t *rk, const struct c360_topic_set *
     "embedded broker, "                                                                            \
     "c360 broker, is such a cluster)"
 
+static long elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
 /* Waits for the one admin result of `type` on q; NULL after timeout_ms. */
 static rd_kafka_event_t *wait_result(rd_kafka_queue_t *q, rd_kafka_event_type_t type,
                                      int timeout_ms)
 {
-    struct timespec start, now;
+    struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        long elapsed = elapsed_ms(&start);
         if (elapsed >= timeout_ms)
             return NULL;
         rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)(timeout_ms - elapsed)); /* new */
@@ -316,11 +322,22 @@ enum c360_err c360_kafka_topics_create(const struct c360_config *cfg,
         goto fail;
     if ((err = create_missing(rk, topics, replication, timeout_ms, has_controller, states, diag)))
         goto fail;
-    /* Remember what this call created: verification starts from fresh states. */
-    bool created[C360_TOPIC_SET_MAX];
+    /* Metadata on a multi-broker cluster can lag CreateTopics (a new topic may
+     * still lack leaders), so verify again with backoff while what this call
+     * created is not visible yet, within the caller's timeout. */
+    bool created[C360_TOPIC_SET_MAX], any_created = false;
     for (size_t i = 0; i < c360_topic_set_count(topics); i++)
-        created[i] = states[i].created;
-    err = verify_with(rk, topics, timeout_ms, states, diag);
+        any_created |= created[i] = states[i].created;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (long backoff_ms = 100;; backoff_ms = backoff_ms < 1000 ? backoff_ms * 2 : 1000) {
+        err = verify_with(rk, topics, timeout_ms, states, diag);
+        if (err != C360_ERR_MISMATCH || !any_created ||
+            elapsed_ms(&start) + backoff_ms > timeout_ms)
+            break;
+        struct timespec pause = {0, backoff_ms * 1000000L};
+        nanosleep(&pause, NULL);
+    }
     for (size_t i = 0; i < c360_topic_set_count(topics); i++)
         states[i].created = created[i];
 fail:

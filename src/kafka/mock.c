@@ -74,6 +74,11 @@ const char *c360_kafka_mock_bootstraps(const struct c360_kafka_mock *mock)
     return rd_kafka_mock_cluster_bootstraps(mock->cluster);
 }
 
+void c360_kafka_mock_poll(struct c360_kafka_mock *mock)
+{
+    rd_kafka_poll(mock->rk, 0);
+}
+
 struct rd_kafka_mock_cluster_s *c360_kafka_mock_cluster(struct c360_kafka_mock *mock)
 {
     return mock->cluster;

@@ -107,8 +107,9 @@ static enum c360_err consumer_new(const struct c360_config *cfg, const char *gro
     char errstr[512], text[1024];
 
     c360_diag_clear(&diag);
-    /* c360's consumer settings; kafka.* settings may override all but group.id,
-     * which is c360's own setting (a kafka.group.id would be a second truth).
+    /* c360's consumer settings; kafka.* settings may override all but group.id
+     * (c360's own setting: a kafka.group.id would be a second truth) and
+     * enable.auto.commit (committing is c360's job, DESIGN.md §6).
      * The range assignor gives one instance the same partition numbers of every
      * input topic, which co-partitioned state needs (DESIGN.md §6); the sticky
      * assignors do not promise that, and cooperative-sticky also aborts on a
@@ -124,6 +125,10 @@ static enum c360_err consumer_new(const struct c360_config *cfg, const char *gro
     if (c360_config_kafka_get(cfg, "group.id"))
         err = c360_diag_fail(&diag, C360_ERR_INVALID, "kafka.group.id",
                              "set the consumer group with group.id, not kafka.group.id");
+    else if (c360_config_kafka_get(cfg, "enable.auto.commit"))
+        err = c360_diag_fail(&diag, C360_ERR_INVALID, "kafka.enable.auto.commit",
+                             "c360 commits offsets itself, after the outputs they caused are "
+                             "delivered; this cannot be overridden");
     else
         err = c360_kafka_conf_new(cfg, defaults, &conf, &diag);
     if (err) {
@@ -138,7 +143,7 @@ static enum c360_err consumer_new(const struct c360_config *cfg, const char *gro
         c360_log(C360_LOG_ERROR, "runtime", "cannot create consumer error=%s", errstr);
         return C360_ERR_KAFKA;
     }
-    rd_kafka_poll_set_consumer(rk); /* one queue: rebalances and logs come through poll */
+    rd_kafka_poll_set_consumer(rk); /* rebalances and errors come through consumer_poll */
     if ((err = subscribe_inputs(rk, topics))) {
         rd_kafka_destroy(rk);
         return err;

@@ -35,8 +35,10 @@ int c360_runtime_signal_take(int timeout_ms)
             struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
             sig = sigtimedwait(&set, NULL, &ts);
         }
-        if (sig > 0)
+        if (sig > 0) {
+            pthread_sigmask(SIG_UNBLOCK, &set, NULL);
             return sig;
+        }
         if (errno != EINTR)
             return 0; /* EAGAIN: nothing came in time */
     }

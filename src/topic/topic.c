@@ -25,9 +25,9 @@ static const char *const role_names[] = {
 };
 
 static const char *const cleanup_names[] = {
-    [C360_CLEANUP_DELETE] = "delete",
-    [C360_CLEANUP_COMPACT] = "compact",
-    [C360_CLEANUP_COMPACT_DELETE] = "compact,delete",
+    [C360_TOPIC_CLEANUP_DELETE] = "delete",
+    [C360_TOPIC_CLEANUP_COMPACT] = "compact",
+    [C360_TOPIC_CLEANUP_COMPACT_DELETE] = "compact,delete",
 };
 
 struct c360_topic_set {

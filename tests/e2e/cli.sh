@@ -54,6 +54,34 @@ grep -q 'kafka.no.such.thing: librdkafka rejects it: No such configuration prope
 expect_exit 2 "$C360" broker -X kafka.acks=maybe
 grep -q 'kafka.acks: librdkafka rejects it' "$WORK/err" || fail "broker accepted a bad kafka key"
 
+# What c360 owns cannot be overridden through kafka.*.
+expect_exit 2 "$C360" run --bootstrap 127.0.0.1:1 -X kafka.group.id=other
+grep -q 'set the consumer group with group.id' "$WORK/err" || fail "kafka.group.id accepted"
+expect_exit 2 "$C360" run --bootstrap 127.0.0.1:1 -X kafka.enable.auto.commit=true
+grep -q 'c360 commits offsets itself' "$WORK/err" || fail "kafka.enable.auto.commit accepted"
+
+# A topic naming a schema that is not in schemas.dir fails start-up.
+mkdir "$WORK/schemas"
+cp "$SRC"/schemas/*.avsc "$WORK/schemas/"
+rm "$WORK/schemas/segment_change.avsc"
+expect_exit 2 "$C360" broker -X schemas.dir="$WORK/schemas"
+grep -q 'segment_change.avsc: topic c360.out.segment-changes names this schema' "$WORK/err" ||
+    fail "missing schema not reported: $(cat "$WORK/err")"
+echo '{"type": "record", "name": "Broken", "fields": [{"name": "x", "type": "nope"}]}' \
+    >"$WORK/schemas/segment_change.avsc"
+expect_exit 2 "$C360" run --bootstrap 127.0.0.1:1 -X schemas.dir="$WORK/schemas"
+grep -q 'segment_change.avsc: avro-c rejects the schema' "$WORK/err" ||
+    fail "broken schema not reported: $(cat "$WORK/err")"
+
+# One-shot commands keep default signal handling: SIGTERM ends a long wait.
+"$C360" topics verify --bootstrap 127.0.0.1:1 --timeout-ms 60000 >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -eq 143 ] || fail "topics verify ignored SIGTERM (exit $rc)"
+
 # run without a cluster address says what to set.
 expect_exit 2 "$C360" run
 grep -q 'kafka.bootstrap.servers is not set' "$WORK/err" || fail "missing bootstrap not explained"

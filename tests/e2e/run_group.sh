@@ -3,7 +3,9 @@
 # SIGTERM/SIGINT — also when stopped before its first assignment.
 source "$(dirname "$0")/lib.sh"
 
-start_broker main --brokers 1
+# The broker logs its group coordinator's view (kafka.debug=mock), so a clean
+# leave is proven by the broker seeing LeaveGroup, not by the client's word.
+start_broker main --brokers 1 -X kafka.debug=mock -X log.level=debug
 for i in 1 2 3; do echo "gp-$i:{}"; done | kcat -b "$BOOTSTRAP" -P -t c360.in.individual -K:
 echo "gp-9:{}" | kcat -b "$BOOTSTRAP" -P -t c360.in.web-engagement -K:
 
@@ -35,9 +37,13 @@ wait_until 40 grep -q 'partitions assigned count=21' "$WORK/b.err" ||
 wait_until 20 grep -q 'partitions assigned count=21' "$WORK/a.err" ||
     fail "a: did not keep half the partitions"
 
-# b leaves cleanly; a gets everything back.
+# b leaves cleanly: the broker sees its LeaveGroup; a gets everything back.
+b_member=$(grep -o 'partitions assigned count=21 member=[^ ]*' "$WORK/b.err" | tail -n 1)
+b_member=${b_member##*member=}
 stop "$b_PID" TERM || fail "b exited $? on SIGTERM"
 grep -q 'left group group=e2e-run' "$WORK/b.err" || fail "b: no 'left group'"
+grep -q "Member $b_member is leaving group e2e-run" "$WORK/main.err" ||
+    fail "the broker never saw b ($b_member) leave"
 wait_until 40 at_least 2 "$WORK/a.err" 'partitions assigned count=42' ||
     fail "a: did not take back all partitions"
 
@@ -45,6 +51,17 @@ stop "$a_PID" TERM || fail "a exited $? on SIGTERM"
 grep -q 'stopping signal=SIGTERM' "$WORK/a.err" || fail "a: stop not logged"
 grep -q 'partitions revoked count=42' "$WORK/a.err" || fail "a: partitions not revoked on stop"
 grep -q 'left group group=e2e-run' "$WORK/a.err" || fail "a: no 'left group'"
+wait_until 10 at_least 2 "$WORK/main.err" 'is leaving group e2e-run' ||
+    fail "the broker never saw a leave"
+
+# librdkafka's own log comes through c360's logger, one record per line.
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z DEBUG rdkafka .* fac=MOCK client=c360-broker#producer-[0-9]+$' \
+    "$WORK/main.err" || fail "no librdkafka record in c360's log format"
+for log in main a b; do
+    bad=$(grep -Evc '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z (DEBUG|INFO|WARN|ERROR) [a-z]+ ' \
+        "$WORK/$log.err" || true)
+    [ "$bad" -eq 0 ] || fail "$log: $bad log lines are not 'ts level module message'"
+done
 
 # Stopped before its first assignment (SIGINT right after it starts joining).
 run_c360 c -X group.id=e2e-early

@@ -6,6 +6,7 @@
 #define C360_TEST_UTIL_H
 
 #include <check.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,21 @@ static inline void test_make_dir(char *path, size_t size)
 {
     snprintf(path, size, "/tmp/c360-test-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(path));
+}
+
+static inline int test_remove_entry(const char *path, const struct stat *st, int flag,
+                                    struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Removes a folder made by test_make_dir and everything in it. */
+static inline void test_remove_dir(const char *path)
+{
+    ck_assert_int_eq(nftw(path, test_remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 /* Writes text to dir/name. */

@@ -120,6 +120,50 @@ START_TEST(test_c360_config_load_file_caps_line_length)
 }
 END_TEST
 
+/* A NUL byte would end a line early for string functions and let what follows
+ * it pass as a setting; the file is refused instead. */
+START_TEST(test_c360_config_load_stream_refuses_nul_bytes)
+{
+    static const char text[] = "# comment\0group.id=injected\n";
+    struct c360_diag diag;
+    FILE *in = fmemopen((void *)text, sizeof(text) - 1, "r");
+    ck_assert_int_eq(c360_config_load_stream(cfg, in, "nul.properties", &diag), C360_ERR_INVALID);
+    fclose(in);
+    ck_assert_str_eq(diag.text, "NUL byte in the file");
+    ck_assert_int_eq(diag.line, 1);
+    ck_assert_str_eq(c360_config_str(cfg, "group.id"), "c360");
+}
+END_TEST
+
+/* A stream of nothing but NULs or newlines ends at the cap, not never. */
+START_TEST(test_c360_config_load_stream_caps_total_size)
+{
+    size_t n = C360_CONFIG_FILE_MAX + 10;
+    char *text = malloc(n);
+    memset(text, '\n', n);
+    struct c360_diag diag;
+    FILE *in = fmemopen(text, n, "r");
+    ck_assert_int_eq(c360_config_load_stream(cfg, in, "big", &diag), C360_ERR_LIMIT);
+    fclose(in);
+    ck_assert_ptr_nonnull(strstr(diag.text, "larger than"));
+    in = fopen("/dev/zero", "r");
+    ck_assert_int_eq(c360_config_load_stream(cfg, in, "/dev/zero", &diag), C360_ERR_INVALID);
+    fclose(in);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_c360_config_load_stream_reads_last_line_without_newline)
+{
+    static const char text[] = "group.id=a\n\nlog.level=warn";
+    FILE *in = fmemopen((void *)text, sizeof(text) - 1, "r");
+    ck_assert_int_eq(c360_config_load_stream(cfg, in, "t", NULL), C360_OK);
+    fclose(in);
+    ck_assert_str_eq(c360_config_str(cfg, "group.id"), "a");
+    ck_assert_str_eq(c360_config_str(cfg, "log.level"), "warn");
+}
+END_TEST
+
 /* Values each type must refuse, with the words the diagnostic must contain. */
 static const struct {
     const char *key, *value, *expect;
@@ -207,7 +251,7 @@ END_TEST
 START_TEST(test_c360_config_props_defaults_are_valid)
 {
     for (size_t i = 0; c360_config_props[i].key; i++) {
-        const struct c360_prop *p = &c360_config_props[i];
+        const struct c360_config_prop *p = &c360_config_props[i];
         ck_assert_msg(p->doc && strlen(p->doc) > 20, "%s has no doc", p->key);
         ck_assert_msg(c360_config_set(cfg, p->key, p->def, "default", NULL) == C360_OK,
                       "default of %s is invalid", p->key);
@@ -276,6 +320,13 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_config_load_file_rejects_line_without_equals);
     tcase_add_test(tc, test_c360_config_load_file_reports_missing_file);
     tcase_add_test(tc, test_c360_config_load_file_caps_line_length);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("c360_config_load_stream");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_c360_config_load_stream_refuses_nul_bytes);
+    tcase_add_test(tc, test_c360_config_load_stream_caps_total_size);
+    tcase_add_test(tc, test_c360_config_load_stream_reads_last_line_without_newline);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("c360_config_set");

@@ -46,6 +46,7 @@ START_TEST(test_c360_file_list_dir_filters_and_sorts)
     c360_file_list_free(&list);
     ck_assert_ptr_null(list.names);
     c360_file_list_free(NULL);
+    test_remove_dir(dir);
 }
 END_TEST
 
@@ -62,6 +63,7 @@ START_TEST(test_c360_file_list_dir_caps_the_count)
     ck_assert_ptr_nonnull(strstr(diag.text, "more than 2 .avsc files"));
     ck_assert_uint_eq(list.count, 0);
     ck_assert_int_eq(c360_file_list_dir("/nonexistent", ".avsc", 2, &list, &diag), C360_ERR_IO);
+    test_remove_dir(dir);
 }
 END_TEST
 

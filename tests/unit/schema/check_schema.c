@@ -168,6 +168,7 @@ START_TEST(test_c360_schema_set_load_dir_reports_avro_error_with_file)
     ck_assert_ptr_null(set);
     ck_assert_ptr_nonnull(strstr(diag.where, "/bad.avsc"));
     ck_assert_ptr_nonnull(strstr(diag.text, "avro-c rejects the schema"));
+    test_remove_dir(dir);
 }
 END_TEST
 

@@ -35,7 +35,7 @@ START_TEST(test_c360_topic_set_add_json_reads_every_field)
     ck_assert_str_eq(t->name, "c360.out.unified-profile");
     ck_assert_int_eq(t->role, C360_TOPIC_OUTPUT);
     ck_assert_int_eq(t->partitions, 6);
-    ck_assert_int_eq(t->cleanup, C360_CLEANUP_COMPACT);
+    ck_assert_int_eq(t->cleanup, C360_TOPIC_CLEANUP_COMPACT);
     ck_assert_str_eq(t->key, "unifiedId");
     ck_assert_str_eq(t->format, "");
     ck_assert_str_eq(t->schema, "unified_profile.avsc");
@@ -178,22 +178,22 @@ START_TEST(test_c360_topic_set_load_dir_loads_shipped_topics)
         enum c360_topic_role role;
         enum c360_topic_cleanup cleanup;
     } expected[] = {
-        {"c360.in.individual", C360_TOPIC_INPUT, C360_CLEANUP_DELETE},
-        {"c360.in.financial-account", C360_TOPIC_INPUT, C360_CLEANUP_DELETE},
-        {"c360.in.financial-transaction", C360_TOPIC_INPUT, C360_CLEANUP_DELETE},
-        {"c360.in.external-financial-account", C360_TOPIC_INPUT, C360_CLEANUP_DELETE},
-        {"c360.in.web-engagement", C360_TOPIC_INPUT, C360_CLEANUP_DELETE},
-        {"c360.in.org-account", C360_TOPIC_INPUT, C360_CLEANUP_DELETE},
-        {"c360.in.org-contact", C360_TOPIC_INPUT, C360_CLEANUP_DELETE},
-        {"c360.out.identity-links", C360_TOPIC_OUTPUT, C360_CLEANUP_COMPACT},
-        {"c360.out.identity-changes", C360_TOPIC_OUTPUT, C360_CLEANUP_DELETE},
-        {"c360.out.unified-profile", C360_TOPIC_OUTPUT, C360_CLEANUP_COMPACT},
-        {"c360.out.segment-membership", C360_TOPIC_OUTPUT, C360_CLEANUP_COMPACT},
-        {"c360.out.segment-changes", C360_TOPIC_OUTPUT, C360_CLEANUP_DELETE},
-        {"c360.out.activation.marketing", C360_TOPIC_OUTPUT, C360_CLEANUP_DELETE},
-        {"c360.out.activation.csr-insight", C360_TOPIC_OUTPUT, C360_CLEANUP_DELETE},
-        {"c360.out.orgsync.commands", C360_TOPIC_OUTPUT, C360_CLEANUP_DELETE},
-        {"c360.dlq", C360_TOPIC_DLQ, C360_CLEANUP_DELETE},
+        {"c360.in.individual", C360_TOPIC_INPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.in.financial-account", C360_TOPIC_INPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.in.financial-transaction", C360_TOPIC_INPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.in.external-financial-account", C360_TOPIC_INPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.in.web-engagement", C360_TOPIC_INPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.in.org-account", C360_TOPIC_INPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.in.org-contact", C360_TOPIC_INPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.out.identity-links", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_COMPACT},
+        {"c360.out.identity-changes", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.out.unified-profile", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_COMPACT},
+        {"c360.out.segment-membership", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_COMPACT},
+        {"c360.out.segment-changes", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.out.activation.marketing", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.out.activation.csr-insight", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.out.orgsync.commands", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.dlq", C360_TOPIC_DLQ, C360_TOPIC_CLEANUP_DELETE},
     };
     ck_assert_msg(c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &set, &diag) == C360_OK,
                   "%s: %s", diag.where, diag.text);
@@ -226,6 +226,7 @@ START_TEST(test_c360_topic_set_load_dir_names_the_bad_file)
     ck_assert_ptr_null(set);
     ck_assert_ptr_nonnull(strstr(diag.where, "/b.json"));
     ck_assert_int_eq(diag.line, 2);
+    test_remove_dir(dir);
 }
 END_TEST
 
@@ -242,6 +243,7 @@ START_TEST(test_c360_topic_set_load_dir_checks_the_set)
     ck_assert_int_eq(c360_topic_set_load_dir(dir, &set, &diag), C360_OK);
     ck_assert_uint_eq(c360_topic_set_count(set), 2);
     c360_topic_set_destroy(set);
+    test_remove_dir(dir);
 }
 END_TEST
 
