@@ -196,35 +196,31 @@ static enum c360_err kafka_set(struct c360_config *cfg, const char *key, const c
         return c360_diag_fail(diag, C360_ERR_INVALID, C360_CONFIG_KAFKA_PREFIX,
                               "a librdkafka property name must follow the prefix");
     struct kafka_entry *e = NULL;
-    for (size_t i = 0; i < cfg->kafka_count; i++) {
+    for (size_t i = 0; i < cfg->kafka_count && !e; i++) {
         if (strcmp(cfg->kafka[i].key, key) == 0)
             e = &cfg->kafka[i];
     }
-    char *v = strdup(value), *o = strdup(origin ? origin : "");
-    if (!v || !o)
-        goto nomem;
+    if (!e && cfg->kafka_count == C360_CONFIG_KAFKA_MAX)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, key, "more than %d kafka.* settings",
+                              C360_CONFIG_KAFKA_MAX);
+
+    /* A repeated key keeps its place and takes the new value and origin. */
+    char *k = e ? NULL : strdup(key), *v = strdup(value), *o = strdup(origin ? origin : "");
+    if (!v || !o || (!e && !k)) {
+        free(k);
+        free(v);
+        free(o);
+        return C360_ERR_NOMEM;
+    }
     if (e) {
         free(e->value);
         free(e->origin);
         e->value = v;
         e->origin = o;
-        return C360_OK;
+    } else {
+        cfg->kafka[cfg->kafka_count++] = (struct kafka_entry){k, v, o};
     }
-    if (cfg->kafka_count == C360_CONFIG_KAFKA_MAX) {
-        free(v);
-        free(o);
-        return c360_diag_fail(diag, C360_ERR_LIMIT, key, "more than %d kafka.* settings",
-                              C360_CONFIG_KAFKA_MAX);
-    }
-    char *k = strdup(key);
-    if (!k)
-        goto nomem;
-    cfg->kafka[cfg->kafka_count++] = (struct kafka_entry){k, v, o};
     return C360_OK;
-nomem:
-    free(v);
-    free(o);
-    return C360_ERR_NOMEM;
 }
 
 enum c360_err c360_config_set(struct c360_config *cfg, const char *key, const char *value,
