@@ -66,14 +66,17 @@ static bool take_digits(const char **p, int n, int *out)
     return true;
 }
 
-/* YYYY-MM-DD at *p, checked against the calendar. */
-static enum c360_err take_date(const char **p, const char *text, int32_t *days,
+#define RFC3339_FORM "an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.fff]Z)"
+
+/* YYYY-MM-DD at *p, checked against the calendar; `form` names what the whole
+ * text should have been. */
+static enum c360_err take_date(const char **p, const char *text, const char *form, int32_t *days,
                                struct c360_diag *diag)
 {
     int y, m, d;
     if (!take_digits(p, 4, &y) || *(*p)++ != '-' || !take_digits(p, 2, &m) || *(*p)++ != '-' ||
         !take_digits(p, 2, &d))
-        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' is not YYYY-MM-DD", text);
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' is not %s", text, form);
     if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' is not a calendar date", text);
     *days = c360_date_from_civil(y, m, d);
@@ -83,7 +86,7 @@ static enum c360_err take_date(const char **p, const char *text, int32_t *days,
 enum c360_err c360_date_parse(const char *text, int32_t *days, struct c360_diag *diag)
 {
     const char *p = text;
-    enum c360_err err = take_date(&p, text, days, diag);
+    enum c360_err err = take_date(&p, text, "YYYY-MM-DD", days, diag);
     if (err == C360_OK && *p)
         return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' is not YYYY-MM-DD", text);
     return err;
@@ -94,7 +97,7 @@ enum c360_err c360_time_parse(const char *text, int64_t *epoch_ms, struct c360_d
     const char *p = text;
     int32_t days;
     int hh, mm, ss, ms = 0;
-    enum c360_err err = take_date(&p, text, &days, diag);
+    enum c360_err err = take_date(&p, text, RFC3339_FORM, &days, diag);
     if (err)
         return err;
     if (*p != 'T' && *p != 't' && *p != ' ')
@@ -141,9 +144,7 @@ enum c360_err c360_time_parse(const char *text, int64_t *epoch_ms, struct c360_d
                 ((int64_t)hh * 3600 + mm * 60 + ss - (int64_t)offset_min * 60) * 1000 + ms;
     return C360_OK;
 bad:
-    return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
-                          "'%.40s' is not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.fff]Z)",
-                          text);
+    return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' is not " RFC3339_FORM, text);
 bad_range:
     return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' has a field out of range", text);
 }
