@@ -14,6 +14,14 @@
 #include <stdint.h>
 
 #define C360_MS_PER_DAY INT64_C(86400000)
+/* The instants c360 accepts: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z,
+ * the range RFC 3339 can write. */
+#define C360_TIME_MIN_MS INT64_C(-62135596800000)
+#define C360_TIME_MAX_MS INT64_C(253402300799999)
+
+/* Checks an instant given as epoch milliseconds (e.g. a JSON integer or an
+ * Avro timestamp-millis) against that range. */
+enum c360_err c360_time_check(int64_t epoch_ms, struct c360_diag *diag) C360_MUST_USE;
 
 /*
  * Parses an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM).

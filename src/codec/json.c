@@ -48,7 +48,7 @@ static enum c360_err get_time(json_t *obj, const char *key, const char *field, i
         return C360_OK;
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
-        return C360_OK;
+        return at_field(c360_time_check(*out, diag), field, diag);
     }
     if (!json_is_string(v))
         return wrong_type(field, "an RFC 3339 string or epoch milliseconds", diag);

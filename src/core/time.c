@@ -140,13 +140,26 @@ enum c360_err c360_time_parse(const char *text, int64_t *epoch_ms, struct c360_d
     }
     if (*p)
         goto bad;
-    *epoch_ms = (int64_t)days * C360_MS_PER_DAY +
+    int64_t t = (int64_t)days * C360_MS_PER_DAY +
                 ((int64_t)hh * 3600 + mm * 60 + ss - (int64_t)offset_min * 60) * 1000 + ms;
+    /* An offset can carry the first or last day past the years c360 writes. */
+    if (c360_time_check(t, NULL))
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' is outside years 0001-9999",
+                              text);
+    *epoch_ms = t;
     return C360_OK;
 bad:
     return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' is not " RFC3339_FORM, text);
 bad_range:
     return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "'%.40s' has a field out of range", text);
+}
+
+enum c360_err c360_time_check(int64_t epoch_ms, struct c360_diag *diag)
+{
+    if (epoch_ms < C360_TIME_MIN_MS || epoch_ms > C360_TIME_MAX_MS)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "%lld ms is outside years 0001-9999",
+                              (long long)epoch_ms);
+    return C360_OK;
 }
 
 char *c360_time_format(int64_t epoch_ms, char *buf, size_t size)

@@ -28,6 +28,8 @@ static const struct {
     {"1969-12-31T23:59:59.999Z", -1, NULL},
     {"0001-01-01T00:00:00Z", INT64_C(-62135596800000), NULL},
     {"9999-12-31T23:59:59.999Z", INT64_C(253402300799999), NULL},
+    {"0001-01-01T00:00:00+01:00", 0, "outside years 0001-9999"},
+    {"9999-12-31T23:59:59-01:00", 0, "outside years 0001-9999"},
     {"2023-02-29T00:00:00Z", 0, "not a calendar date"},
     {"2026-13-01T00:00:00Z", 0, "not a calendar date"},
     {"2026-04-31T00:00:00Z", 0, "not a calendar date"},
@@ -130,6 +132,20 @@ START_TEST(test_c360_date_of_floors_before_1970)
 }
 END_TEST
 
+START_TEST(test_c360_time_check_bounds_the_range)
+{
+    ck_assert_int_eq(c360_time_check(C360_TIME_MIN_MS, NULL), C360_OK);
+    ck_assert_int_eq(c360_time_check(C360_TIME_MAX_MS, NULL), C360_OK);
+    ck_assert_int_eq(c360_time_check(C360_TIME_MIN_MS - 1, NULL), C360_ERR_INVALID);
+    ck_assert_int_eq(c360_time_check(C360_TIME_MAX_MS + 1, NULL), C360_ERR_INVALID);
+    int64_t ms;
+    ck_assert_int_eq(c360_time_parse("0001-01-01T00:00:00Z", &ms, NULL), C360_OK);
+    ck_assert(ms == C360_TIME_MIN_MS);
+    ck_assert_int_eq(c360_time_parse("9999-12-31T23:59:59.999Z", &ms, NULL), C360_OK);
+    ck_assert(ms == C360_TIME_MAX_MS);
+}
+END_TEST
+
 START_TEST(test_c360_time_format_round_trips)
 {
     static const int64_t values[] = {0, -1, INT64_C(1795432800123), INT64_C(-62135596800000),
@@ -158,6 +174,9 @@ void c360_check_time_add(Suite *s)
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_date_of");
     tcase_add_test(tc, test_c360_date_of_floors_before_1970);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_time_check");
+    tcase_add_test(tc, test_c360_time_check_bounds_the_range);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_time_format");
     tcase_add_test(tc, test_c360_time_format_round_trips);
