@@ -14,7 +14,7 @@ expect_exit 2 "$C360"
 grep -q '^usage: c360 <command>' "$WORK/err" || fail "no usage without arguments"
 expect_exit 0 "$C360" --help
 cp "$WORK/out" "$WORK/help"
-for cmd in broker run topics config version; do
+for cmd in broker run topics decode config version; do
     grep -q "^  $cmd " "$WORK/help" || fail "--help does not list $cmd"
     expect_exit 0 "$C360" "$cmd" --help
     grep -q "^usage: c360 $cmd" "$WORK/out" || fail "$cmd --help shows no usage"
@@ -92,6 +92,26 @@ cp "$SRC"/topics/*.json "$WORK/topics/"
 echo '{"id": "x"' >"$WORK/topics/zz-broken.json"
 expect_exit 2 "$C360" broker -X topics.dir="$WORK/topics"
 grep -q 'zz-broken.json' "$WORK/err" || fail "broken topic file not named"
+
+# decode: canonical JSON per good line, 'line N: field: reason' per bad one, exit 2.
+{
+    tr -d '\n' <"$SRC/tests/data/json/financial-account/full/input.json"
+    echo
+    echo '{"eventId": "e-2", "changeType": "UPSERT"}'
+    echo
+    echo '{"truncated": '
+} >"$WORK/messages.jsonl"
+expect_exit 2 "$C360" decode --topic c360.in.financial-account --format json "$WORK/messages.jsonl"
+[ "$(wc -l <"$WORK/out")" -eq 1 ] || fail "decode printed $(wc -l <"$WORK/out") records, expected 1"
+grep -q '"balance":{"amount":"4210.17","currency":"USD"}' "$WORK/out" || fail "decode output wrong"
+grep -q '^line 2: occurredAt: required field is missing$' "$WORK/err" || fail "line 2 not diagnosed"
+grep -q '^line 4: not JSON: ' "$WORK/err" || fail "line 4 not diagnosed"
+head -n 1 "$WORK/messages.jsonl" >"$WORK/one.jsonl"
+expect_exit 0 "$C360" decode --topic financial-account --format json <"$WORK/one.jsonl"
+expect_exit 2 "$C360" decode --topic c360.in.individual <"$WORK/one.jsonl"
+grep -q "no decoder for format 'salesforce-cdc' yet" "$WORK/err" || fail "missing decoder not said"
+expect_exit 2 "$C360" decode --topic c360.out.unified-profile <"$WORK/one.jsonl"
+grep -q "is not an input topic" "$WORK/err" || fail "output topic accepted by decode"
 
 # The shipped example configuration loads.
 expect_exit 0 "$C360" config -c "$SRC/config/c360.properties"

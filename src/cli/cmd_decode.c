@@ -1,0 +1,161 @@
+/*
+ * c360 cli — `c360 decode`: messages of an input topic, one per line, to
+ * canonical JSON or the precise reason they cannot be decoded.
+ */
+#include "c360/codec.h"
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One message per line; a line longer than the largest value is refused. */
+#define DECODE_LINE_MAX (C360_CODEC_VALUE_MAX + 2)
+
+static void usage(FILE *out)
+{
+    fputs("usage: c360 decode --topic TOPIC [--format FORMAT] [FILE] [-c FILE] [-X key=value]...\n"
+          "\n"
+          "Decodes the messages in FILE (default: standard input), one JSON document per\n"
+          "line, as values of the input topic TOPIC (its name or id from topics.dir), and\n"
+          "prints each as canonical JSON on one line. A message that cannot be decoded is\n"
+          "reported on stderr as 'line N: field: reason'; then the exit code is 2.\n"
+          "\n"
+          "      --topic TOPIC    input topic whose entity the messages are\n"
+          "      --format FORMAT  wire format (default: the topic's declared format);\n"
+          "                       decoders so far: json\n"
+          "  -c, --config FILE    properties file (key=value, # comments)\n"
+          "  -X key=value         override one setting (repeatable)\n"
+          "  -h, --help           this text\n",
+          out);
+}
+
+/* Reads one line of at most size-1 bytes into buf (newline dropped); returns
+ * its length, -1 at end of input, -2 when the line is too long (skipped). */
+static long read_line(FILE *in, char *buf, size_t size)
+{
+    size_t len = 0;
+    int c;
+    bool any = false, too_long = false;
+    while ((c = getc(in)) != EOF) {
+        any = true;
+        if (c == '\n')
+            break;
+        if (len == size - 1)
+            too_long = true;
+        else
+            buf[len++] = (char)c;
+    }
+    if (!any)
+        return -1;
+    buf[len] = '\0';
+    return too_long ? -2 : (long)len;
+}
+
+static int decode_stream(FILE *in, struct c360_record *rec)
+{
+    int rc = C360_EXIT_OK;
+    char *line = malloc(DECODE_LINE_MAX);
+    if (!line)
+        return C360_EXIT_FAIL;
+    struct c360_diag diag;
+    long n = 0, len;
+    while ((len = read_line(in, line, DECODE_LINE_MAX)) != -1) {
+        n++;
+        if (len == -2) {
+            fprintf(stderr, "line %ld: value larger than %d bytes\n", n, C360_CODEC_VALUE_MAX);
+            rc = C360_EXIT_USAGE;
+            continue;
+        }
+        if (len == 0)
+            continue;
+        c360_diag_clear(&diag);
+        char *json = NULL;
+        if (c360_codec_json_decode(line, (size_t)len, rec, &diag) ||
+            c360_codec_json_encode(rec, C360_CODEC_COMPACT, &json)) {
+            fprintf(stderr, "line %ld: %s%s%s\n", n, diag.field, diag.field[0] ? ": " : "",
+                    diag.text);
+            rc = C360_EXIT_USAGE;
+            continue;
+        }
+        puts(json);
+        free(json);
+    }
+    free(line);
+    return rc;
+}
+
+int c360_cli_decode(int argc, char **argv)
+{
+    struct c360_cli_conf cc = {0};
+    const char *topic_arg = NULL, *format = NULL;
+    enum { OPT_TOPIC = C360_OPT_FIRST_COMMAND, OPT_FORMAT };
+    const struct option longopts[] = {
+        C360_CLI_CONF_OPTIONS,
+        {"topic", required_argument, NULL, OPT_TOPIC},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, C360_CLI_CONF_SHORT, longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            usage(stdout);
+            return C360_EXIT_OK;
+        } else if (opt == OPT_TOPIC) {
+            topic_arg = optarg;
+        } else if (opt == OPT_FORMAT) {
+            format = optarg;
+        } else if (c360_cli_conf_opt(&cc, opt, optarg) != 1) {
+            usage(stderr);
+            return C360_EXIT_USAGE;
+        }
+    }
+    if (!topic_arg || argc - optind > 1) {
+        usage(stderr);
+        return C360_EXIT_USAGE;
+    }
+
+    struct c360_config *cfg = NULL;
+    struct c360_topic_set *topics = NULL;
+    struct c360_record *rec = NULL;
+    FILE *in = stdin;
+    int rc = C360_EXIT_USAGE;
+    if (c360_cli_conf_load(&cc, &cfg) || c360_cli_topics_load(cfg, &topics))
+        goto done;
+    const struct c360_topic *topic = NULL;
+    for (size_t i = 0; i < c360_topic_set_count(topics) && !topic; i++) {
+        const struct c360_topic *t = c360_topic_set_at(topics, i);
+        if (strcmp(t->name, topic_arg) == 0 || strcmp(t->id, topic_arg) == 0)
+            topic = t;
+    }
+    enum c360_entity entity;
+    if (!topic || topic->role != C360_TOPIC_INPUT || c360_entity_parse(topic->id, &entity)) {
+        fprintf(stderr, "c360 decode: '%s' is not an input topic of %s\n", topic_arg,
+                c360_config_str(cfg, "topics.dir"));
+        goto done;
+    }
+    if (!format)
+        format = topic->format;
+    if (strcmp(format, "json") != 0) {
+        fprintf(stderr, "c360 decode: no decoder for format '%s' yet (decoders so far: json)\n",
+                format);
+        goto done;
+    }
+    if (optind < argc && !(in = fopen(argv[optind], "r"))) {
+        perror(argv[optind]);
+        in = stdin;
+        goto done;
+    }
+    if (c360_record_new(entity, &rec)) {
+        rc = C360_EXIT_FAIL;
+        goto done;
+    }
+    rc = decode_stream(in, rec);
+done:
+    if (in != stdin)
+        fclose(in);
+    c360_record_destroy(rec);
+    c360_topic_set_destroy(topics);
+    c360_config_destroy(cfg);
+    return rc;
+}
