@@ -12,8 +12,10 @@
 
 #include "c360/err.h"
 #include "c360/record.h"
+#include "c360/topic.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A message value larger than this is refused before it is parsed. */
 #define C360_CODEC_VALUE_MAX (1024 * 1024)
@@ -28,6 +30,45 @@
  */
 enum c360_err c360_codec_json_decode(const char *bytes, size_t len, struct c360_record *rec,
                                      struct c360_diag *diag) C360_MUST_USE;
+
+/* A Kafka message as the codec sees it (all borrowed). */
+struct c360_codec_msg {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const char *key; /* NULL when the message has no key */
+    size_t key_len;
+    int64_t timestamp; /* epoch ms, or C360_TIME_NONE */
+    const char *value; /* NULL for a tombstone */
+    size_t len;
+};
+
+/*
+ * How one input topic's messages become records: its wire format and its
+ * mapping (see src/codec/mapping.c for the mapping language). Formats so far:
+ *   canonical     canonical JSON (c360_codec_json_decode); the mapping is not used
+ *   json          plain JSON through the topic's mapping (canonical without one)
+ *   connect-json  Kafka Connect JsonConverter {schema, payload}, with the
+ *                 logical types Decimal (base64 or numeric), Timestamp, Date
+ *   debezium      Debezium envelopes {before, after, op, ts_ms, source}, bare
+ *                 or inside {schema, payload} (then also io.debezium.time.Date,
+ *                 MicroTimestamp, NanoTimestamp); a tombstone is a DELETE by key.
+ *                 Bare envelopes carry no types: use decimal.handling.mode=string
+ *                 and time.precision.mode=connect there.
+ */
+struct c360_codec;
+
+/* A codec for topic, with `format` or (NULL) the topic's declared format.
+ * *out is new (c360_codec_destroy), untouched on failure. */
+enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
+                             struct c360_codec **out, struct c360_diag *diag) C360_MUST_USE;
+void c360_codec_destroy(struct c360_codec *codec);
+
+/* Decodes one message into rec (reset first) and validates it. When the
+ * mapping gives no eventId, the message position stands in
+ * (topic:partition:offset), so reprocessing yields the same id. */
+enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
+                                struct c360_record *rec, struct c360_diag *diag) C360_MUST_USE;
 
 /* Output layouts of c360_codec_json_encode. */
 enum c360_codec_layout {

@@ -43,6 +43,8 @@ struct c360_topic {
     char *format; /* inputs: default wire format; "" otherwise */
     char *schema; /* value schema file under schemas/, "" for the DLQ */
     char *doc;
+    char *mapping; /* inputs: the "mapping" object as compact JSON text, "" if none;
+                      the codec module interprets it */
 };
 
 struct c360_topic_set;

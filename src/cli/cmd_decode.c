@@ -17,13 +17,15 @@ static void usage(FILE *out)
     fputs("usage: c360 decode --topic TOPIC [--format FORMAT] [FILE] [-c FILE] [-X key=value]...\n"
           "\n"
           "Decodes the messages in FILE (default: standard input), one JSON document per\n"
-          "line, as values of the input topic TOPIC (its name or id from topics.dir), and\n"
-          "prints each as canonical JSON on one line. A message that cannot be decoded is\n"
-          "reported on stderr as 'line N: field: reason'; then the exit code is 2.\n"
+          "line, as values of the input topic TOPIC (its name or id from topics.dir) with\n"
+          "the topic's mapping, and prints each as canonical JSON on one line. Line N is\n"
+          "taken as offset N-1 of partition 0 (for ids drawn from the position). A message\n"
+          "that cannot be decoded is reported on stderr as 'line N: field: reason'; then\n"
+          "the exit code is 2.\n"
           "\n"
           "      --topic TOPIC    input topic whose entity the messages are\n"
           "      --format FORMAT  wire format (default: the topic's declared format);\n"
-          "                       decoders so far: json\n"
+          "                       decoders so far: canonical, json, connect-json, debezium\n"
           "  -c, --config FILE    properties file (key=value, # comments)\n"
           "  -X key=value         override one setting (repeatable)\n"
           "  -h, --help           this text\n",
@@ -52,7 +54,8 @@ static long read_line(FILE *in, char *buf, size_t size)
     return too_long ? -2 : (long)len;
 }
 
-static int decode_stream(FILE *in, struct c360_record *rec)
+static int decode_stream(FILE *in, const struct c360_codec *codec, const char *topic,
+                         struct c360_record *rec)
 {
     int rc = C360_EXIT_OK;
     char *line = malloc(DECODE_LINE_MAX);
@@ -71,7 +74,14 @@ static int decode_stream(FILE *in, struct c360_record *rec)
             continue;
         c360_diag_clear(&diag);
         char *json = NULL;
-        if (c360_codec_json_decode(line, (size_t)len, rec, &diag) ||
+        struct c360_codec_msg msg = {
+            .topic = topic,
+            .offset = n - 1,
+            .timestamp = C360_TIME_NONE,
+            .value = line,
+            .len = (size_t)len,
+        };
+        if (c360_codec_decode(codec, &msg, rec, &diag) ||
             c360_codec_json_encode(rec, C360_CODEC_COMPACT, &json)) {
             fprintf(stderr, "line %ld: %s%s%s\n", n, diag.field, diag.field[0] ? ": " : "",
                     diag.text);
@@ -118,6 +128,7 @@ int c360_cli_decode(int argc, char **argv)
     struct c360_config *cfg = NULL;
     struct c360_topic_set *topics = NULL;
     struct c360_record *rec = NULL;
+    struct c360_codec *codec = NULL;
     FILE *in = stdin;
     int rc = C360_EXIT_USAGE;
     if (c360_cli_conf_load(&cc, &cfg) || c360_cli_topics_load(cfg, &topics))
@@ -128,17 +139,15 @@ int c360_cli_decode(int argc, char **argv)
         if (strcmp(t->name, topic_arg) == 0 || strcmp(t->id, topic_arg) == 0)
             topic = t;
     }
-    enum c360_entity entity;
-    if (!topic || topic->role != C360_TOPIC_INPUT || c360_entity_parse(topic->id, &entity)) {
+    if (!topic || topic->role != C360_TOPIC_INPUT) {
         fprintf(stderr, "c360 decode: '%s' is not an input topic of %s\n", topic_arg,
                 c360_config_str(cfg, "topics.dir"));
         goto done;
     }
-    if (!format)
-        format = topic->format;
-    if (strcmp(format, "json") != 0) {
-        fprintf(stderr, "c360 decode: no decoder for format '%s' yet (decoders so far: json)\n",
-                format);
+    struct c360_diag diag;
+    c360_diag_clear(&diag);
+    if (c360_codec_new(topic, format, &codec, &diag)) {
+        fprintf(stderr, "c360 decode: %s%s%s\n", diag.field, diag.field[0] ? ": " : "", diag.text);
         goto done;
     }
     if (optind < argc && !(in = fopen(argv[optind], "r"))) {
@@ -146,15 +155,16 @@ int c360_cli_decode(int argc, char **argv)
         in = stdin;
         goto done;
     }
-    if (c360_record_new(entity, &rec)) {
+    if (c360_record_new(C360_ENTITY_INDIVIDUAL, &rec)) {
         rc = C360_EXIT_FAIL;
         goto done;
     }
-    rc = decode_stream(in, rec);
+    rc = decode_stream(in, codec, topic->name, rec);
 done:
     if (in != stdin)
         fclose(in);
     c360_record_destroy(rec);
+    c360_codec_destroy(codec);
     c360_topic_set_destroy(topics);
     c360_config_destroy(cfg);
     return rc;

@@ -15,4 +15,18 @@
 enum c360_err c360_codec_record_from_json(json_t *obj, struct c360_record *rec,
                                           struct c360_diag *diag) C360_MUST_USE;
 
+/* A parsed stream mapping (src/codec/mapping.c). */
+struct c360_mapping;
+
+/* Parses mapping text from a topic declaration; "" gives *out = NULL (the
+ * input is canonical). *out is new. */
+enum c360_err c360_mapping_parse(const char *text, struct c360_mapping **out,
+                                 struct c360_diag *diag) C360_MUST_USE;
+void c360_mapping_destroy(struct c360_mapping *m);
+
+/* Builds the canonical object (*out new) from a flat source object (borrowed). */
+enum c360_err c360_mapping_apply(const struct c360_mapping *m, json_t *source,
+                                 const struct c360_codec_msg *msg, json_t **out,
+                                 struct c360_diag *diag) C360_MUST_USE;
+
 #endif

@@ -15,7 +15,7 @@
 #define TOPIC_NAME_MAX 249
 
 const char *const c360_topic_formats[] = {
-    "json", "connect-json", "debezium", "salesforce-cdc", "avro", NULL,
+    "canonical", "json", "connect-json", "debezium", "salesforce-cdc", "avro", NULL,
 };
 
 static const char *const role_names[] = {
@@ -61,6 +61,7 @@ static void topic_destroy(struct c360_topic *t)
     free(t->format);
     free(t->schema);
     free(t->doc);
+    free(t->mapping);
     free(t);
 }
 
@@ -139,7 +140,8 @@ static enum c360_err take_string(json_t *obj, const char *field, bool required, 
 static enum c360_err check_known_fields(json_t *obj, struct c360_diag *diag)
 {
     static const char *const known[] = {
-        "id", "name", "role", "partitions", "cleanupPolicy", "key", "format", "schema", "doc",
+        "id",  "name",   "role",   "partitions", "cleanupPolicy",
+        "key", "format", "schema", "doc",        "mapping",
     };
     const char *field;
     json_t *v;
@@ -208,13 +210,24 @@ static enum c360_err topic_from_json(json_t *obj, struct c360_topic *t, struct c
         }
         if (lookup(c360_topic_formats, sizeof(c360_topic_formats) / sizeof(char *) - 1, t->format) <
             0) {
-            err = c360_diag_fail(diag, C360_ERR_INVALID, "format",
-                                 "'%s' is not json|connect-json|debezium|salesforce-cdc|avro",
-                                 t->format);
+            err = c360_diag_fail(
+                diag, C360_ERR_INVALID, "format",
+                "'%s' is not canonical|json|connect-json|debezium|salesforce-cdc|avro", t->format);
             goto fail;
         }
     } else if (*t->format) {
         err = c360_diag_fail(diag, C360_ERR_INVALID, "format", "only input topics have a format");
+        goto fail;
+    }
+    json_t *mapping = json_object_get(obj, "mapping"); /* borrowed */
+    if (mapping && (t->role != C360_TOPIC_INPUT || !json_is_object(mapping))) {
+        err = c360_diag_fail(diag, C360_ERR_INVALID, "mapping",
+                             "only input topics have a mapping, and it is an object");
+        goto fail;
+    }
+    t->mapping = mapping ? json_dumps(mapping, JSON_COMPACT | JSON_PRESERVE_ORDER) : strdup("");
+    if (!t->mapping) {
+        err = C360_ERR_NOMEM;
         goto fail;
     }
     if (t->role != C360_TOPIC_DLQ && !*t->schema) {

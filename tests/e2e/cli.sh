@@ -95,21 +95,27 @@ grep -q 'zz-broken.json' "$WORK/err" || fail "broken topic file not named"
 
 # decode: canonical JSON per good line, 'line N: field: reason' per bad one, exit 2.
 {
-    tr -d '\n' <"$SRC/tests/data/json/financial-account/full/input.json"
+    tr -d '\n' <"$SRC/tests/data/canonical/financial-account/full/value.json"
     echo
     echo '{"eventId": "e-2", "changeType": "UPSERT"}'
     echo
     echo '{"truncated": '
 } >"$WORK/messages.jsonl"
-expect_exit 2 "$C360" decode --topic c360.in.financial-account --format json "$WORK/messages.jsonl"
+expect_exit 2 "$C360" decode --topic c360.in.financial-account --format canonical "$WORK/messages.jsonl"
 [ "$(wc -l <"$WORK/out")" -eq 1 ] || fail "decode printed $(wc -l <"$WORK/out") records, expected 1"
 grep -q '"balance":{"amount":"4210.17","currency":"USD"}' "$WORK/out" || fail "decode output wrong"
 grep -q '^line 2: occurredAt: required field is missing$' "$WORK/err" || fail "line 2 not diagnosed"
-grep -q '^line 4: not JSON: ' "$WORK/err" || fail "line 4 not diagnosed"
+grep -q '^line 4: the value is not JSON: ' "$WORK/err" || fail "line 4 not diagnosed"
 head -n 1 "$WORK/messages.jsonl" >"$WORK/one.jsonl"
-expect_exit 0 "$C360" decode --topic financial-account --format json <"$WORK/one.jsonl"
+expect_exit 0 "$C360" decode --topic financial-account --format canonical <"$WORK/one.jsonl"
+# The topic's own format and mapping: a Snowflake row through Kafka Connect.
+tr -d '\n' <"$SRC/tests/data/connect-json/financial-account/full/value.json" >"$WORK/connect.jsonl"
+echo >>"$WORK/connect.jsonl"
+expect_exit 0 "$C360" decode --topic c360.in.financial-account "$WORK/connect.jsonl"
+grep -q '"eventId":"c360.in.financial-account:0:0".*"accountType":"SAVINGS"' "$WORK/out" ||
+    fail "connect-json decode: $(cat "$WORK/out")"
 expect_exit 2 "$C360" decode --topic c360.in.individual <"$WORK/one.jsonl"
-grep -q "no decoder for format 'salesforce-cdc' yet" "$WORK/err" || fail "missing decoder not said"
+grep -q "no decoder for 'salesforce-cdc' yet" "$WORK/err" || fail "missing decoder not said"
 expect_exit 2 "$C360" decode --topic c360.out.unified-profile <"$WORK/one.jsonl"
 grep -q "is not an input topic" "$WORK/err" || fail "output topic accepted by decode"
 

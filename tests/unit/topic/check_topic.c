@@ -83,7 +83,7 @@ static const struct {
      "format", "declares its default wire format"},
     {"{\"id\":\"x\",\"name\":\"n\",\"role\":\"input\",\"partitions\":6,\"format\":\"xml\","
      "\"cleanupPolicy\":\"delete\",\"key\":\"k\",\"doc\":\"d\",\"schema\":\"s\"}",
-     "format", "'xml' is not json|connect-json|debezium|salesforce-cdc|avro"},
+     "format", "'xml' is not canonical|json|connect-json|debezium|salesforce-cdc|avro"},
     {"{\"id\":\"x\",\"name\":\"n\",\"role\":\"output\",\"partitions\":6,\"format\":\"json\","
      "\"cleanupPolicy\":\"delete\",\"key\":\"k\",\"doc\":\"d\",\"schema\":\"s\"}",
      "format", "only input topics have a format"},

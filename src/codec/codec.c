@@ -1,0 +1,398 @@
+/*
+ * c360 codec — per-topic codecs: wire format → flat source object → mapping
+ * → canonical object → record. Kafka Connect JsonConverter and Debezium
+ * envelopes are taken apart here; the last two steps are shared by all.
+ */
+#include "codec_int.h"
+
+#include "c360/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Connect schemas nest structs in structs; real ones are a few levels deep. */
+#define CONNECT_DEPTH_MAX 16
+/* A Decimal's unscaled value must fit int64; scale as Connect writes it. */
+#define DECIMAL_SCALE_MAX 18
+
+enum codec_format { FORMAT_CANONICAL, FORMAT_JSON, FORMAT_CONNECT, FORMAT_DEBEZIUM };
+
+struct c360_codec {
+    enum codec_format format;
+    enum c360_entity entity;
+    struct c360_mapping *mapping; /* NULL: the source is canonical already */
+};
+
+enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
+                             struct c360_codec **out, struct c360_diag *diag)
+{
+    enum c360_err err;
+    enum c360_entity entity;
+    if (!format)
+        format = topic->format;
+    if (topic->role != C360_TOPIC_INPUT || c360_entity_parse(topic->id, &entity))
+        return c360_diag_fail(diag, C360_ERR_INVALID, topic->id,
+                              "topic %s carries no canonical entity", topic->name);
+    struct c360_codec *codec = calloc(1, sizeof(*codec));
+    if (!codec)
+        return C360_ERR_NOMEM;
+    codec->entity = entity;
+    if (strcmp(format, "canonical") == 0) {
+        codec->format = FORMAT_CANONICAL;
+    } else if (strcmp(format, "json") == 0) {
+        codec->format = FORMAT_JSON;
+    } else if (strcmp(format, "connect-json") == 0) {
+        codec->format = FORMAT_CONNECT;
+    } else if (strcmp(format, "debezium") == 0) {
+        codec->format = FORMAT_DEBEZIUM;
+    } else {
+        err = c360_diag_fail(diag, C360_ERR_UNSUPPORTED, "format",
+                             "no decoder for '%s' yet (so far: canonical, json, connect-json, "
+                             "debezium)",
+                             format);
+        goto fail;
+    }
+    c360_diag_at(diag, topic->name, 0);
+    /* Canonical JSON is canonical already; every other format is mapped. */
+    if (codec->format != FORMAT_CANONICAL &&
+        (err = c360_mapping_parse(topic->mapping, &codec->mapping, diag)))
+        goto fail;
+    *out = codec;
+    return C360_OK;
+fail:
+    c360_codec_destroy(codec);
+    return err;
+}
+
+void c360_codec_destroy(struct c360_codec *codec)
+{
+    if (!codec)
+        return;
+    c360_mapping_destroy(codec->mapping);
+    free(codec);
+}
+
+/* --- Kafka Connect logical types. */
+
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Standard base64 (RFC 4648 §4, padded) into at most cap bytes. */
+static bool b64_decode(const char *text, unsigned char *out, size_t cap, size_t *len)
+{
+    size_t n = strlen(text), o = 0;
+    if (n % 4 != 0)
+        return false;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        for (int j = 0; j < 4; j++) {
+            v[j] = text[i + j] == '=' && i + 4 == n && j >= 2 ? 0 : b64_value(text[i + j]);
+            if (v[j] < 0)
+                return false;
+        }
+        if (text[i + 2] == '=' && text[i + 3] != '=')
+            return false;
+        unsigned char bytes[3] = {(unsigned char)(v[0] << 2 | v[1] >> 4),
+                                  (unsigned char)((v[1] & 15) << 4 | v[2] >> 2),
+                                  (unsigned char)((v[2] & 3) << 6 | v[3])};
+        int take = text[i + 2] == '=' ? 1 : text[i + 3] == '=' ? 2 : 3;
+        for (int j = 0; j < take; j++) {
+            if (o == cap)
+                return false;
+            out[o++] = bytes[j];
+        }
+    }
+    *len = o;
+    return true;
+}
+
+/* A Connect Decimal: big-endian two's-complement unscaled value, in base64. */
+static enum c360_err decimal_text(const char *b64, int scale, const char *field, char *buf,
+                                  size_t size, struct c360_diag *diag)
+{
+    unsigned char bytes[32];
+    size_t n;
+    if (!b64_decode(b64, bytes, sizeof(bytes), &n) || n == 0)
+        return c360_diag_fail(diag, C360_ERR_INVALID, field, "not a base64 Connect Decimal");
+    bool negative = bytes[0] & 0x80;
+    /* Bytes beyond eight must be sign extension, or the value is out of range. */
+    for (size_t i = 0; i + 8 < n; i++) {
+        if (bytes[i] != (negative ? 0xFF : 0x00))
+            return c360_diag_fail(diag, C360_ERR_INVALID, field, "Decimal out of range");
+    }
+    uint64_t u = negative ? UINT64_MAX : 0;
+    for (size_t i = n > 8 ? n - 8 : 0; i < n; i++)
+        u = u << 8 | bytes[i];
+    if (n < 8 && negative)
+        u |= UINT64_MAX << (8 * n); /* sign-extend a short value */
+    uint64_t mag = negative ? (uint64_t)0 - u : u;
+    char digits[32];
+    int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)mag);
+    if (scale == 0) {
+        snprintf(buf, size, "%s%s", negative ? "-" : "", digits);
+        return C360_OK;
+    }
+    /* Pad so there is at least one digit before the point. */
+    char padded[64];
+    snprintf(padded, sizeof(padded), "%0*llu", scale + 1 > len ? scale + 1 : len,
+             (unsigned long long)mag);
+    int plen = (int)strlen(padded);
+    snprintf(buf, size, "%s%.*s.%s", negative ? "-" : "", plen - scale, padded,
+             padded + plen - scale);
+    return C360_OK;
+}
+
+static enum c360_err connect_convert(json_t *schema, json_t *value, const char *field, int depth,
+                                     json_t **out, struct c360_diag *diag);
+
+/* A struct: each field of the schema converted by its own schema. */
+static enum c360_err connect_struct(json_t *schema, json_t *value, int depth, json_t **out,
+                                    struct c360_diag *diag)
+{
+    if (!json_is_object(value))
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "payload does not match its struct");
+    json_t *obj = json_object(), *fschema;
+    size_t i;
+    json_array_foreach(json_object_get(schema, "fields"), i, fschema)
+    {
+        const char *name = json_string_value(json_object_get(fschema, "field"));
+        if (!name)
+            continue;
+        json_t *converted;
+        enum c360_err err = connect_convert(fschema, json_object_get(value, name), name, depth + 1,
+                                            &converted, diag);
+        if (err) {
+            json_decref(obj);
+            return err;
+        }
+        json_object_set_new(obj, name, converted);
+    }
+    *out = obj;
+    return C360_OK;
+}
+
+static enum c360_err connect_convert(json_t *schema, json_t *value, const char *field, int depth,
+                                     json_t **out, struct c360_diag *diag)
+{
+    if (depth > CONNECT_DEPTH_MAX)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, field, "schema nested deeper than %d",
+                              CONNECT_DEPTH_MAX);
+    if (!value || json_is_null(value)) {
+        *out = json_null();
+        return C360_OK;
+    }
+    const char *type = json_string_value(json_object_get(schema, "type"));
+    const char *name = json_string_value(json_object_get(schema, "name"));
+    char buf[64];
+    if (name && strcmp(name, "org.apache.kafka.connect.data.Decimal") == 0) {
+        if (json_is_number(value)) { /* decimal.format=NUMERIC */
+            *out = json_incref(value);
+            return C360_OK;
+        }
+        const char *scale_text =
+            json_string_value(json_object_get(json_object_get(schema, "parameters"), "scale"));
+        int scale = scale_text ? atoi(scale_text) : -1;
+        if (!json_is_string(value) || scale < 0 || scale > DECIMAL_SCALE_MAX)
+            return c360_diag_fail(diag, C360_ERR_INVALID, field,
+                                  "a Decimal needs base64 bytes and a scale of 0-%d",
+                                  DECIMAL_SCALE_MAX);
+        enum c360_err err =
+            decimal_text(json_string_value(value), scale, field, buf, sizeof(buf), diag);
+        if (err)
+            return err;
+        *out = json_string(buf);
+        return C360_OK;
+    }
+    /* Debezium's own temporal types (time.precision.mode=adaptive, its default). */
+    if (name && (strcmp(name, "io.debezium.time.MicroTimestamp") == 0 ||
+                 strcmp(name, "io.debezium.time.NanoTimestamp") == 0)) {
+        json_int_t per_ms = strcmp(name, "io.debezium.time.MicroTimestamp") == 0 ? 1000 : 1000000;
+        json_int_t v = json_integer_value(value);
+        json_int_t ms = v / per_ms - (v % per_ms < 0); /* floor before 1970 too */
+        if (!json_is_integer(value) || c360_time_check(ms, NULL))
+            return c360_diag_fail(diag, C360_ERR_INVALID, field, "%s out of range", name);
+        *out = json_integer(ms);
+        return C360_OK;
+    }
+    if (name && (strcmp(name, "org.apache.kafka.connect.data.Date") == 0 ||
+                 strcmp(name, "io.debezium.time.Date") == 0)) {
+        /* Bounded before any arithmetic: a day count can be anything. */
+        json_int_t days = json_integer_value(value);
+        if (!json_is_integer(value) || days < C360_TIME_MIN_MS / C360_MS_PER_DAY ||
+            days > C360_TIME_MAX_MS / C360_MS_PER_DAY)
+            return c360_diag_fail(diag, C360_ERR_INVALID, field,
+                                  "a Connect Date is days since 1970-01-01 within years 0001-9999");
+        *out = json_string(c360_date_format((int32_t)days, buf, sizeof(buf)));
+        return C360_OK;
+    }
+    if (type && strcmp(type, "struct") == 0)
+        return connect_struct(schema, value, depth, out, diag);
+    if (type && strcmp(type, "array") == 0 && json_is_array(value)) {
+        json_t *arr = json_array(), *item;
+        size_t i;
+        json_array_foreach(value, i, item)
+        {
+            json_t *converted;
+            enum c360_err err = connect_convert(json_object_get(schema, "items"), item, field,
+                                                depth + 1, &converted, diag);
+            if (err) {
+                json_decref(arr);
+                return err;
+            }
+            json_array_append_new(arr, converted);
+        }
+        *out = arr;
+        return C360_OK;
+    }
+    /* Timestamp (int64 ms), Time and the primitives are already what we read. */
+    *out = json_incref(value);
+    return C360_OK;
+}
+
+/* {schema, payload} → the payload with logical types resolved (new). A value
+ * without that envelope is returned as is (schemas.enable=false). */
+static enum c360_err connect_unwrap(json_t *root, json_t **out, struct c360_diag *diag)
+{
+    json_t *schema = json_object_get(root, "schema"), *payload = json_object_get(root, "payload");
+    if (json_is_object(root) && json_object_size(root) == 2 && schema && payload)
+        return connect_convert(schema, payload, "payload", 0, out, diag);
+    *out = json_incref(root);
+    return C360_OK;
+}
+
+/* --- Shared tail: mapping, defaults, record. */
+
+static enum c360_err to_record(const struct c360_codec *codec, json_t *row,
+                               const struct c360_codec_msg *msg, enum c360_change change,
+                               int64_t occurred_default, struct c360_record *rec,
+                               struct c360_diag *diag)
+{
+    json_t *canon; /* new */
+    enum c360_err err;
+    if (codec->mapping) {
+        if ((err = c360_mapping_apply(codec->mapping, row, msg, &canon, diag)))
+            return err;
+    } else {
+        canon = json_incref(row);
+    }
+    if (codec->format == FORMAT_CANONICAL) {
+        err = c360_codec_record_from_json(canon, rec, diag);
+        json_decref(canon);
+        return err;
+    }
+    /* Sources without event ids of their own: the envelope's change and time,
+     * and the message position, which reprocessing reproduces. */
+    if (change != C360_CHANGE_NONE)
+        json_object_set_new(canon, "changeType", json_string(c360_change_name(change)));
+    if (!json_object_get(canon, "occurredAt") && occurred_default != C360_TIME_NONE)
+        json_object_set_new(canon, "occurredAt", json_integer(occurred_default));
+    if (!json_object_get(canon, "eventId") && msg->topic) {
+        char position[512];
+        snprintf(position, sizeof(position), "%s:%d:%lld", msg->topic, (int)msg->partition,
+                 (long long)msg->offset);
+        json_object_set_new(canon, "eventId", json_string(position));
+    }
+    err = c360_codec_record_from_json(canon, rec, diag);
+    json_decref(canon);
+    return err;
+}
+
+static enum c360_err parse_json(const char *bytes, size_t len, const char *what, json_t **out,
+                                struct c360_diag *diag)
+{
+    json_error_t jerr;
+    if (len > C360_CODEC_VALUE_MAX)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "%s of %zu bytes is larger than %d bytes",
+                              what, len, C360_CODEC_VALUE_MAX);
+    *out = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr); /* new */
+    if (!*out)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "%s is not JSON: %s (at byte %d)", what,
+                              jerr.text, jerr.position);
+    return C360_OK;
+}
+
+/* Debezium: op c/r/u carry the row in "after", d in "before" (Debezium
+ * connector docs, "Data change events"); ts_ms is when the connector saw it. */
+static enum c360_err debezium_decode(const struct c360_codec *codec, json_t *env,
+                                     const struct c360_codec_msg *msg, struct c360_record *rec,
+                                     struct c360_diag *diag)
+{
+    const char *op = json_string_value(json_object_get(env, "op"));
+    if (!op)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "op", "not a Debezium envelope (no op)");
+    enum c360_change change;
+    json_t *row;
+    if (strcmp(op, "c") == 0 || strcmp(op, "r") == 0 || strcmp(op, "u") == 0) {
+        change = C360_CHANGE_UPSERT;
+        row = json_object_get(env, "after");
+    } else if (strcmp(op, "d") == 0) {
+        change = C360_CHANGE_DELETE;
+        row = json_object_get(env, "before");
+    } else {
+        return c360_diag_fail(diag, C360_ERR_INVALID, "op",
+                              "'%.8s' is not a row change (c, r, u or d)", op);
+    }
+    if (!json_is_object(row))
+        return c360_diag_fail(diag, C360_ERR_INVALID,
+                              change == C360_CHANGE_DELETE ? "before" : "after",
+                              "the row of op '%s' is missing", op);
+    json_t *ts = json_object_get(env, "ts_ms");
+    int64_t occurred = json_is_integer(ts) ? json_integer_value(ts) : msg->timestamp;
+    return to_record(codec, row, msg, change, occurred, rec, diag);
+}
+
+enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
+                                struct c360_record *rec, struct c360_diag *diag)
+{
+    enum c360_err err;
+    json_t *root = NULL, *value = NULL;
+    c360_record_reset(rec, codec->entity);
+
+    if (!msg->value) {
+        /* A tombstone: Debezium writes one after each delete, keyed like the row. */
+        if (codec->format != FORMAT_DEBEZIUM)
+            return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
+                                  "a null value (tombstone) is not a record of this format");
+        if (!msg->key)
+            return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "a tombstone without a key");
+        if ((err = parse_json(msg->key, msg->key_len, "the key", &root, diag)) ||
+            (err = connect_unwrap(root, &value, diag)))
+            goto done;
+        err = to_record(codec, value, msg, C360_CHANGE_DELETE, msg->timestamp, rec, diag);
+        goto done;
+    }
+    if ((err = parse_json(msg->value, msg->len, "the value", &root, diag)))
+        goto done;
+    switch (codec->format) {
+    case FORMAT_CANONICAL:
+    case FORMAT_JSON:
+        err = to_record(codec, root, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag);
+        break;
+    case FORMAT_CONNECT:
+        if (!json_object_get(root, "schema") || !json_object_get(root, "payload")) {
+            err = c360_diag_fail(diag, C360_ERR_INVALID, NULL,
+                                 "not a Kafka Connect JSON envelope {schema, payload}");
+            break;
+        }
+        if (!(err = connect_unwrap(root, &value, diag)))
+            err = to_record(codec, value, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag);
+        break;
+    case FORMAT_DEBEZIUM:
+        if (!(err = connect_unwrap(root, &value, diag)))
+            err = debezium_decode(codec, value, msg, rec, diag);
+        break;
+    }
+done:
+    json_decref(value);
+    json_decref(root);
+    return err;
+}
