@@ -14,6 +14,8 @@
 #include "c360/codec.h"
 #include "c360/file.h"
 
+#include "check_codec.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,5 +219,6 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_codec_json_decode_refuses_oversized_value);
     tcase_add_test(tc, test_c360_codec_json_decode_refuses_deep_nesting);
     suite_add_tcase(s, tc);
+    c360_check_registry_add(s);
     return s;
 }
