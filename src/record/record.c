@@ -167,7 +167,7 @@ enum c360_err c360_record_strs_add(struct c360_record *rec, struct c360_strs *li
 {
     enum c360_err err;
     if (!list->items) {
-        void *items;
+        void *items = NULL;
         if ((err = c360_record_alloc(rec, C360_RECORD_LIST_MAX, sizeof(char *), &items, diag)))
             return err;
         list->items = items;

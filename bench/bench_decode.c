@@ -1,0 +1,157 @@
+/*
+ * Decode + map throughput per wire format, one core: N generated messages
+ * (distinct ids and amounts) decoded into canonical records through the
+ * shipped topic declarations. Prints messages/s and MB/s per format.
+ *
+ *   build/release/bench/bench_decode [N]      (default 1,000,000)
+ */
+#include "c360/codec.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const connect_schema =
+    "{\"type\":\"struct\",\"optional\":false,\"name\":\"C360.FINANCIAL_ACCOUNTS_V\",\"fields\":["
+    "{\"type\":\"string\",\"optional\":false,\"field\":\"GLOBAL_ACCOUNT_ID\"},"
+    "{\"type\":\"string\",\"optional\":true,\"field\":\"PRIMARY_GLOBAL_PARTY_ID\"},"
+    "{\"type\":\"string\",\"optional\":true,\"field\":\"JOINT_OWNER_IDS\"},"
+    "{\"type\":\"string\",\"optional\":true,\"field\":\"ACCOUNT_TYPE\"},"
+    "{\"type\":\"string\",\"optional\":true,\"field\":\"STATUS\"},"
+    "{\"type\":\"bytes\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data.Decimal\","
+    "\"version\":1,\"parameters\":{\"scale\":\"2\"},\"field\":\"BALANCE\"},"
+    "{\"type\":\"string\",\"optional\":true,\"field\":\"CURRENCY_CODE\"},"
+    "{\"type\":\"int64\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data.Timestamp\","
+    "\"version\":1,\"field\":\"BALANCE_AS_OF\"},"
+    "{\"type\":\"int32\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data.Date\","
+    "\"version\":1,\"field\":\"OPENED_DATE\"},"
+    "{\"type\":\"int64\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data.Timestamp\","
+    "\"version\":1,\"field\":\"UPDATED_AT\"}]}";
+
+/* Base64 of a 3-byte big-endian unscaled value (enough for the amounts here). */
+static void b64_3(unsigned v, char out[5])
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    out[0] = tab[(v >> 18) & 63];
+    out[1] = tab[(v >> 12) & 63];
+    out[2] = tab[(v >> 6) & 63];
+    out[3] = tab[v & 63];
+    out[4] = '\0';
+}
+
+static int make_message(const char *format, long i, char *buf, size_t size)
+{
+    unsigned cents = (unsigned)(i * 7919 % 8000000);
+    if (strcmp(format, "canonical") == 0)
+        return snprintf(buf, size,
+                        "{\"eventId\":\"e-%ld\",\"changeType\":\"UPSERT\",\"occurredAt\":"
+                        "\"2026-11-20T09:30:00Z\",\"source\":{\"system\":\"snowflake\","
+                        "\"recordId\":\"ACC-%ld\"},\"globalPartyId\":\"gp-%ld\","
+                        "\"globalAccountId\":\"ACC-%ld\",\"accountType\":\"SAVINGS\","
+                        "\"status\":\"OPEN\",\"balance\":{\"amount\":\"%u.%02u\",\"currency\":"
+                        "\"USD\"},\"balanceAsOf\":\"2026-11-19T23:59:59Z\",\"openedDate\":"
+                        "\"2019-03-15\"}",
+                        i, i, i % 100000, i, cents / 100, cents % 100);
+    if (strcmp(format, "json") == 0)
+        return snprintf(buf, size,
+                        "{\"engagement_id\":\"ENG-%ld\",\"global_party_id\":\"gp-%ld\","
+                        "\"session_id\":\"S-%ld\",\"event_time\":\"2026-11-20T10:00:00.250Z\","
+                        "\"page_url\":\"https://bank.example/mortgages/rates\",\"subject\":"
+                        "\"real_estate\",\"duration_seconds\":%ld}",
+                        i, i % 100000, i / 4, i % 3600);
+    char b64[5];
+    b64_3(cents, b64);
+    char row[1024];
+    snprintf(row, sizeof(row),
+             "{\"GLOBAL_ACCOUNT_ID\":\"ACC-%ld\",\"PRIMARY_GLOBAL_PARTY_ID\":\"gp-%ld\","
+             "\"JOINT_OWNER_IDS\":\"gp-%ld\",\"ACCOUNT_TYPE\":\"Savings\",\"STATUS\":\"Open\","
+             "\"BALANCE\":\"%s\",\"CURRENCY_CODE\":\"USD\",\"BALANCE_AS_OF\":1795391999000,"
+             "\"OPENED_DATE\":17970,\"UPDATED_AT\":1795426200000}",
+             i, i % 100000, (i + 1) % 100000, b64);
+    if (strcmp(format, "connect-json") == 0)
+        return snprintf(buf, size, "{\"schema\":%s,\"payload\":%s}", connect_schema, row);
+    /* Debezium through the JsonConverter with schemas (its usual form). */
+    return snprintf(buf, size,
+                    "{\"schema\":{\"type\":\"struct\",\"optional\":false,\"fields\":["
+                    "%.*s,\"field\":\"before\"},%.*s,\"field\":\"after\"},"
+                    "{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
+                    "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}]},"
+                    "\"payload\":{\"before\":null,\"after\":%s,\"op\":\"u\","
+                    "\"ts_ms\":1795426201000}}",
+                    (int)strlen(connect_schema) - 1, connect_schema,
+                    (int)strlen(connect_schema) - 1, connect_schema, row);
+}
+
+static double seconds(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    long n = argc > 1 ? atol(argv[1]) : 1000000;
+    static const struct {
+        const char *topic, *format;
+    } runs[] = {
+        {"financial-account", "canonical"},
+        {"web-engagement", "json"},
+        {"financial-account", "connect-json"},
+        {"financial-account", "debezium"},
+    };
+    struct c360_topic_set *topics;
+    struct c360_record *rec;
+    bool failed_any = false;
+    if (n < 1 || c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &topics, NULL) ||
+        c360_record_new(C360_ENTITY_INDIVIDUAL, &rec))
+        return 1;
+    printf("decode + map, one core, %ld messages per format\n", n);
+    printf("%-14s %12s %10s %12s\n", "format", "msg/s", "MB/s", "avg bytes");
+    for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+        struct c360_codec *codec;
+        if (c360_codec_new(c360_topic_set_find(topics, runs[r].topic), runs[r].format, &codec,
+                           NULL))
+            return 1;
+        /* Generate first, so only decoding is timed. */
+        size_t cap = 1 << 20, used = 0;
+        char *buf = malloc(cap), one[8192];
+        size_t *off = malloc(sizeof(size_t) * (size_t)(n + 1));
+        for (long i = 0; i < n; i++) {
+            size_t len = (size_t)make_message(runs[r].format, i, one, sizeof(one));
+            if (len >= sizeof(one))
+                return 1;
+            while (used + len > cap)
+                buf = realloc(buf, cap *= 2);
+            memcpy(buf + used, one, len);
+            off[i] = used;
+            used += len;
+        }
+        off[n] = used;
+        double cpu0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
+        long failed = 0; /* a bench on failing input measures nothing */
+        for (long i = 0; i < n; i++) {
+            struct c360_codec_msg msg = {.topic = "bench",
+                                         .offset = i,
+                                         .timestamp = 1795426200000,
+                                         .value = buf + off[i],
+                                         .len = off[i + 1] - off[i]};
+            failed += c360_codec_decode(codec, &msg, rec, NULL) != C360_OK;
+        }
+        double cpu = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+        printf("%-14s %12.0f %10.1f %12.0f%s\n", runs[r].format, (double)n / cpu,
+               (double)used / cpu / 1e6, (double)used / (double)n,
+               failed ? "  (some messages failed!)" : "");
+        free(off);
+        free(buf);
+        c360_codec_destroy(codec);
+        failed_any |= failed != 0;
+        if (failed)
+            break;
+    }
+    c360_record_destroy(rec);
+    c360_topic_set_destroy(topics);
+    return failed_any ? 1 : 0;
+}
