@@ -1,14 +1,19 @@
 /*
  * c360 runtime — the processor loop on Kafka.
  *
- * One consumer in group `group.id` subscribes to every declared input topic.
- * Offsets are never auto-committed: a record counts as consumed only once the
- * outputs it caused are delivered and its state is stored (DESIGN.md §6), and
- * until the engine is wired in nothing is processed, so nothing is committed.
+ * One consumer in group `group.id` subscribes to every declared input topic
+ * whose format has a decoder. Each record is decoded into a canonical record;
+ * one that cannot be goes to the dead-letter topic and its partition keeps
+ * flowing. Offsets are never auto-committed: a record counts as consumed only
+ * once the outputs it caused are delivered and its state is stored (DESIGN.md
+ * §6), and until the engine and state store are wired in nothing is
+ * committed.
  */
+#include "c360/codec.h"
 #include "c360/kafka.h"
 #include "c360/log.h"
 #include "c360/runtime.h"
+#include "runtime_int.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -51,14 +56,24 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_mem_free(rk, member);
 }
 
-static enum c360_err subscribe_inputs(rd_kafka_t *rk, const struct c360_topic_set *topics)
+/* What one run holds: a codec per decodable input topic (indexed like the
+ * topic set), the record reused for every message, the dead-letter path. */
+struct run {
+    const struct c360_topic_set *topics;
+    struct c360_codec *codecs[C360_TOPIC_SET_MAX];
+    struct c360_record *rec;
+    struct c360_dlq *dlq;
+    long long received, decoded, dead_lettered;
+};
+
+static enum c360_err subscribe_inputs(rd_kafka_t *rk, const struct run *run)
 {
-    size_t n = c360_topic_set_count(topics);
+    size_t n = c360_topic_set_count(run->topics);
     rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new((int)n);
     for (size_t i = 0; i < n; i++) {
-        const struct c360_topic *t = c360_topic_set_at(topics, i);
-        if (t->role == C360_TOPIC_INPUT)
-            rd_kafka_topic_partition_list_add(subs, t->name, RD_KAFKA_PARTITION_UA);
+        if (run->codecs[i])
+            rd_kafka_topic_partition_list_add(subs, c360_topic_set_at(run->topics, i)->name,
+                                              RD_KAFKA_PARTITION_UA);
     }
     rd_kafka_resp_err_t kerr = rd_kafka_subscribe(rk, subs);
     int cnt = subs->cnt;
@@ -71,10 +86,54 @@ static enum c360_err subscribe_inputs(rd_kafka_t *rk, const struct c360_topic_se
     return C360_OK;
 }
 
+/* Decodes one record; what cannot be decoded goes to the dead-letter topic.
+ * Logs name the field and position only: diagnostics may quote customer data. */
+static enum c360_err process(struct run *run, const rd_kafka_message_t *msg)
+{
+    const char *name = rd_kafka_topic_name(msg->rkt);
+    const struct c360_codec *codec = NULL;
+    for (size_t i = 0; i < c360_topic_set_count(run->topics) && !codec; i++) {
+        if (strcmp(c360_topic_set_at(run->topics, i)->name, name) == 0)
+            codec = run->codecs[i];
+    }
+    struct c360_codec_msg cmsg = {
+        .topic = name,
+        .partition = msg->partition,
+        .offset = msg->offset,
+        .key = msg->key,
+        .key_len = msg->key_len,
+        .value = msg->payload,
+        .len = msg->len,
+    };
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
+    cmsg.timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? C360_TIME_NONE : ts;
+
+    struct c360_diag diag;
+    c360_diag_clear(&diag);
+    enum c360_err err =
+        codec ? c360_codec_decode(codec, &cmsg, run->rec, &diag)
+              : c360_diag_fail(&diag, C360_ERR_UNSUPPORTED, NULL, "no decoder for this topic");
+    if (err == C360_OK) {
+        run->decoded++;
+        c360_log(C360_LOG_DEBUG, "runtime", "record decoded topic=%s partition=%d offset=%lld",
+                 name, (int)msg->partition, (long long)msg->offset);
+        return C360_OK;
+    }
+    run->dead_lettered++;
+    c360_log(C360_LOG_WARN, "runtime",
+             "record sent to the dead-letter topic topic=%s partition=%d offset=%lld field=%s "
+             "error=%s",
+             name, (int)msg->partition, (long long)msg->offset, diag.field[0] ? diag.field : "-",
+             c360_err_str(err));
+    return c360_dlq_send(run->dlq, msg, err, &diag);
+}
+
 /* One poll's worth of work. Returns false when the loop must stop on a fatal
  * client error. */
-static bool poll_once(rd_kafka_t *rk, int timeout_ms, long long *received)
+static bool poll_once(rd_kafka_t *rk, int timeout_ms, struct run *run)
 {
+    c360_dlq_poll(run->dlq);
     rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, timeout_ms); /* new */
     if (!msg)
         return true;
@@ -89,9 +148,12 @@ static bool poll_once(rd_kafka_t *rk, int timeout_ms, long long *received)
         c360_log(C360_LOG_WARN, "runtime", "consume error error=%s topic=%s",
                  rd_kafka_err2name(msg->err), msg->rkt ? rd_kafka_topic_name(msg->rkt) : "-");
     } else {
-        (*received)++;
+        run->received++;
         c360_log(C360_LOG_DEBUG, "runtime", "record received topic=%s partition=%d offset=%lld",
                  rd_kafka_topic_name(msg->rkt), (int)msg->partition, (long long)msg->offset);
+        /* A dead letter that cannot even be queued stops the loop: going on
+         * would lose the record. */
+        keep_going = process(run, msg) == C360_OK;
     }
     rd_kafka_message_destroy(msg);
     return keep_going;
@@ -99,7 +161,7 @@ static bool poll_once(rd_kafka_t *rk, int timeout_ms, long long *received)
 
 /* A subscribed consumer in group `group`; failures are logged here. */
 static enum c360_err consumer_new(const struct c360_config *cfg, const char *group,
-                                  const struct c360_topic_set *topics, rd_kafka_t **out)
+                                  const struct run *run, rd_kafka_t **out)
 {
     enum c360_err err;
     struct c360_diag diag;
@@ -144,7 +206,7 @@ static enum c360_err consumer_new(const struct c360_config *cfg, const char *gro
         return C360_ERR_KAFKA;
     }
     rd_kafka_poll_set_consumer(rk); /* rebalances and errors come through consumer_poll */
-    if ((err = subscribe_inputs(rk, topics))) {
+    if ((err = subscribe_inputs(rk, run))) {
         rd_kafka_destroy(rk);
         return err;
     }
@@ -152,30 +214,80 @@ static enum c360_err consumer_new(const struct c360_config *cfg, const char *gro
     return C360_OK;
 }
 
+/* A codec for every input topic that has a decoder; the others are named
+ * once, loudly, and not consumed (their records stay in Kafka). */
+static enum c360_err run_prepare(const struct c360_config *cfg, struct run *run)
+{
+    enum c360_err err;
+    const struct c360_topic *dlq_topic = NULL;
+    for (size_t i = 0; i < c360_topic_set_count(run->topics); i++) {
+        const struct c360_topic *t = c360_topic_set_at(run->topics, i);
+        struct c360_diag diag;
+        if (t->role == C360_TOPIC_DLQ)
+            dlq_topic = t;
+        if (t->role != C360_TOPIC_INPUT)
+            continue;
+        c360_diag_clear(&diag);
+        err = c360_codec_new(t, NULL, &run->codecs[i], &diag);
+        if (err == C360_ERR_UNSUPPORTED) {
+            c360_log(C360_LOG_WARN, "runtime",
+                     "topic not consumed: no decoder yet topic=%s format=%s", t->name, t->format);
+        } else if (err) {
+            char text[1024];
+            c360_diag_format(&diag, text, sizeof(text));
+            c360_log(C360_LOG_ERROR, "runtime", "cannot build the codec of %s: %s", t->name, text);
+            return err;
+        }
+    }
+    if ((err = c360_record_new(C360_ENTITY_INDIVIDUAL, &run->rec)))
+        return err;
+    return c360_dlq_new(cfg, dlq_topic->name, &run->dlq);
+}
+
+static void run_release(struct run *run)
+{
+    for (size_t i = 0; i < C360_TOPIC_SET_MAX; i++)
+        c360_codec_destroy(run->codecs[i]);
+    c360_record_destroy(run->rec);
+    c360_dlq_destroy(run->dlq);
+}
+
 enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_topic_set *topics)
 {
     char group[256];
     rd_kafka_t *rk;
+    struct run run = {.topics = topics};
 
     snprintf(group, sizeof(group), "%s", c360_config_str(cfg, "group.id"));
-    enum c360_err err = consumer_new(cfg, group, topics, &rk);
-    if (err)
+    enum c360_err err = run_prepare(cfg, &run);
+    if (!err)
+        err = consumer_new(cfg, group, &run, &rk);
+    if (err) {
+        run_release(&run);
         return err;
+    }
     c360_log(C360_LOG_INFO, "runtime", "joining group group=%s", group);
 
     int timeout_ms = (int)c360_config_int(cfg, "poll.timeout.ms");
-    long long received = 0;
     int sig = 0;
     while (!sig) {
-        if (!poll_once(rk, timeout_ms, &received)) {
+        if (!poll_once(rk, timeout_ms, &run)) {
             err = C360_ERR_KAFKA;
             break;
         }
         sig = c360_runtime_signal_take(0);
     }
     if (sig)
-        c360_log(C360_LOG_INFO, "runtime", "stopping signal=%s received=%lld",
-                 sig == SIGINT ? "SIGINT" : "SIGTERM", received);
+        c360_log(C360_LOG_INFO, "runtime", "stopping signal=%s",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM");
+
+    /* Dead letters first: they must be stored before anything is let go. */
+    int undelivered = c360_dlq_flush(run.dlq, 10000);
+    c360_log(undelivered || c360_dlq_failed(run.dlq) ? C360_LOG_ERROR : C360_LOG_INFO, "runtime",
+             "records received=%lld decoded=%lld dead_lettered=%lld dlq_delivered=%lld "
+             "dlq_failed=%lld dlq_undelivered=%d",
+             run.received, run.decoded, run.dead_lettered, c360_dlq_delivered(run.dlq),
+             c360_dlq_failed(run.dlq), undelivered);
 
     /* Revokes the assignment through rebalance_cb and sends LeaveGroup. */
     rd_kafka_resp_err_t kerr = rd_kafka_consumer_close(rk);
@@ -184,5 +296,6 @@ enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_
     else
         c360_log(C360_LOG_INFO, "runtime", "left group group=%s", group);
     rd_kafka_destroy(rk);
+    run_release(&run);
     return err;
 }

@@ -1,0 +1,43 @@
+/*
+ * c360 runtime — private pieces of the processor loop.
+ */
+#ifndef C360_RUNTIME_INT_H
+#define C360_RUNTIME_INT_H
+
+#include "c360/config.h"
+#include "c360/err.h"
+
+#include <librdkafka/rdkafka.h>
+
+/*
+ * The dead-letter path (DESIGN.md §1): a record that cannot be decoded or
+ * mapped goes to the dead-letter topic with its original key, value and
+ * headers plus the Kafka Connect error headers (__connect.errors.topic,
+ * .partition, .offset, .exception.class.name, .exception.message) and c360's
+ * diagnostic (c360.errors.field, c360.errors.code). Owns an idempotent
+ * producer; never logs record contents.
+ */
+struct c360_dlq;
+
+/* *out is new (c360_dlq_destroy). Failures are logged here. */
+enum c360_err c360_dlq_new(const struct c360_config *cfg, const char *topic,
+                           struct c360_dlq **out) C360_MUST_USE;
+
+/* Queues msg (borrowed) for the dead-letter topic, waiting for queue room
+ * while the producer is full. Delivery is confirmed later (c360_dlq_poll). */
+enum c360_err c360_dlq_send(struct c360_dlq *dlq, const rd_kafka_message_t *msg, enum c360_err err,
+                            const struct c360_diag *diag) C360_MUST_USE;
+
+/* Serves delivery reports without waiting. */
+void c360_dlq_poll(struct c360_dlq *dlq);
+
+/* Records confirmed delivered, and records whose delivery failed. */
+long long c360_dlq_delivered(const struct c360_dlq *dlq);
+long long c360_dlq_failed(const struct c360_dlq *dlq);
+
+/* Waits up to timeout_ms for everything queued to be delivered; returns how
+ * many were still undelivered. */
+int c360_dlq_flush(struct c360_dlq *dlq, int timeout_ms);
+void c360_dlq_destroy(struct c360_dlq *dlq);
+
+#endif
