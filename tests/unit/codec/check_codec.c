@@ -17,6 +17,7 @@
 #include "check_codec.h"
 
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,52 @@ START_TEST(test_c360_codec_new_refuses_formats_without_decoder)
 }
 END_TEST
 
+/* Every value map of every shipped mapping gives only values its canonical
+ * field accepts (a typo there would dead-letter good records in production).
+ * Decoding through value maps is covered by the golden files. */
+START_TEST(test_c360_codec_decode_every_shipped_value_map_entry)
+{
+    struct c360_topic_set *topics;
+    int entries = 0;
+    ck_assert_int_eq(c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &topics, NULL), C360_OK);
+    for (size_t i = 0; i < c360_topic_set_count(topics); i++) {
+        const struct c360_topic *t = c360_topic_set_at(topics, i);
+        if (!*t->mapping)
+            continue;
+        json_t *mapping = json_loads(t->mapping, 0, NULL); /* new */
+        ck_assert_ptr_nonnull(mapping);
+        const char *target;
+        json_t *rule;
+        json_object_foreach(mapping, target, rule)
+        {
+            json_t *values = json_object_get(rule, "values");
+            if (!values)
+                continue;
+            const char *from = json_string_value(json_object_get(rule, "from"));
+            const char *source_value;
+            json_t *canonical;
+            json_object_foreach(values, source_value, canonical)
+            {
+                const char *want = json_string_value(canonical);
+                enum c360_account_type type;
+                enum c360_account_status status;
+                ck_assert_msg(strcmp(target, "accountType") == 0
+                                  ? c360_account_type_parse(want, &type) == C360_OK
+                              : strcmp(target, "status") == 0
+                                  ? c360_account_status_parse(want, &status) == C360_OK
+                                  : false,
+                              "%s: %s maps '%s' to '%s', which %s does not accept", t->name, from,
+                              source_value, want, target);
+                entries++;
+            }
+        }
+        json_decref(mapping);
+    }
+    ck_assert_int_ge(entries, 30); /* the shipped maps exist (34 entries today) */
+    c360_topic_set_destroy(topics);
+}
+END_TEST
+
 Suite *c360_test_suite(void);
 Suite *c360_test_suite(void)
 {
@@ -211,6 +258,7 @@ Suite *c360_test_suite(void)
     TCase *tc = tcase_create("c360_codec_decode");
     tcase_add_loop_test(tc, test_c360_codec_decode_golden_files, 0,
                         sizeof(formats) / sizeof(formats[0]));
+    tcase_add_test(tc, test_c360_codec_decode_every_shipped_value_map_entry);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_codec_new");
     tcase_add_test(tc, test_c360_codec_new_refuses_formats_without_decoder);
