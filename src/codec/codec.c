@@ -306,20 +306,6 @@ static enum c360_err to_record(const struct c360_codec *codec, json_t *row,
     return err;
 }
 
-static enum c360_err parse_json(const char *bytes, size_t len, const char *what, json_t **out,
-                                struct c360_diag *diag)
-{
-    json_error_t jerr;
-    if (len > C360_CODEC_VALUE_MAX)
-        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "%s of %zu bytes is larger than %d bytes",
-                              what, len, C360_CODEC_VALUE_MAX);
-    *out = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr); /* new */
-    if (!*out)
-        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "%s is not JSON: %s (at byte %d)", what,
-                              jerr.text, jerr.position);
-    return C360_OK;
-}
-
 /* Debezium: op c/r/u carry the row in "after", d in "before" (Debezium
  * connector docs, "Data change events"); ts_ms is when the connector saw it. */
 static enum c360_err debezium_decode(const struct c360_codec *codec, json_t *env,
@@ -364,13 +350,13 @@ enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c36
                                   "a null value (tombstone) is not a record of this format");
         if (!msg->key)
             return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "a tombstone without a key");
-        if ((err = parse_json(msg->key, msg->key_len, "the key", &root, diag)) ||
+        if ((err = c360_codec_parse_json(msg->key, msg->key_len, "the key", &root, diag)) ||
             (err = connect_unwrap(root, &value, diag)))
             goto done;
         err = to_record(codec, value, msg, C360_CHANGE_DELETE, msg->timestamp, rec, diag);
         goto done;
     }
-    if ((err = parse_json(msg->value, msg->len, "the value", &root, diag)))
+    if ((err = c360_codec_parse_json(msg->value, msg->len, "the value", &root, diag)))
         goto done;
     switch (codec->format) {
     case FORMAT_CANONICAL:

@@ -15,6 +15,12 @@
 enum c360_err c360_codec_record_from_json(json_t *obj, struct c360_record *rec,
                                           struct c360_diag *diag) C360_MUST_USE;
 
+/* Parses a message part (`what`: "the value", "the key") of at most
+ * C360_CODEC_VALUE_MAX bytes; *out is new. jansson refuses invalid UTF-8 and
+ * nesting deeper than its fixed limit. */
+enum c360_err c360_codec_parse_json(const char *bytes, size_t len, const char *what, json_t **out,
+                                    struct c360_diag *diag) C360_MUST_USE;
+
 /* A parsed stream mapping (src/codec/mapping.c). */
 struct c360_mapping;
 

@@ -407,21 +407,29 @@ enum c360_err c360_codec_record_from_json(json_t *obj, struct c360_record *rec,
     return c360_record_validate(rec, diag);
 }
 
+enum c360_err c360_codec_parse_json(const char *bytes, size_t len, const char *what, json_t **out,
+                                    struct c360_diag *diag)
+{
+    json_error_t jerr;
+    if (len > C360_CODEC_VALUE_MAX)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "%s of %zu bytes is larger than %d bytes",
+                              what, len, C360_CODEC_VALUE_MAX);
+    *out = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr); /* new */
+    if (!*out)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "%s is not JSON: %s (at byte %d)", what,
+                              jerr.text, jerr.position);
+    return C360_OK;
+}
+
 enum c360_err c360_codec_json_decode(const char *bytes, size_t len, struct c360_record *rec,
                                      struct c360_diag *diag)
 {
-    json_error_t jerr;
+    json_t *obj;
     c360_record_reset(rec, rec->entity);
-    if (len > C360_CODEC_VALUE_MAX)
-        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL,
-                              "value of %zu bytes is larger than %d bytes", len,
-                              C360_CODEC_VALUE_MAX);
-    /* jansson refuses invalid UTF-8 and nesting deeper than its fixed limit. */
-    json_t *obj = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr); /* new */
-    if (!obj)
-        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "not JSON: %s (at byte %d)", jerr.text,
-                              jerr.position);
-    enum c360_err err = c360_codec_record_from_json(obj, rec, diag);
+    enum c360_err err = c360_codec_parse_json(bytes, len, "the value", &obj, diag);
+    if (err)
+        return err;
+    err = c360_codec_record_from_json(obj, rec, diag);
     json_decref(obj);
     return err;
 }
