@@ -26,10 +26,15 @@ grep -q 'record decoded topic=c360.in.financial-account partition=0 offset=3' "$
 grep -q 'topic not consumed: no decoder yet topic=c360.in.individual format=salesforce-cdc' \
     "$WORK/run.err" || fail "undecodable topics not named at start"
 
-# The dead letters, as an outside client sees them.
-kcat -b "$BOOTSTRAP" -C -t c360.dlq -o beginning -c 2 -e -q -f '%k\n%h\n%s\n--\n' \
-    >"$WORK/dlq" || fail "cannot read c360.dlq"
-[ "$(grep -c '^--$' "$WORK/dlq")" -eq 2 ] || fail "expected 2 dead letters: $(cat "$WORK/dlq")"
+# The dead letters, as an outside client sees them. They are produced
+# asynchronously, so read until both are there (delivery takes a moment).
+read_dlq() {
+    kcat -b "$BOOTSTRAP" -C -t c360.dlq -o beginning -e -q -f '%k\n%h\n%s\n--\n' \
+        >"$WORK/dlq" 2>/dev/null || return 1
+    [ "$(grep -c '^--$' "$WORK/dlq")" -ge 2 ]
+}
+wait_until 30 read_dlq || fail "expected 2 dead letters: $(cat "$WORK/dlq")"
+[ "$(grep -c '^--$' "$WORK/dlq")" -eq 2 ] || fail "more than 2 dead letters: $(cat "$WORK/dlq")"
 grep -q '^ACC-2$' "$WORK/dlq" || fail "dead letter lost its key"
 grep -qF '{"schema": {"type": "struct", "fields": []}, "payload": {' "$WORK/dlq" ||
     fail "dead letter lost its original value"
