@@ -55,6 +55,10 @@ struct c360_codec_msg {
  *                 MicroTimestamp, NanoTimestamp); a tombstone is a DELETE by key.
  *                 Bare envelopes carry no types: use decimal.handling.mode=string
  *                 and time.precision.mode=connect there.
+ *   salesforce-cdc  Salesforce Change Data Capture events as the Salesforce CDC
+ *                 source connector writes them (bare or inside {schema,
+ *                 payload}): a flat record with a ChangeEventHeader. See
+ *                 src/codec/sfcdc.c for how each changeType becomes records.
  */
 struct c360_codec;
 
@@ -70,14 +74,47 @@ void c360_codec_destroy(struct c360_codec *codec);
 enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
                                 struct c360_record *rec, struct c360_diag *diag) C360_MUST_USE;
 
+/*
+ * Most messages hold one record; a Salesforce CDC event that lists several
+ * recordIds (changes Salesforce merged) holds one record per id. This decodes
+ * part `part` of msg into rec and sets *parts to how many the message holds
+ * (also on failure, when it is known; else 1). Decode the parts in order, each
+ * once: a CDC part updates the codec's row store. c360_codec_decode is part 0.
+ */
+enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
+                                     const struct c360_codec_msg *msg, size_t part,
+                                     struct c360_record *rec, size_t *parts,
+                                     struct c360_diag *diag) C360_MUST_USE;
+
+/*
+ * The last full source row of each Salesforce record a CDC codec has seen.
+ * A CDC UPDATE carries only the changed fields (ChangeEventHeader
+ * changedFields); merged onto the stored row it becomes a complete record.
+ * Without a stored row an UPDATE becomes a re-sync request, never a guess.
+ * Holds at most max_rows rows: a new record beyond that is a decode error
+ * (C360_ERR_LIMIT), so memory stays bounded. In memory for now; the state
+ * store replaces it in `c360 run` (issue 6).
+ */
+struct c360_codec_rows;
+
+/* *out is new (c360_codec_rows_destroy). */
+enum c360_err c360_codec_rows_new(size_t max_rows, struct c360_codec_rows **out) C360_MUST_USE;
+void c360_codec_rows_destroy(struct c360_codec_rows *rows);
+/* Rows held now. */
+size_t c360_codec_rows_count(const struct c360_codec_rows *rows);
+/* Gives a salesforce-cdc codec its row store (borrowed: it must outlive the
+ * codec). Without one, every CDC UPDATE becomes a re-sync request. */
+void c360_codec_set_rows(struct c360_codec *codec, struct c360_codec_rows *rows);
+
 /* Output layouts of c360_codec_json_encode. */
 enum c360_codec_layout {
     C360_CODEC_COMPACT, /* one line */
     C360_CODEC_PRETTY,  /* two-space indent, for golden files */
 };
 
-/* Canonical JSON of rec, keys in schema order, absent fields left out;
- * *out is new (free()) and NUL-terminated. */
+/* Canonical JSON of rec, keys in schema order, absent fields left out (a
+ * RESYNC record as schemas/resync_request.avsc); *out is new (free()) and
+ * NUL-terminated. */
 enum c360_err c360_codec_json_encode(const struct c360_record *rec, enum c360_codec_layout layout,
                                      char **out) C360_MUST_USE;
 

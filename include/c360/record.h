@@ -22,7 +22,10 @@
 /* Caps on one record: what a change event of a customer can reasonably hold. */
 #define C360_RECORD_ARENA_MAX (256 * 1024) /* all strings and lists together */
 #define C360_RECORD_STRING_MAX 4096        /* one string, in bytes */
-#define C360_RECORD_LIST_MAX 32            /* items in one list */
+#define C360_RECORD_LIST_MAX 32            /* items in one list of a person or account */
+/* Fields of one Salesforce org record (and its changed/nulled field lists): an
+ * object has at most 800 custom fields plus its standard ones. */
+#define C360_RECORD_FIELDS_MAX 1024
 
 /* Absent dates and times (every real value is far from these). */
 #define C360_DATE_NONE INT32_MIN
@@ -43,6 +46,10 @@ enum c360_change {
     C360_CHANGE_NONE, /* not set: validation refuses it */
     C360_CHANGE_UPSERT,
     C360_CHANGE_DELETE,
+    /* Not a change but a request to re-read records from their source (a
+     * Salesforce CDC gap event, or an update of a record c360 holds no state
+     * for): rec->as.resync says what to fetch. Never parsed from input. */
+    C360_CHANGE_RESYNC,
 };
 
 /* Enumerations start with NONE so a zeroed record never claims a value. */
@@ -139,10 +146,18 @@ struct c360_web_engagement {
 struct c360_org_record {
     const char *org_id, *object_type, *record_id, *global_customer_id;
     int64_t commit_timestamp;
-    const char *commit_user;
+    const char *commit_user, *change_origin;
     struct c360_strs changed_fields, nulled_fields;
     const struct c360_org_field *fields;
     uint16_t n_fields;
+};
+
+/* A re-sync request (change C360_CHANGE_RESYNC; schemas/resync_request.avsc).
+ * The org is rec->source_system; record_ids is empty for GAP_OVERFLOW. */
+struct c360_resync {
+    const char *entity_name, *change_type, *transaction_key, *reason;
+    struct c360_strs record_ids;
+    int64_t commit_timestamp;
 };
 
 struct c360_record_arena;
@@ -161,6 +176,7 @@ struct c360_record {
         struct c360_external_account external;
         struct c360_web_engagement web;
         struct c360_org_record org;
+        struct c360_resync resync;
     } as;
     struct c360_record_arena *arena; /* private */
 };
@@ -180,7 +196,11 @@ enum c360_err c360_record_str(struct c360_record *rec, const char *text, size_t 
 enum c360_err c360_record_strs_add(struct c360_record *rec, struct c360_strs *list,
                                    const char *text, size_t len,
                                    struct c360_diag *diag) C360_MUST_USE;
-/* Zeroed room for n items of size bytes in rec's arena (n ≤ C360_RECORD_LIST_MAX). */
+/* The same with another cap on items (C360_RECORD_FIELDS_MAX for org field lists). */
+enum c360_err c360_record_strs_add_upto(struct c360_record *rec, struct c360_strs *list, size_t max,
+                                        const char *text, size_t len,
+                                        struct c360_diag *diag) C360_MUST_USE;
+/* Zeroed room for n items of size bytes in rec's arena (n ≤ C360_RECORD_FIELDS_MAX). */
 enum c360_err c360_record_alloc(struct c360_record *rec, size_t n, size_t size, void **out,
                                 struct c360_diag *diag) C360_MUST_USE;
 
@@ -193,7 +213,8 @@ enum c360_err c360_record_validate(const struct c360_record *rec,
                                    struct c360_diag *diag) C360_MUST_USE;
 
 /* Names as they appear in topics, schemas and canonical JSON. Each parse
- * accepts exactly the canonical spelling (and CREATE/UPDATE for UPSERT). */
+ * accepts exactly the canonical spelling (and CREATE/UPDATE for UPSERT;
+ * never RESYNC, which only c360 itself makes). */
 const char *c360_entity_name(enum c360_entity entity);
 enum c360_err c360_entity_parse(const char *name, enum c360_entity *out) C360_MUST_USE;
 const char *c360_change_name(enum c360_change change);

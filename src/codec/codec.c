@@ -16,12 +16,13 @@
 /* A Decimal's unscaled value must fit int64; scale as Connect writes it. */
 #define DECIMAL_SCALE_MAX 18
 
-enum codec_format { FORMAT_CANONICAL, FORMAT_JSON, FORMAT_CONNECT, FORMAT_DEBEZIUM };
+enum codec_format { FORMAT_CANONICAL, FORMAT_JSON, FORMAT_CONNECT, FORMAT_DEBEZIUM, FORMAT_SFCDC };
 
 struct c360_codec {
     enum codec_format format;
     enum c360_entity entity;
     struct c360_mapping *mapping; /* NULL: the source is canonical already */
+    struct c360_codec_rows *rows; /* borrowed; salesforce-cdc only */
 };
 
 enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
@@ -46,10 +47,12 @@ enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
         codec->format = FORMAT_CONNECT;
     } else if (strcmp(format, "debezium") == 0) {
         codec->format = FORMAT_DEBEZIUM;
+    } else if (strcmp(format, "salesforce-cdc") == 0) {
+        codec->format = FORMAT_SFCDC;
     } else {
         err = c360_diag_fail(diag, C360_ERR_UNSUPPORTED, "format",
                              "no decoder for '%s' yet (so far: canonical, json, connect-json, "
-                             "debezium)",
+                             "debezium, salesforce-cdc)",
                              format);
         goto fail;
     }
@@ -63,6 +66,11 @@ enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
 fail:
     c360_codec_destroy(codec);
     return err;
+}
+
+void c360_codec_set_rows(struct c360_codec *codec, struct c360_codec_rows *rows)
+{
+    codec->rows = rows;
 }
 
 void c360_codec_destroy(struct c360_codec *codec)
@@ -223,6 +231,16 @@ static enum c360_err connect_convert(json_t *schema, json_t *value, const char *
         *out = json_integer(ms);
         return C360_OK;
     }
+    if (name && strcmp(name, "org.apache.kafka.connect.data.Timestamp") == 0) {
+        /* As text, so values kept as text (org fields) read as times too. */
+        json_int_t ms = json_integer_value(value);
+        if (!json_is_integer(value) || c360_time_check(ms, NULL))
+            return c360_diag_fail(diag, C360_ERR_INVALID, field,
+                                  "a Connect Timestamp is epoch milliseconds within years "
+                                  "0001-9999");
+        *out = json_string(c360_time_format(ms, buf, sizeof(buf)));
+        return C360_OK;
+    }
     if (name && (strcmp(name, "org.apache.kafka.connect.data.Date") == 0 ||
                  strcmp(name, "io.debezium.time.Date") == 0)) {
         /* Bounded before any arithmetic: a day count can be anything. */
@@ -339,9 +357,21 @@ static enum c360_err debezium_decode(const struct c360_codec *codec, json_t *env
 enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
                                 struct c360_record *rec, struct c360_diag *diag)
 {
+    size_t parts;
+    return c360_codec_decode_part(codec, msg, 0, rec, &parts, diag);
+}
+
+enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
+                                     const struct c360_codec_msg *msg, size_t part,
+                                     struct c360_record *rec, size_t *parts, struct c360_diag *diag)
+{
     enum c360_err err;
     json_t *root = NULL, *value = NULL;
     c360_record_reset(rec, codec->entity);
+    *parts = 1;
+    if (part > 0 && codec->format != FORMAT_SFCDC)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
+                              "a message of this format has one part");
 
     if (!msg->value) {
         /* A tombstone: Debezium writes one after each delete, keyed like the row. */
@@ -375,6 +405,11 @@ enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c36
     case FORMAT_DEBEZIUM:
         if (!(err = connect_unwrap(root, &value, diag)))
             err = debezium_decode(codec, value, msg, rec, diag);
+        break;
+    case FORMAT_SFCDC:
+        if (!(err = connect_unwrap(root, &value, diag)))
+            err = c360_codec_sfcdc_decode(codec->mapping, codec->rows, value, msg, part, rec, parts,
+                                          diag);
         break;
     }
 done:

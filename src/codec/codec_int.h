@@ -35,4 +35,17 @@ enum c360_err c360_mapping_apply(const struct c360_mapping *m, json_t *source,
                                  const struct c360_codec_msg *msg, json_t **out,
                                  struct c360_diag *diag) C360_MUST_USE;
 
+/* A RESYNC record as schemas/resync_request.avsc in JSON (src/codec/sfcdc.c). */
+enum c360_err c360_codec_resync_encode(const struct c360_record *rec, enum c360_codec_layout layout,
+                                       char **out) C360_MUST_USE;
+
+/* --- Salesforce CDC (src/codec/sfcdc.c). */
+
+/* Decodes part `part` of one CDC event (root, borrowed: the value with any
+ * Connect envelope removed) through mapping m; see c360_codec_decode_part. */
+enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, struct c360_codec_rows *rows,
+                                      json_t *root, const struct c360_codec_msg *msg, size_t part,
+                                      struct c360_record *rec, size_t *parts,
+                                      struct c360_diag *diag) C360_MUST_USE;
+
 #endif

@@ -122,8 +122,8 @@ static enum c360_err get_money(json_t *obj, const char *key, struct c360_money *
     return get_currency(currency, field, out, diag);
 }
 
-static enum c360_err get_strs(struct c360_record *rec, json_t *obj, const char *key,
-                              struct c360_strs *out, struct c360_diag *diag)
+static enum c360_err get_strs_upto(struct c360_record *rec, json_t *obj, const char *key,
+                                   size_t max, struct c360_strs *out, struct c360_diag *diag)
 {
     json_t *v = member(obj, key), *item;
     size_t i;
@@ -135,12 +135,18 @@ static enum c360_err get_strs(struct c360_record *rec, json_t *obj, const char *
     {
         if (!json_is_string(item))
             return wrong_type(key, "an array of strings", diag);
-        enum c360_err err =
-            c360_record_strs_add(rec, out, json_string_value(item), json_string_length(item), diag);
+        enum c360_err err = c360_record_strs_add_upto(rec, out, max, json_string_value(item),
+                                                      json_string_length(item), diag);
         if (err)
             return at_field(err, key, diag);
     }
     return C360_OK;
+}
+
+static enum c360_err get_strs(struct c360_record *rec, json_t *obj, const char *key,
+                              struct c360_strs *out, struct c360_diag *diag)
+{
+    return get_strs_upto(rec, obj, key, C360_RECORD_LIST_MAX, out, diag);
 }
 
 /* An array of objects: room for its items in rec, or NULL when absent. */
@@ -338,8 +344,11 @@ static enum c360_err decode_org(json_t *obj, struct c360_record *rec, struct c36
                        diag)) ||
         (err = get_time(obj, "commitTimestamp", "commitTimestamp", &o->commit_timestamp, diag)) ||
         (err = get_str(rec, obj, "commitUser", "commitUser", &o->commit_user, diag)) ||
-        (err = get_strs(rec, obj, "changedFields", &o->changed_fields, diag)) ||
-        (err = get_strs(rec, obj, "nulledFields", &o->nulled_fields, diag)))
+        (err = get_str(rec, obj, "changeOrigin", "changeOrigin", &o->change_origin, diag)) ||
+        (err = get_strs_upto(rec, obj, "changedFields", C360_RECORD_FIELDS_MAX, &o->changed_fields,
+                             diag)) ||
+        (err = get_strs_upto(rec, obj, "nulledFields", C360_RECORD_FIELDS_MAX, &o->nulled_fields,
+                             diag)))
         return err;
     json_t *fields = member(obj, "fields"), *v;
     if (!fields)
@@ -566,6 +575,7 @@ static int encode_entity(json_t *obj, const struct c360_record *rec)
                  put_str(obj, "globalCustomerId", o->global_customer_id) |
                  put_time(obj, "commitTimestamp", o->commit_timestamp) |
                  put_str(obj, "commitUser", o->commit_user) |
+                 put_str(obj, "changeOrigin", o->change_origin) |
                  put_strs(obj, "changedFields", &o->changed_fields) |
                  put_strs(obj, "nulledFields", &o->nulled_fields);
         if (o->n_fields) {
@@ -585,6 +595,8 @@ static int encode_entity(json_t *obj, const struct c360_record *rec)
 enum c360_err c360_codec_json_encode(const struct c360_record *rec, enum c360_codec_layout layout,
                                      char **out)
 {
+    if (rec->change == C360_CHANGE_RESYNC)
+        return c360_codec_resync_encode(rec, layout, out);
     json_t *obj = json_object(); /* new */
     if (!obj)
         return C360_ERR_NOMEM;

@@ -10,6 +10,8 @@
  *   {"from": "F", "values": {"a": "A", …}}  a value map; anything else is an error
  *   {"from": "F", "split": ","}             a list held in one text field
  *   {"const": <json>}                       a fixed value
+ *   {"const": <json>, "if": "F"}            the same, only when F has a value
+ *                                           (the type beside an identifier value)
  *   {"meta": "key" | "position" | "timestamp"}  from the Kafka message
  * Source values that are null or absent leave the canonical field absent.
  */
@@ -71,9 +73,17 @@ static enum c360_err rule_parse(const char *target, json_t *spec, struct rule *r
            *split = json_object_get(spec, "split"), *cnst = json_object_get(spec, "const"),
            *meta = json_object_get(spec, "meta");
     if (cnst) {
+        json_t *cond = json_object_get(spec, "if");
         r->kind = RULE_CONST;
         r->values = json_incref(cnst);
-        return C360_OK;
+        if (!cond)
+            return C360_OK;
+        if (!json_is_string(cond))
+            return c360_diag_fail(diag, C360_ERR_INVALID, target,
+                                  "\"if\" names the source field the constant depends on");
+        /* Rules skip absent sources; the condition is this rule's source. */
+        r->from = strdup(json_string_value(cond));
+        return r->from ? C360_OK : C360_ERR_NOMEM;
     }
     if (meta) {
         const char *name = json_string_value(meta);

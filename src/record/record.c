@@ -150,9 +150,9 @@ enum c360_err c360_record_str(struct c360_record *rec, const char *text, size_t 
 enum c360_err c360_record_alloc(struct c360_record *rec, size_t n, size_t size, void **out,
                                 struct c360_diag *diag)
 {
-    if (n > C360_RECORD_LIST_MAX)
+    if (n > C360_RECORD_FIELDS_MAX)
         return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "more than %d items",
-                              C360_RECORD_LIST_MAX);
+                              C360_RECORD_FIELDS_MAX);
     void *p = arena_alloc(rec->arena, n * size);
     if (!p)
         return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "record larger than %d bytes",
@@ -165,16 +165,29 @@ enum c360_err c360_record_alloc(struct c360_record *rec, size_t n, size_t size, 
 enum c360_err c360_record_strs_add(struct c360_record *rec, struct c360_strs *list,
                                    const char *text, size_t len, struct c360_diag *diag)
 {
+    return c360_record_strs_add_upto(rec, list, C360_RECORD_LIST_MAX, text, len, diag);
+}
+
+enum c360_err c360_record_strs_add_upto(struct c360_record *rec, struct c360_strs *list, size_t max,
+                                        const char *text, size_t len, struct c360_diag *diag)
+{
     enum c360_err err;
-    if (!list->items) {
+    if (list->count >= max)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "more than %zu items", max);
+    /* Room grows in powers of two from 8; the old room stays in the arena,
+     * which the arena cap bounds. */
+    size_t room = 8;
+    while (room < list->count)
+        room *= 2;
+    if (!list->items || list->count == room) {
+        size_t want = list->items ? room * 2 : room;
         void *items = NULL;
-        if ((err = c360_record_alloc(rec, C360_RECORD_LIST_MAX, sizeof(char *), &items, diag)))
+        if ((err = c360_record_alloc(rec, want, sizeof(char *), &items, diag)))
             return err;
+        if (list->count)
+            memcpy(items, list->items, list->count * sizeof(char *));
         list->items = items;
     }
-    if (list->count == C360_RECORD_LIST_MAX)
-        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL, "more than %d items",
-                              C360_RECORD_LIST_MAX);
     const char *copy;
     if ((err = c360_record_str(rec, text, len, &copy, diag)))
         return err;
@@ -193,7 +206,7 @@ static const char *const entity_names[] = {
     [C360_ENTITY_ORG_ACCOUNT] = "org-account",
     [C360_ENTITY_ORG_CONTACT] = "org-contact",
 };
-static const char *const change_names[] = {NULL, "UPSERT", "DELETE"};
+static const char *const change_names[] = {NULL, "UPSERT", "DELETE", "RESYNC"};
 static const char *const account_type_names[] = {
     NULL,          "CHECKING", "SAVINGS",  "MONEY_MARKET", "CD",
     "CREDIT_CARD", "LOAN",     "MORTGAGE", "INVESTMENT",   "OTHER",
@@ -243,6 +256,8 @@ enum c360_err c360_change_parse(const char *name, enum c360_change *out)
         *out = C360_CHANGE_UPSERT;
         return C360_OK;
     }
+    if (strcmp(name, "RESYNC") == 0)
+        return C360_ERR_INVALID;
     PARSE_NAME(change_names, name, out, enum c360_change);
 }
 
@@ -399,9 +414,26 @@ static enum c360_err validate_org(const struct c360_record *rec, struct c360_dia
     return C360_OK;
 }
 
+static enum c360_err validate_resync(const struct c360_record *rec, struct c360_diag *diag)
+{
+    const struct c360_resync *r = &rec->as.resync;
+    enum c360_err err;
+    if ((err = need_str(rec->event_id, "eventId", diag)) ||
+        (err = need(rec->occurred_at != C360_TIME_NONE, "occurredAt", diag)) ||
+        (err = need_str(rec->source_system, "orgId", diag)) ||
+        (err = need_str(r->entity_name, "entityName", diag)) ||
+        (err = need_str(r->change_type, "changeType", diag)) ||
+        (err = need(r->commit_timestamp != C360_TIME_NONE, "commitTimestamp", diag)) ||
+        (err = need_str(r->reason, "reason", diag)))
+        return err;
+    return C360_OK;
+}
+
 enum c360_err c360_record_validate(const struct c360_record *rec, struct c360_diag *diag)
 {
     enum c360_err err;
+    if (rec->change == C360_CHANGE_RESYNC)
+        return validate_resync(rec, diag);
     if ((err = need_str(rec->event_id, "eventId", diag)) ||
         (err = need(rec->change != C360_CHANGE_NONE, "changeType", diag)) ||
         (err = need(rec->occurred_at != C360_TIME_NONE, "occurredAt", diag)) ||
