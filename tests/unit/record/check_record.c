@@ -6,6 +6,7 @@
 #include "c360/record.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,8 +68,31 @@ START_TEST(test_c360_record_strs_add_caps_the_list)
     ck_assert_uint_eq(emails->count, C360_RECORD_LIST_MAX);
     ck_assert_str_eq(emails->items[C360_RECORD_LIST_MAX - 1], "a@b.c");
     void *items;
-    ck_assert_int_eq(c360_record_alloc(rec, C360_RECORD_LIST_MAX + 1, 8, &items, NULL),
+    ck_assert_int_eq(c360_record_alloc(rec, C360_RECORD_FIELDS_MAX + 1, 8, &items, NULL),
                      C360_ERR_LIMIT);
+    c360_record_destroy(rec);
+}
+END_TEST
+
+/* Org field lists grow past the person-list cap, keep their items in order
+ * while the room doubles, and stop at the cap they are given. */
+START_TEST(test_c360_record_strs_add_upto_grows_to_its_cap)
+{
+    struct c360_record *rec;
+    char name[16];
+    ck_assert_int_eq(c360_record_new(C360_ENTITY_ORG_ACCOUNT, &rec), C360_OK);
+    struct c360_strs *changed = &rec->as.org.changed_fields;
+    for (int i = 0; i < 300; i++) {
+        int n = snprintf(name, sizeof(name), "F%d__c", i);
+        ck_assert_int_eq(c360_record_strs_add_upto(rec, changed, 300, name, (size_t)n, NULL),
+                         C360_OK);
+    }
+    ck_assert_int_eq(c360_record_strs_add_upto(rec, changed, 300, "X", 1, NULL), C360_ERR_LIMIT);
+    ck_assert_uint_eq(changed->count, 300);
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "F%d__c", i);
+        ck_assert_str_eq(changed->items[i], name);
+    }
     c360_record_destroy(rec);
 }
 END_TEST
@@ -143,6 +167,7 @@ Suite *c360_test_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_record_strs_add");
     tcase_add_test(tc, test_c360_record_strs_add_caps_the_list);
+    tcase_add_test(tc, test_c360_record_strs_add_upto_grows_to_its_cap);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_record_names");
     tcase_add_test(tc, test_c360_record_names_round_trip);
