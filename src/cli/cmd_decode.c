@@ -21,11 +21,13 @@ static void usage(FILE *out)
           "the topic's mapping, and prints each as canonical JSON on one line. Line N is\n"
           "taken as offset N-1 of partition 0 (for ids drawn from the position). A message\n"
           "that cannot be decoded is reported on stderr as 'line N: field: reason'; then\n"
-          "the exit code is 2.\n"
+          "the exit code is 2. Salesforce CDC updates are merged onto the records the\n"
+          "earlier lines created; an event of several records prints one line each.\n"
           "\n"
           "      --topic TOPIC    input topic whose entity the messages are\n"
           "      --format FORMAT  wire format (default: the topic's declared format);\n"
-          "                       decoders so far: canonical, json, connect-json, debezium\n"
+          "                       decoders so far: canonical, json, connect-json, debezium,\n"
+          "                       salesforce-cdc\n"
           "  -c, --config FILE    properties file (key=value, # comments)\n"
           "  -X key=value         override one setting (repeatable)\n"
           "  -h, --help           this text\n",
@@ -72,8 +74,6 @@ static int decode_stream(FILE *in, const struct c360_codec *codec, const char *t
         }
         if (len == 0)
             continue;
-        c360_diag_clear(&diag);
-        char *json = NULL;
         struct c360_codec_msg msg = {
             .topic = topic,
             .offset = n - 1,
@@ -81,15 +81,21 @@ static int decode_stream(FILE *in, const struct c360_codec *codec, const char *t
             .value = line,
             .len = (size_t)len,
         };
-        if (c360_codec_decode(codec, &msg, rec, &diag) ||
-            c360_codec_json_encode(rec, C360_CODEC_COMPACT, &json)) {
-            fprintf(stderr, "line %ld: %s%s%s\n", n, diag.field, diag.field[0] ? ": " : "",
-                    diag.text);
-            rc = C360_EXIT_USAGE;
-            continue;
+        /* A Salesforce CDC event may hold several records: print each. */
+        size_t parts = 1;
+        for (size_t part = 0; part < parts; part++) {
+            char *json = NULL;
+            c360_diag_clear(&diag);
+            if (c360_codec_decode_part(codec, &msg, part, rec, &parts, &diag) ||
+                c360_codec_json_encode(rec, C360_CODEC_COMPACT, &json)) {
+                fprintf(stderr, "line %ld: %s%s%s\n", n, diag.field, diag.field[0] ? ": " : "",
+                        diag.text);
+                rc = C360_EXIT_USAGE;
+                break;
+            }
+            puts(json);
+            free(json);
         }
-        puts(json);
-        free(json);
     }
     free(line);
     return rc;
@@ -129,6 +135,7 @@ int c360_cli_decode(int argc, char **argv)
     struct c360_topic_set *topics = NULL;
     struct c360_record *rec = NULL;
     struct c360_codec *codec = NULL;
+    struct c360_codec_rows *rows = NULL;
     FILE *in = stdin;
     int rc = C360_EXIT_USAGE;
     if (c360_cli_conf_load(&cc, &cfg) || c360_cli_topics_load(cfg, &topics))
@@ -155,16 +162,19 @@ int c360_cli_decode(int argc, char **argv)
         in = stdin;
         goto done;
     }
-    if (c360_record_new(C360_ENTITY_INDIVIDUAL, &rec)) {
+    if (c360_record_new(C360_ENTITY_INDIVIDUAL, &rec) ||
+        c360_codec_rows_new((size_t)c360_config_int(cfg, "cdc.rows.max"), &rows)) {
         rc = C360_EXIT_FAIL;
         goto done;
     }
+    c360_codec_set_rows(codec, rows);
     rc = decode_stream(in, codec, topic->name, rec);
 done:
     if (in != stdin)
         fclose(in);
     c360_record_destroy(rec);
     c360_codec_destroy(codec);
+    c360_codec_rows_destroy(rows);
     c360_topic_set_destroy(topics);
     c360_config_destroy(cfg);
     return rc;

@@ -44,5 +44,15 @@ const struct c360_config_prop c360_config_props[] = {
         .doc = "Longest time one consumer poll waits for records. Bounds how late a stop "
                "signal is noticed.",
     },
+    {
+        .key = "cdc.rows.max",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "1000000",
+        .min = 1,
+        .max = 100000000,
+        .doc = "Most Salesforce records whose last full state c360 keeps to complete CDC "
+               "updates (which carry changed fields only). A new record beyond it goes to the "
+               "dead-letter topic. Held in memory for now: budget about 2 KiB per record.",
+    },
     {0},
 };

@@ -1,5 +1,7 @@
 /*
- * c360 runtime — the dead-letter producer.
+ * c360 runtime — the dead-letter producer. Until the engine's output producer
+ * exists (issue 5), it also carries the re-sync requests the Salesforce CDC
+ * decoder makes (c360_dlq_send_output), with delivery counted apart.
  */
 #include "runtime_int.h"
 
@@ -14,6 +16,7 @@ struct c360_dlq {
     rd_kafka_t *rk;
     char *topic;
     long long delivered, failed;
+    long long out_delivered, out_failed; /* other topics */
 };
 
 /* Delivery reports: the only proof a dead letter is stored (an enqueue is not). */
@@ -21,6 +24,16 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
 {
     (void)rk;
     struct c360_dlq *dlq = opaque;
+    if (strcmp(rd_kafka_topic_name(msg->rkt), dlq->topic) != 0) {
+        if (msg->err) {
+            dlq->out_failed++;
+            c360_log(C360_LOG_ERROR, "runtime", "output not delivered topic=%s error=%s",
+                     rd_kafka_topic_name(msg->rkt), rd_kafka_err2name(msg->err));
+        } else {
+            dlq->out_delivered++;
+        }
+        return;
+    }
     if (msg->err) {
         dlq->failed++;
         c360_log(C360_LOG_ERROR, "runtime", "dead letter not delivered topic=%s error=%s",
@@ -124,6 +137,30 @@ enum c360_err c360_dlq_send(struct c360_dlq *dlq, const rd_kafka_message_t *msg,
         }
         rd_kafka_poll(dlq->rk, 100); /* room comes as deliveries complete */
     }
+}
+
+enum c360_err c360_dlq_send_output(struct c360_dlq *dlq, const char *topic, const char *key,
+                                   const char *value)
+{
+    for (;;) {
+        rd_kafka_resp_err_t kerr = rd_kafka_producev(
+            dlq->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+            RD_KAFKA_V_VALUE((void *)value, strlen(value)), RD_KAFKA_V_END);
+        if (!kerr)
+            return C360_OK;
+        if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            c360_log(C360_LOG_ERROR, "runtime", "cannot queue an output topic=%s error=%s", topic,
+                     rd_kafka_err2name(kerr));
+            return C360_ERR_KAFKA;
+        }
+        rd_kafka_poll(dlq->rk, 100);
+    }
+}
+
+long long c360_dlq_outputs_delivered(const struct c360_dlq *dlq)
+{
+    return dlq->out_delivered;
 }
 
 void c360_dlq_poll(struct c360_dlq *dlq)

@@ -61,9 +61,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 struct run {
     const struct c360_topic_set *topics;
     struct c360_codec *codecs[C360_TOPIC_SET_MAX];
+    struct c360_codec_rows *rows; /* Salesforce rows, for CDC updates */
+    const char *resync_topic;     /* NULL: re-sync requests are dead-lettered */
     struct c360_record *rec;
     struct c360_dlq *dlq;
-    long long received, decoded, dead_lettered;
+    long long received, decoded, dead_lettered, resyncs;
 };
 
 static enum c360_err subscribe_inputs(rd_kafka_t *rk, const struct run *run)
@@ -84,6 +86,29 @@ static enum c360_err subscribe_inputs(rd_kafka_t *rk, const struct run *run)
     }
     c360_log(C360_LOG_INFO, "runtime", "subscribed topics=%d", cnt);
     return C360_OK;
+}
+
+/* A re-sync request goes to its topic keyed by org (source system). */
+static enum c360_err send_resync(struct run *run, const char *name, const rd_kafka_message_t *msg,
+                                 struct c360_diag *diag)
+{
+    char *json;
+    if (!run->resync_topic)
+        return c360_diag_fail(diag, C360_ERR_UNSUPPORTED, NULL,
+                              "a re-sync request, and no topic declared for them");
+    if (c360_codec_json_encode(run->rec, C360_CODEC_COMPACT, &json))
+        return C360_ERR_NOMEM;
+    enum c360_err err =
+        c360_dlq_send_output(run->dlq, run->resync_topic, run->rec->source_system, json);
+    free(json);
+    if (!err) {
+        run->resyncs++;
+        c360_log(C360_LOG_INFO, "runtime",
+                 "re-sync requested topic=%s partition=%d offset=%lld change=%s records=%u", name,
+                 (int)msg->partition, (long long)msg->offset, run->rec->as.resync.change_type,
+                 (unsigned)run->rec->as.resync.record_ids.count);
+    }
+    return err;
 }
 
 /* Decodes one record; what cannot be decoded goes to the dead-letter topic.
@@ -110,16 +135,23 @@ static enum c360_err process(struct run *run, const rd_kafka_message_t *msg)
     cmsg.timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? C360_TIME_NONE : ts;
 
     struct c360_diag diag;
-    c360_diag_clear(&diag);
-    enum c360_err err =
-        codec ? c360_codec_decode(codec, &cmsg, run->rec, &diag)
-              : c360_diag_fail(&diag, C360_ERR_UNSUPPORTED, NULL, "no decoder for this topic");
+    enum c360_err err = C360_OK;
+    size_t parts = 1;
+    for (size_t part = 0; part < parts && !err; part++) {
+        c360_diag_clear(&diag);
+        err = codec
+                  ? c360_codec_decode_part(codec, &cmsg, part, run->rec, &parts, &diag)
+                  : c360_diag_fail(&diag, C360_ERR_UNSUPPORTED, NULL, "no decoder for this topic");
+        if (!err && run->rec->change == C360_CHANGE_RESYNC)
+            err = send_resync(run, name, msg, &diag);
+    }
     if (err == C360_OK) {
         run->decoded++;
         c360_log(C360_LOG_DEBUG, "runtime", "record decoded topic=%s partition=%d offset=%lld",
                  name, (int)msg->partition, (long long)msg->offset);
         return C360_OK;
     }
+    /* A failed part sends the whole message: the DLQ keeps original bytes. */
     run->dead_lettered++;
     c360_log(C360_LOG_WARN, "runtime",
              "record sent to the dead-letter topic topic=%s partition=%d offset=%lld field=%s "
@@ -220,15 +252,21 @@ static enum c360_err run_prepare(const struct c360_config *cfg, struct run *run)
 {
     enum c360_err err;
     const struct c360_topic *dlq_topic = NULL;
+    if ((err = c360_codec_rows_new((size_t)c360_config_int(cfg, "cdc.rows.max"), &run->rows)))
+        return err;
     for (size_t i = 0; i < c360_topic_set_count(run->topics); i++) {
         const struct c360_topic *t = c360_topic_set_at(run->topics, i);
         struct c360_diag diag;
         if (t->role == C360_TOPIC_DLQ)
             dlq_topic = t;
+        if (strcmp(t->id, "resync-requests") == 0)
+            run->resync_topic = t->name;
         if (t->role != C360_TOPIC_INPUT)
             continue;
         c360_diag_clear(&diag);
         err = c360_codec_new(t, NULL, &run->codecs[i], &diag);
+        if (!err)
+            c360_codec_set_rows(run->codecs[i], run->rows);
         if (err == C360_ERR_UNSUPPORTED) {
             c360_log(C360_LOG_WARN, "runtime",
                      "topic not consumed: no decoder yet topic=%s format=%s", t->name, t->format);
@@ -250,6 +288,7 @@ static void run_release(struct run *run)
         c360_codec_destroy(run->codecs[i]);
     c360_record_destroy(run->rec);
     c360_dlq_destroy(run->dlq);
+    c360_codec_rows_destroy(run->rows);
 }
 
 enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_topic_set *topics)
@@ -285,9 +324,10 @@ enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_
     int undelivered = c360_dlq_flush(run.dlq, 10000);
     c360_log(undelivered || c360_dlq_failed(run.dlq) ? C360_LOG_ERROR : C360_LOG_INFO, "runtime",
              "records received=%lld decoded=%lld dead_lettered=%lld dlq_delivered=%lld "
-             "dlq_failed=%lld dlq_undelivered=%d",
+             "dlq_failed=%lld dlq_undelivered=%d resyncs=%lld resyncs_delivered=%lld",
              run.received, run.decoded, run.dead_lettered, c360_dlq_delivered(run.dlq),
-             c360_dlq_failed(run.dlq), undelivered);
+             c360_dlq_failed(run.dlq), undelivered, run.resyncs,
+             c360_dlq_outputs_delivered(run.dlq));
 
     /* Revokes the assignment through rebalance_cb and sends LeaveGroup. */
     rd_kafka_resp_err_t kerr = rd_kafka_consumer_close(rk);

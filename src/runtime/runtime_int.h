@@ -28,6 +28,13 @@ enum c360_err c360_dlq_new(const struct c360_config *cfg, const char *topic,
 enum c360_err c360_dlq_send(struct c360_dlq *dlq, const rd_kafka_message_t *msg, enum c360_err err,
                             const struct c360_diag *diag) C360_MUST_USE;
 
+/* Queues value (copied) with key (NUL-terminated, or NULL) for another
+ * output topic on the same idempotent producer; waits while it is full. */
+enum c360_err c360_dlq_send_output(struct c360_dlq *dlq, const char *topic, const char *key,
+                                   const char *value) C360_MUST_USE;
+/* Outputs of c360_dlq_send_output confirmed delivered. */
+long long c360_dlq_outputs_delivered(const struct c360_dlq *dlq);
+
 /* Serves delivery reports without waiting. */
 void c360_dlq_poll(struct c360_dlq *dlq);
 

@@ -17,7 +17,7 @@ while read -r name role parts _; do
     grep -q "topic \"$name\" with $parts partitions:" "$WORK/metadata" ||
         fail "kcat does not list $name with $parts partitions"
 done < <("$C360" topics list)
-[ "$declared" -eq 16 ] || fail "expected 16 declared topics, saw $declared"
+[ "$declared" -eq 17 ] || fail "expected 17 declared topics, saw $declared"
 
 # Binary value (NULs, newlines), key and headers round-trip byte for byte.
 head -c 65536 /dev/urandom >"$WORK/payload.bin"

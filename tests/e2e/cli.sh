@@ -114,8 +114,8 @@ echo >>"$WORK/connect.jsonl"
 expect_exit 0 "$C360" decode --topic c360.in.financial-account "$WORK/connect.jsonl"
 grep -q '"eventId":"c360.in.financial-account:0:0".*"accountType":"SAVINGS"' "$WORK/out" ||
     fail "connect-json decode: $(cat "$WORK/out")"
-expect_exit 2 "$C360" decode --topic c360.in.individual <"$WORK/one.jsonl"
-grep -q "no decoder for 'salesforce-cdc' yet" "$WORK/err" || fail "missing decoder not said"
+expect_exit 2 "$C360" decode --topic c360.in.individual --format protobuf <"$WORK/one.jsonl"
+grep -q "no decoder for 'protobuf' yet" "$WORK/err" || fail "missing decoder not said"
 expect_exit 2 "$C360" decode --topic c360.out.unified-profile <"$WORK/one.jsonl"
 grep -q "is not an input topic" "$WORK/err" || fail "output topic accepted by decode"
 

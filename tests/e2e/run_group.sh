@@ -21,36 +21,41 @@ run_c360() {
     printf -v "${name}_PID" '%s' "$pid"
 }
 
-# One instance: the 3 inputs with decoders so far x 6 partitions, and the 4
-# records on them (undecodable here, so they also exercise the DLQ path).
+# One instance: every input with a decoder x 6 partitions, and the 4 records
+# on them (undecodable here, so they also exercise the DLQ path).
+declared=$(grep -l '"role": "input"' "$SRC"/topics/*.json | wc -l)
 run_c360 a
-wait_until 30 grep -q 'partitions assigned count=18' "$WORK/a.err" ||
-    fail "a: no assignment: $(grep -v rdkafka "$WORK/a.err")"
-grep -q 'subscribed topics=3' "$WORK/a.err" || fail "a: not subscribed to the 3 decodable inputs"
+wait_until 30 grep -q 'subscribed topics=' "$WORK/a.err" || fail "a: did not subscribe"
+inputs=$((declared - $(grep -c 'topic not consumed' "$WORK/a.err")))
+all=$((inputs * 6)) half=$((inputs * 3))
+wait_until 30 grep -q "partitions assigned count=$all" "$WORK/a.err" ||
+    fail "a: no assignment of $all partitions: $(grep -v rdkafka "$WORK/a.err")"
+grep -q "subscribed topics=$inputs" "$WORK/a.err" ||
+    fail "a: not subscribed to the $inputs decodable inputs"
 wait_until 20 at_least 4 "$WORK/a.err" 'record received' || fail "a: records not received"
 grep -q 'record received topic=c360.in.web-engagement' "$WORK/a.err" ||
     fail "a: web-engagement record not received"
 
 # A second instance in the group: the range assignor splits the partitions.
 run_c360 b
-wait_until 40 grep -q 'partitions assigned count=9' "$WORK/b.err" ||
+wait_until 40 grep -q "partitions assigned count=$half" "$WORK/b.err" ||
     fail "b: did not get half the partitions: $(grep runtime "$WORK/b.err")"
-wait_until 20 grep -q 'partitions assigned count=9' "$WORK/a.err" ||
+wait_until 20 grep -q "partitions assigned count=$half" "$WORK/a.err" ||
     fail "a: did not keep half the partitions"
 
 # b leaves cleanly: the broker sees its LeaveGroup; a gets everything back.
-b_member=$(grep -o 'partitions assigned count=9 member=[^ ]*' "$WORK/b.err" | tail -n 1)
+b_member=$(grep -o "partitions assigned count=$half member=[^ ]*" "$WORK/b.err" | tail -n 1)
 b_member=${b_member##*member=}
 stop "$b_PID" TERM || fail "b exited $? on SIGTERM"
 grep -q 'left group group=e2e-run' "$WORK/b.err" || fail "b: no 'left group'"
 grep -q "Member $b_member is leaving group e2e-run" "$WORK/main.err" ||
     fail "the broker never saw b ($b_member) leave"
-wait_until 40 at_least 2 "$WORK/a.err" 'partitions assigned count=18' ||
+wait_until 40 at_least 2 "$WORK/a.err" "partitions assigned count=$all" ||
     fail "a: did not take back all partitions"
 
 stop "$a_PID" TERM || fail "a exited $? on SIGTERM"
 grep -q 'stopping signal=SIGTERM' "$WORK/a.err" || fail "a: stop not logged"
-grep -q 'partitions revoked count=18' "$WORK/a.err" || fail "a: partitions not revoked on stop"
+grep -q "partitions revoked count=$all" "$WORK/a.err" || fail "a: partitions not revoked on stop"
 grep -q 'left group group=e2e-run' "$WORK/a.err" || fail "a: no 'left group'"
 wait_until 10 at_least 2 "$WORK/main.err" 'is leaving group e2e-run' ||
     fail "the broker never saw a leave"

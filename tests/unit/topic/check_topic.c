@@ -193,6 +193,7 @@ START_TEST(test_c360_topic_set_load_dir_loads_shipped_topics)
         {"c360.out.activation.marketing", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
         {"c360.out.activation.csr-insight", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
         {"c360.out.orgsync.commands", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
+        {"c360.out.resync-requests", C360_TOPIC_OUTPUT, C360_TOPIC_CLEANUP_DELETE},
         {"c360.dlq", C360_TOPIC_DLQ, C360_TOPIC_CLEANUP_DELETE},
     };
     ck_assert_msg(c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &set, &diag) == C360_OK,
