@@ -152,7 +152,8 @@ static enum c360_err header_parse(json_t *root, struct header *h, struct c360_di
                              ts ? "must be epoch milliseconds" : "required field is missing");
     }
     if (err) {
-        snprintf(diag->field, sizeof(diag->field), "ChangeEventHeader.commitTimestamp");
+        if (diag)
+            snprintf(diag->field, sizeof(diag->field), "ChangeEventHeader.commitTimestamp");
         return err;
     }
     json_t *seq = json_object_get(hdr, "sequenceNumber");
@@ -411,7 +412,7 @@ static enum c360_err resync(const struct c360_mapping *m, json_t *root, const st
     err = c360_record_validate(rec, diag);
 done:
     json_decref(canon);
-    if (err && !diag->field[0])
+    if (err && diag && !diag->field[0])
         snprintf(diag->field, sizeof(diag->field), "%s", "recordIds");
     return err;
 }
