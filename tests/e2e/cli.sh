@@ -114,6 +114,12 @@ echo >>"$WORK/connect.jsonl"
 expect_exit 0 "$C360" decode --topic c360.in.financial-account "$WORK/connect.jsonl"
 grep -q '"eventId":"c360.in.financial-account:0:0".*"accountType":"SAVINGS"' "$WORK/out" ||
     fail "connect-json decode: $(cat "$WORK/out")"
+# Salesforce CDC: the update merges onto the create of the line before; an
+# event of two records prints two lines.
+cdc="$SRC/tests/data/salesforce-cdc/individual"
+expect_exit 0 "$C360" decode --topic individual "$cdc/update-of-two-records/value.jsonl"
+[ "$(wc -l <"$WORK/out")" -eq 4 ] || fail "CDC decode printed $(wc -l <"$WORK/out") lines, not 4"
+diff "$WORK/out" "$cdc/update-of-two-records/expected.jsonl" >&2 || fail "CDC decode output differs"
 expect_exit 2 "$C360" decode --topic c360.in.individual --format protobuf <"$WORK/one.jsonl"
 grep -q "no decoder for 'protobuf' yet" "$WORK/err" || fail "missing decoder not said"
 expect_exit 2 "$C360" decode --topic c360.out.unified-profile <"$WORK/one.jsonl"
