@@ -892,7 +892,8 @@ static enum c360_err get_symbol(avro_value_t *v, const char *field, const char *
         return bad_type(field, "an enum", diag);
     if (idx < 0 || idx >= avro_schema_enum_number_of_symbols(schema))
         return c360_diag_fail(diag, C360_ERR_INVALID, field, "enum index %d out of range", idx);
-    *symbol = avro_schema_enum_get(schema, idx);
+    if (!(*symbol = avro_schema_enum_get(schema, idx)))
+        return c360_diag_fail(diag, C360_ERR_INVALID, field, "enum index %d has no symbol", idx);
     return C360_OK;
 }
 
@@ -1091,7 +1092,7 @@ static enum c360_err put_field(const struct plan *p, const struct rule *rule, av
                                struct c360_record *rec, struct c360_diag *diag)
 {
     void *slot = (char *)rec + rule->offset;
-    const char *name = rule->name, *symbol;
+    const char *name = rule->name, *symbol = NULL;
     enum c360_err err;
     int32_t i32;
     int64_t i64;
