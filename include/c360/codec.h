@@ -59,8 +59,17 @@ struct c360_codec_msg {
  *                 source connector writes them (bare or inside {schema,
  *                 payload}): a flat record with a ChangeEventHeader. See
  *                 src/codec/sfcdc.c for how each changeType becomes records.
+ *   avro          Avro binary in the Schema Registry wire format (magic byte 0,
+ *                 4-byte big-endian schema id), resolved against the topic's
+ *                 schema in schemas/; needs c360_codec_set_avro. The mapping is
+ *                 not used: the reader schema is canonical.
  */
 struct c360_codec;
+struct c360_registry;
+struct c360_schema_set;
+
+/* Most writer schemas (ids) one avro codec resolves; more is C360_ERR_LIMIT. */
+#define C360_CODEC_AVRO_WRITERS_MAX 64
 
 /* A codec for topic, with `format` or (NULL) the topic's declared format.
  * *out is new (c360_codec_destroy), untouched on failure. */
@@ -68,9 +77,25 @@ enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
                              struct c360_codec **out, struct c360_diag *diag) C360_MUST_USE;
 void c360_codec_destroy(struct c360_codec *codec);
 
+/*
+ * Gives an avro codec what it reads with: reg, the registry client that
+ * fetches writer schemas by id, and schemas, where it finds the topic's reader
+ * schema (it keeps a reference to that schema, nothing else of the set). reg
+ * is borrowed and must outlive the codec; NULL makes every schema id fail
+ * with a diagnostic naming schema.registry.url. Call once, before decoding;
+ * other formats ignore it. An avro codec and its registry are not
+ * thread-safe: one of each per thread.
+ */
+enum c360_err c360_codec_set_avro(struct c360_codec *codec, struct c360_registry *reg,
+                                  const struct c360_schema_set *schemas,
+                                  struct c360_diag *diag) C360_MUST_USE;
+
 /* Decodes one message into rec (reset first) and validates it. When the
  * mapping gives no eventId, the message position stands in
- * (topic:partition:offset), so reprocessing yields the same id. */
+ * (topic:partition:offset), so reprocessing yields the same id. An avro codec
+ * may fetch a writer schema from the registry here (bounded waits; failures
+ * are decode errors naming the schema id), so it changes state behind the
+ * const: see c360_codec_set_avro. */
 enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
                                 struct c360_record *rec, struct c360_diag *diag) C360_MUST_USE;
 

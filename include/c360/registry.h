@@ -74,4 +74,10 @@ void c360_registry_destroy(struct c360_registry *reg);
 enum c360_err c360_registry_schema(struct c360_registry *reg, int32_t id, avro_schema_t *out,
                                    struct c360_diag *diag) C360_MUST_USE;
 
+/* The JSON text of a schema c360_registry_schema has cached for id, exactly as
+ * the registry sent it, or NULL. Borrowed like the schema. avro-c 1.11 drops
+ * attributes it does not model (logicalType, scale, defaults); readers that
+ * need them parse this text. */
+const char *c360_registry_schema_text(const struct c360_registry *reg, int32_t id);
+
 #endif

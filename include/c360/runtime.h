@@ -14,6 +14,14 @@
 #include "c360/err.h"
 #include "c360/topic.h"
 
+struct c360_registry;
+
+/* The Schema Registry client that cfg's schema.registry.* settings describe;
+ * *out is new (c360_registry_destroy), or NULL when schema.registry.url is
+ * empty. diag names the setting at fault. Sends no request. */
+enum c360_err c360_runtime_registry_new(const struct c360_config *cfg, struct c360_registry **out,
+                                        struct c360_diag *diag) C360_MUST_USE;
+
 /*
  * Blocks SIGINT and SIGTERM in the calling thread. Long-running commands call
  * it before creating any librdkafka handle: librdkafka's threads inherit the

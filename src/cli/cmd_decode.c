@@ -3,14 +3,19 @@
  * canonical JSON or the precise reason they cannot be decoded.
  */
 #include "c360/codec.h"
+#include "c360/registry.h"
+#include "c360/runtime.h"
+#include "c360/schema.h"
 #include "cli.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One message per line; a line longer than the largest value is refused. */
-#define DECODE_LINE_MAX (C360_CODEC_VALUE_MAX + 2)
+/* One message per line; a line longer than the largest value (in hex for
+ * Avro) is refused. */
+#define DECODE_LINE_MAX (2 * C360_CODEC_VALUE_MAX + 2)
 
 static void usage(FILE *out)
 {
@@ -23,11 +28,13 @@ static void usage(FILE *out)
           "that cannot be decoded is reported on stderr as 'line N: field: reason'; then\n"
           "the exit code is 2. Salesforce CDC updates are merged onto the records the\n"
           "earlier lines created; an event of several records prints one line each.\n"
+          "Avro messages (Schema Registry wire format) are given in hex, one message per\n"
+          "line; writer schemas come from schema.registry.url.\n"
           "\n"
           "      --topic TOPIC    input topic whose entity the messages are\n"
           "      --format FORMAT  wire format (default: the topic's declared format);\n"
           "                       decoders so far: canonical, json, connect-json, debezium,\n"
-          "                       salesforce-cdc\n"
+          "                       salesforce-cdc, avro\n"
           "  -c, --config FILE    properties file (key=value, # comments)\n"
           "  -X key=value         override one setting (repeatable)\n"
           "  -h, --help           this text\n",
@@ -56,7 +63,34 @@ static long read_line(FILE *in, char *buf, size_t size)
     return too_long ? -2 : (long)len;
 }
 
-static int decode_stream(FILE *in, const struct c360_codec *codec, const char *topic,
+static int hex_digit(int c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Hex (whitespace around it trimmed) to bytes, in place; -1 if not hex. */
+static long unhex(char *line, long len)
+{
+    long start = 0, out = 0;
+    while (start < len && isspace((unsigned char)line[start]))
+        start++;
+    while (len > start && isspace((unsigned char)line[len - 1]))
+        len--;
+    if ((len - start) % 2 != 0)
+        return -1;
+    for (long i = start; i < len; i += 2) {
+        int hi = hex_digit((unsigned char)line[i]), lo = hex_digit((unsigned char)line[i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        line[out++] = (char)(hi << 4 | lo);
+    }
+    return out;
+}
+
+static int decode_stream(FILE *in, const struct c360_codec *codec, const char *topic, bool hex,
                          struct c360_record *rec)
 {
     int rc = C360_EXIT_OK;
@@ -74,6 +108,11 @@ static int decode_stream(FILE *in, const struct c360_codec *codec, const char *t
         }
         if (len == 0)
             continue;
+        if (hex && (len = unhex(line, len)) < 0) {
+            fprintf(stderr, "line %ld: not a message in hex\n", n);
+            rc = C360_EXIT_USAGE;
+            continue;
+        }
         struct c360_codec_msg msg = {
             .topic = topic,
             .offset = n - 1,
@@ -136,6 +175,8 @@ int c360_cli_decode(int argc, char **argv)
     struct c360_record *rec = NULL;
     struct c360_codec *codec = NULL;
     struct c360_codec_rows *rows = NULL;
+    struct c360_schema_set *schemas = NULL;
+    struct c360_registry *reg = NULL;
     FILE *in = stdin;
     int rc = C360_EXIT_USAGE;
     if (c360_cli_conf_load(&cc, &cfg) || c360_cli_topics_load(cfg, &topics))
@@ -157,6 +198,19 @@ int c360_cli_decode(int argc, char **argv)
         fprintf(stderr, "c360 decode: %s%s%s\n", diag.field, diag.field[0] ? ": " : "", diag.text);
         goto done;
     }
+    bool avro = strcmp(format ? format : topic->format, "avro") == 0;
+    if (avro && !*c360_config_str(cfg, "schema.registry.url")) {
+        fprintf(stderr,
+                "c360 decode: schema.registry.url is not set; Avro writer schemas come from "
+                "the Schema Registry (-X schema.registry.url=http://host:8081)\n");
+        goto done;
+    }
+    if (avro && (c360_schema_set_load_dir(c360_config_str(cfg, "schemas.dir"), &schemas, &diag) ||
+                 c360_runtime_registry_new(cfg, &reg, &diag) ||
+                 c360_codec_set_avro(codec, reg, schemas, &diag))) {
+        fprintf(stderr, "c360 decode: %s%s%s\n", diag.field, diag.field[0] ? ": " : "", diag.text);
+        goto done;
+    }
     if (optind < argc && !(in = fopen(argv[optind], "r"))) {
         perror(argv[optind]);
         in = stdin;
@@ -168,13 +222,15 @@ int c360_cli_decode(int argc, char **argv)
         goto done;
     }
     c360_codec_set_rows(codec, rows);
-    rc = decode_stream(in, codec, topic->name, rec);
+    rc = decode_stream(in, codec, topic->name, avro, rec);
 done:
     if (in != stdin)
         fclose(in);
     c360_record_destroy(rec);
     c360_codec_destroy(codec);
     c360_codec_rows_destroy(rows);
+    c360_registry_destroy(reg);
+    c360_schema_set_destroy(schemas);
     c360_topic_set_destroy(topics);
     c360_config_destroy(cfg);
     return rc;

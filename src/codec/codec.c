@@ -16,13 +16,21 @@
 /* A Decimal's unscaled value must fit int64; scale as Connect writes it. */
 #define DECIMAL_SCALE_MAX 18
 
-enum codec_format { FORMAT_CANONICAL, FORMAT_JSON, FORMAT_CONNECT, FORMAT_DEBEZIUM, FORMAT_SFCDC };
+enum codec_format {
+    FORMAT_CANONICAL,
+    FORMAT_JSON,
+    FORMAT_CONNECT,
+    FORMAT_DEBEZIUM,
+    FORMAT_SFCDC,
+    FORMAT_AVRO,
+};
 
 struct c360_codec {
     enum codec_format format;
     enum c360_entity entity;
     struct c360_mapping *mapping; /* NULL: the source is canonical already */
     struct c360_codec_rows *rows; /* borrowed; salesforce-cdc only */
+    struct c360_avro *avro;       /* FORMAT_AVRO only */
 };
 
 enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
@@ -49,16 +57,20 @@ enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
         codec->format = FORMAT_DEBEZIUM;
     } else if (strcmp(format, "salesforce-cdc") == 0) {
         codec->format = FORMAT_SFCDC;
+    } else if (strcmp(format, "avro") == 0) {
+        codec->format = FORMAT_AVRO;
+        if ((err = c360_avro_new(topic, entity, &codec->avro, diag)))
+            goto fail;
     } else {
         err = c360_diag_fail(diag, C360_ERR_UNSUPPORTED, "format",
                              "no decoder for '%s' yet (so far: canonical, json, connect-json, "
-                             "debezium, salesforce-cdc)",
+                             "debezium, salesforce-cdc, avro)",
                              format);
         goto fail;
     }
     c360_diag_at(diag, topic->name, 0);
     /* Canonical JSON is canonical already; every other format is mapped. */
-    if (codec->format != FORMAT_CANONICAL &&
+    if (codec->format != FORMAT_CANONICAL && codec->format != FORMAT_AVRO &&
         (err = c360_mapping_parse(topic->mapping, &codec->mapping, diag)))
         goto fail;
     *out = codec;
@@ -78,7 +90,19 @@ void c360_codec_destroy(struct c360_codec *codec)
     if (!codec)
         return;
     c360_mapping_destroy(codec->mapping);
+    c360_avro_destroy(codec->avro);
     free(codec);
+}
+
+enum c360_err c360_codec_set_avro(struct c360_codec *codec, struct c360_registry *reg,
+                                  const struct c360_schema_set *schemas, struct c360_diag *diag)
+{
+    return codec->avro ? c360_avro_setup(codec->avro, reg, schemas, diag) : C360_OK;
+}
+
+struct c360_avro *c360_codec_avro(const struct c360_codec *codec)
+{
+    return codec->avro;
 }
 
 /* --- Kafka Connect logical types. */
@@ -386,6 +410,8 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
         err = to_record(codec, value, msg, C360_CHANGE_DELETE, msg->timestamp, rec, diag);
         goto done;
     }
+    if (codec->format == FORMAT_AVRO)
+        return c360_avro_decode(codec->avro, msg->value, msg->len, rec, diag);
     if ((err = c360_codec_parse_json(msg->value, msg->len, "the value", &root, diag)))
         goto done;
     switch (codec->format) {
@@ -410,6 +436,8 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
         if (!(err = connect_unwrap(root, &value, diag)))
             err = c360_codec_sfcdc_decode(codec->mapping, codec->rows, value, msg, part, rec, parts,
                                           diag);
+        break;
+    case FORMAT_AVRO: /* decoded above, without JSON */
         break;
     }
 done:

@@ -47,5 +47,36 @@ enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, struct c360_
                                       json_t *root, const struct c360_codec_msg *msg, size_t part,
                                       struct c360_record *rec, size_t *parts,
                                       struct c360_diag *diag) C360_MUST_USE;
+/*
+ * The Avro decoder of one topic (src/codec/avro.c): Schema Registry wire
+ * format, writer schemas resolved against the topic's schema in schemas/.
+ */
+struct c360_avro;
+struct c360_registry;
+struct c360_schema_set;
+
+/* A decoder for topic (its schema file is copied); *out is new. */
+enum c360_err c360_avro_new(const struct c360_topic *topic, enum c360_entity entity,
+                            struct c360_avro **out, struct c360_diag *diag) C360_MUST_USE;
+void c360_avro_destroy(struct c360_avro *a);
+
+/* Takes the reader schema from schemas (a reference is kept) and borrows reg
+ * (NULL: only writers given to c360_avro_add_writer are known). Once. */
+enum c360_err c360_avro_setup(struct c360_avro *a, struct c360_registry *reg,
+                              const struct c360_schema_set *schemas,
+                              struct c360_diag *diag) C360_MUST_USE;
+
+/* Decodes one message value (wire format) into rec, already reset. */
+enum c360_err c360_avro_decode(struct c360_avro *a, const char *bytes, size_t len,
+                               struct c360_record *rec, struct c360_diag *diag) C360_MUST_USE;
+
+/* Resolves schema_json (an Avro schema, copied) as the writer schema of id
+ * without asking the registry: for fuzzing and benchmarks, which need no
+ * HTTP. Decoding then runs the same path as for a registry schema. */
+enum c360_err c360_avro_add_writer(struct c360_avro *a, int32_t id, const char *schema_json,
+                                   struct c360_diag *diag) C360_MUST_USE;
+
+/* The Avro decoder of an avro codec, NULL for other formats; borrowed. */
+struct c360_avro *c360_codec_avro(const struct c360_codec *codec);
 
 #endif

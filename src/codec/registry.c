@@ -26,6 +26,7 @@
 struct reg_entry {
     int32_t id;
     avro_schema_t schema; /* owned */
+    char *text;           /* owned: the schema as the registry wrote it */
 };
 
 struct c360_registry {
@@ -122,8 +123,10 @@ void c360_registry_destroy(struct c360_registry *reg)
 {
     if (!reg)
         return;
-    for (size_t i = 0; i < reg->count; i++)
+    for (size_t i = 0; i < reg->count; i++) {
         avro_schema_decref(reg->entries[i].schema);
+        free(reg->entries[i].text);
+    }
     free(reg->entries);
     free(reg->body);
     curl_easy_cleanup(reg->curl);
@@ -247,7 +250,7 @@ static size_t cache_search(const struct c360_registry *reg, int32_t id, bool *fo
 /* Inserts at pos, which cache_search gave; the cache takes the schema. The
  * caller has checked that count < cache_max. */
 static enum c360_err cache_insert(struct c360_registry *reg, size_t pos, int32_t id,
-                                  avro_schema_t schema)
+                                  avro_schema_t schema, char *text)
 {
     if (reg->count == reg->cap) {
         size_t cap = reg->cap ? reg->cap * 2 : 16;
@@ -263,6 +266,7 @@ static enum c360_err cache_insert(struct c360_registry *reg, size_t pos, int32_t
             (reg->count - pos) * sizeof(reg->entries[0]));
     reg->entries[pos].id = id;
     reg->entries[pos].schema = schema;
+    reg->entries[pos].text = text;
     reg->count++;
     return C360_OK;
 }
@@ -368,7 +372,7 @@ static enum c360_err fetch(struct c360_registry *reg, int32_t id, struct c360_di
  * C360_REGISTRY_BODY_MAX bytes and jansson caps nesting at
  * JSON_PARSER_MAX_DEPTH, so parsing is bounded. */
 static enum c360_err parse(const struct c360_registry *reg, int32_t id, avro_schema_t *out,
-                           struct c360_diag *diag)
+                           char **text, struct c360_diag *diag)
 {
     enum c360_err err;
     json_error_t jerr;
@@ -423,6 +427,11 @@ static enum c360_err parse(const struct c360_registry *reg, int32_t id, avro_sch
                        "schema id %" PRId32 ": avro-c rejects the schema: %s", id, avro_strerror());
         goto fail;
     }
+    if (!(*text = strdup(json_string_value(schema_text)))) {
+        avro_schema_decref(schema);
+        err = C360_ERR_NOMEM;
+        goto fail;
+    }
     *out = schema;
     err = C360_OK;
 fail:
@@ -436,6 +445,7 @@ enum c360_err c360_registry_schema(struct c360_registry *reg, int32_t id, avro_s
     enum c360_err err;
     bool found;
     avro_schema_t schema;
+    char *text;
 
     if (id < 0)
         return reg_fail(diag, C360_ERR_INVALID, NULL,
@@ -451,12 +461,20 @@ enum c360_err c360_registry_schema(struct c360_registry *reg, int32_t id, avro_s
         return reg_fail(diag, C360_ERR_LIMIT, NULL,
                         "schema id %" PRId32 ": the schema cache is full (%zu ids)", id,
                         reg->cache_max);
-    if ((err = fetch(reg, id, diag)) || (err = parse(reg, id, &schema, diag)))
+    if ((err = fetch(reg, id, diag)) || (err = parse(reg, id, &schema, &text, diag)))
         return err;
-    if ((err = cache_insert(reg, pos, id, schema))) {
+    if ((err = cache_insert(reg, pos, id, schema, text))) {
         avro_schema_decref(schema);
+        free(text);
         return err;
     }
     *out = schema;
     return C360_OK;
+}
+
+const char *c360_registry_schema_text(const struct c360_registry *reg, int32_t id)
+{
+    bool found;
+    size_t pos = cache_search(reg, id, &found);
+    return found ? reg->entries[pos].text : NULL;
 }

@@ -163,7 +163,8 @@ static enum c360_err prop_validate(const struct c360_config_prop *prop, const ch
     switch (prop->type) {
     case C360_CONFIG_PROP_STRING:
     case C360_CONFIG_PROP_PATH:
-        if (!*value)
+        /* Empty means "not set", which only a setting that is unset by default allows. */
+        if (!*value && *prop->def)
             return c360_diag_fail(diag, C360_ERR_INVALID, prop->key, "must not be empty");
         return C360_OK;
     case C360_CONFIG_PROP_INT:
@@ -412,14 +413,15 @@ const char *c360_config_kafka_get(const struct c360_config *cfg, const char *key
 static bool is_secret(const char *key)
 {
     return strstr(key, "password") || strstr(key, "secret") || strstr(key, "sasl.jaas") ||
-           strstr(key, "key.pem") || strstr(key, "token");
+           strstr(key, "key.pem") || strstr(key, "token") || strstr(key, "user.info");
 }
 
 enum c360_err c360_config_write(const struct c360_config *cfg, FILE *out)
 {
-    for (size_t i = 0; c360_config_props[i].key; i++)
-        fprintf(out, "%s=%s\n", c360_config_props[i].key,
-                c360_config_str(cfg, c360_config_props[i].key));
+    for (size_t i = 0; c360_config_props[i].key; i++) {
+        const char *key = c360_config_props[i].key, *value = c360_config_str(cfg, key);
+        fprintf(out, "%s=%s\n", key, is_secret(key) && *value ? "********" : value);
+    }
     for (size_t i = 0; i < cfg->kafka_count; i++) {
         const struct kafka_entry *e = &cfg->kafka[i];
         fprintf(out, C360_CONFIG_KAFKA_PREFIX "%s=%s\n", e->key,

@@ -54,5 +54,60 @@ const struct c360_config_prop c360_config_props[] = {
                "updates (which carry changed fields only). A new record beyond it goes to the "
                "dead-letter topic. Held in memory for now: budget about 2 KiB per record.",
     },
+    {
+        .key = "schema.registry.url",
+        .type = C360_CONFIG_PROP_STRING,
+        .def = "",
+        .def_shown = "empty: no registry",
+        .doc = "Base URL of the Confluent Schema Registry (http:// or https://) that serves the "
+               "writer schemas of Avro input topics (GET /schemas/ids/{id}). Empty: `c360 run` "
+               "does not consume Avro topics (their records stay in Kafka and the log names "
+               "this key) and `c360 decode --format avro` refuses to start.",
+    },
+    {
+        .key = "schema.registry.timeout.ms",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "5000",
+        .min = 1,
+        .max = 600000,
+        .doc = "Longest time one registry request may take, connecting included.",
+    },
+    {
+        .key = "schema.registry.retries",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "2",
+        .min = 0,
+        .max = 99,
+        .doc = "Requests repeated after a failed one (network error, HTTP 5xx, 429, or 404 from a "
+               "replica that may not have the id yet) before the record goes to the dead-letter "
+               "topic. Each new schema id waits at most (retries + 1) x timeout plus the backoffs, "
+               "and holds up its partition meanwhile.",
+    },
+    {
+        .key = "schema.registry.backoff.ms",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "100",
+        .min = 0,
+        .max = 60000,
+        .doc = "Pause after the first failed registry request; it doubles after each further one.",
+    },
+    {
+        .key = "schema.registry.backoff.max.ms",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "1000",
+        .min = 0,
+        .max = 600000,
+        .doc = "Longest pause between registry requests. Must be at least "
+               "schema.registry.backoff.ms.",
+    },
+    {
+        .key = "schema.registry.basic.auth.user.info",
+        .type = C360_CONFIG_PROP_STRING,
+        .def = "",
+        .def_shown = "empty: no authentication",
+        .doc = "`user:password` for HTTP basic authentication to the registry (Confluent's "
+               "basic.auth.user.info). A secret: `c360 config` masks it and diagnostics never "
+               "quote it.",
+    },
     {0},
 };

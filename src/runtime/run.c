@@ -12,10 +12,13 @@
 #include "c360/codec.h"
 #include "c360/kafka.h"
 #include "c360/log.h"
+#include "c360/registry.h"
 #include "c360/runtime.h"
+#include "c360/schema.h"
 #include "runtime_int.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +63,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
  * topic set), the record reused for every message, the dead-letter path. */
 struct run {
     const struct c360_topic_set *topics;
+    struct c360_schema_set *schemas;
+    struct c360_registry *reg; /* NULL without schema.registry.url */
     struct c360_codec *codecs[C360_TOPIC_SET_MAX];
     struct c360_codec_rows *rows; /* Salesforce rows, for CDC updates */
     const char *resync_topic;     /* NULL: re-sync requests are dead-lettered */
@@ -246,36 +251,99 @@ static enum c360_err consumer_new(const struct c360_config *cfg, const char *gro
     return C360_OK;
 }
 
-/* A codec for every input topic that has a decoder; the others are named
- * once, loudly, and not consumed (their records stay in Kafka). */
+enum c360_err c360_runtime_registry_new(const struct c360_config *cfg, struct c360_registry **out,
+                                        struct c360_diag *diag)
+{
+    /* The registry client's option names, as the settings spell them. */
+    static const char *const keys[][2] = {
+        {"url", "schema.registry.url"},
+        {"timeout_ms", "schema.registry.timeout.ms"},
+        {"max_attempts", "schema.registry.retries"},
+        {"backoff_ms", "schema.registry.backoff.ms"},
+        {"backoff_max_ms", "schema.registry.backoff.max.ms"},
+        {"basic_auth", "schema.registry.basic.auth.user.info"},
+    };
+    const char *auth = c360_config_str(cfg, "schema.registry.basic.auth.user.info");
+    struct c360_registry_opts opts = {
+        .url = c360_config_str(cfg, "schema.registry.url"),
+        .timeout_ms = (long)c360_config_int(cfg, "schema.registry.timeout.ms"),
+        .max_attempts = (int)c360_config_int(cfg, "schema.registry.retries") + 1,
+        .backoff_ms = (long)c360_config_int(cfg, "schema.registry.backoff.ms"),
+        .backoff_max_ms = (long)c360_config_int(cfg, "schema.registry.backoff.max.ms"),
+        .basic_auth = *auth ? auth : NULL,
+    };
+    *out = NULL;
+    if (!*opts.url)
+        return C360_OK;
+    enum c360_err err = c360_registry_new(&opts, out, diag);
+    for (size_t i = 0; err && diag && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (strcmp(diag->field, keys[i][0]) == 0) {
+            snprintf(diag->field, sizeof(diag->field), "%s", keys[i][1]);
+            break;
+        }
+    }
+    return err;
+}
+
+/* The codec of input topic t, or NULL when its format has no decoder or is
+ * Avro without a registry: those are named once, loudly, and not consumed
+ * (their records stay in Kafka until c360 can decode them). */
+static enum c360_err codec_prepare(const struct run *run, const struct c360_topic *t,
+                                   struct c360_codec **out)
+{
+    struct c360_diag diag;
+    char text[1024];
+    c360_diag_clear(&diag);
+    enum c360_err err = c360_codec_new(t, NULL, out, &diag);
+    if (err == C360_ERR_UNSUPPORTED) {
+        c360_log(C360_LOG_WARN, "runtime", "topic not consumed: no decoder yet topic=%s format=%s",
+                 t->name, t->format);
+        return C360_OK;
+    }
+    if (!err && strcmp(t->format, "avro") == 0 && !run->reg) {
+        c360_log(C360_LOG_WARN, "runtime",
+                 "topic not consumed: Avro needs schema.registry.url topic=%s format=avro",
+                 t->name);
+        c360_codec_destroy(*out);
+        *out = NULL;
+        return C360_OK;
+    }
+    if (!err) {
+        c360_codec_set_rows(*out, run->rows);
+        err = c360_codec_set_avro(*out, run->reg, run->schemas, &diag);
+    }
+    if (err) {
+        c360_diag_format(&diag, text, sizeof(text));
+        c360_log(C360_LOG_ERROR, "runtime", "cannot build the codec of %s: %s", t->name, text);
+    }
+    return err;
+}
+
+/* A codec for every input topic that can be decoded. */
 static enum c360_err run_prepare(const struct c360_config *cfg, struct run *run)
 {
     enum c360_err err;
     const struct c360_topic *dlq_topic = NULL;
     if ((err = c360_codec_rows_new((size_t)c360_config_int(cfg, "cdc.rows.max"), &run->rows)))
         return err;
+    struct c360_diag diag;
+    char text[1024];
+    c360_diag_clear(&diag);
+    if ((err =
+             c360_schema_set_load_dir(c360_config_str(cfg, "schemas.dir"), &run->schemas, &diag)) ||
+        (err = c360_runtime_registry_new(cfg, &run->reg, &diag))) {
+        c360_diag_format(&diag, text, sizeof(text));
+        c360_log(C360_LOG_ERROR, "runtime", "cannot start: %s", text);
+        return err;
+    }
     for (size_t i = 0; i < c360_topic_set_count(run->topics); i++) {
         const struct c360_topic *t = c360_topic_set_at(run->topics, i);
-        struct c360_diag diag;
         if (t->role == C360_TOPIC_DLQ)
             dlq_topic = t;
         if (strcmp(t->id, "resync-requests") == 0)
             run->resync_topic = t->name;
-        if (t->role != C360_TOPIC_INPUT)
-            continue;
-        c360_diag_clear(&diag);
-        err = c360_codec_new(t, NULL, &run->codecs[i], &diag);
-        if (!err)
-            c360_codec_set_rows(run->codecs[i], run->rows);
-        if (err == C360_ERR_UNSUPPORTED) {
-            c360_log(C360_LOG_WARN, "runtime",
-                     "topic not consumed: no decoder yet topic=%s format=%s", t->name, t->format);
-        } else if (err) {
-            char text[1024];
-            c360_diag_format(&diag, text, sizeof(text));
-            c360_log(C360_LOG_ERROR, "runtime", "cannot build the codec of %s: %s", t->name, text);
+        if (t->role == C360_TOPIC_INPUT && (err = codec_prepare(run, t, &run->codecs[i])))
             return err;
-        }
     }
     if ((err = c360_record_new(C360_ENTITY_INDIVIDUAL, &run->rec)))
         return err;
@@ -286,6 +354,8 @@ static void run_release(struct run *run)
 {
     for (size_t i = 0; i < C360_TOPIC_SET_MAX; i++)
         c360_codec_destroy(run->codecs[i]);
+    c360_registry_destroy(run->reg); /* after the codecs that borrow it */
+    c360_schema_set_destroy(run->schemas);
     c360_record_destroy(run->rec);
     c360_dlq_destroy(run->dlq);
     c360_codec_rows_destroy(run->rows);
