@@ -13,8 +13,6 @@
 
 /* Connect schemas nest structs in structs; real ones are a few levels deep. */
 #define CONNECT_DEPTH_MAX 16
-/* A Decimal's unscaled value must fit int64; scale as Connect writes it. */
-#define DECIMAL_SCALE_MAX 18
 
 enum codec_format {
     FORMAT_CANONICAL,
@@ -28,9 +26,10 @@ enum codec_format {
 struct c360_codec {
     enum codec_format format;
     enum c360_entity entity;
-    struct c360_mapping *mapping; /* NULL: the source is canonical already */
-    struct c360_codec_rows *rows; /* borrowed; salesforce-cdc only */
-    struct c360_avro *avro;       /* FORMAT_AVRO only */
+    struct c360_mapping *mapping;     /* NULL: the source is canonical already */
+    struct c360_codec_rows *rows;     /* borrowed; salesforce-cdc only */
+    struct c360_avro *avro;           /* FORMAT_AVRO without a mapping */
+    struct c360_avro_rows *avro_rows; /* FORMAT_AVRO with a mapping */
 };
 
 enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
@@ -70,9 +69,18 @@ enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
     }
     c360_diag_at(diag, topic->name, 0);
     /* Canonical JSON is canonical already; every other format is mapped. */
-    if (codec->format != FORMAT_CANONICAL && codec->format != FORMAT_AVRO &&
+    if (codec->format != FORMAT_CANONICAL &&
         (err = c360_mapping_parse(topic->mapping, &codec->mapping, diag)))
         goto fail;
+    /* Avro with a mapping is a row in the producer's own columns (a JDBC
+     * source): read by its writer schema, then mapped like JSON. Without one,
+     * the writer schema is resolved against the canonical reader schema. */
+    if (codec->format == FORMAT_AVRO && codec->mapping) {
+        c360_avro_destroy(codec->avro);
+        codec->avro = NULL;
+        if ((err = c360_avro_rows_new(NULL, &codec->avro_rows)))
+            goto fail;
+    }
     *out = codec;
     return C360_OK;
 fail:
@@ -90,6 +98,7 @@ void c360_codec_destroy(struct c360_codec *codec)
     if (!codec)
         return;
     c360_mapping_destroy(codec->mapping);
+    c360_avro_rows_destroy(codec->avro_rows);
     c360_avro_destroy(codec->avro);
     free(codec);
 }
@@ -97,12 +106,19 @@ void c360_codec_destroy(struct c360_codec *codec)
 enum c360_err c360_codec_set_avro(struct c360_codec *codec, struct c360_registry *reg,
                                   const struct c360_schema_set *schemas, struct c360_diag *diag)
 {
+    if (codec->avro_rows)
+        c360_avro_rows_set_registry(codec->avro_rows, reg);
     return codec->avro ? c360_avro_setup(codec->avro, reg, schemas, diag) : C360_OK;
 }
 
 struct c360_avro *c360_codec_avro(const struct c360_codec *codec)
 {
     return codec->avro;
+}
+
+struct c360_avro_rows *c360_codec_avro_rows(const struct c360_codec *codec)
+{
+    return codec->avro_rows;
 }
 
 /* --- Kafka Connect logical types. */
@@ -147,14 +163,14 @@ static bool b64_decode(const char *text, unsigned char *out, size_t cap, size_t 
     return true;
 }
 
-/* A Connect Decimal: big-endian two's-complement unscaled value, in base64. */
-static enum c360_err decimal_text(const char *b64, int scale, const char *field, char *buf,
-                                  size_t size, struct c360_diag *diag)
+enum c360_err c360_codec_decimal_text(const unsigned char *bytes, size_t n, int scale,
+                                      const char *field, char *buf, size_t size,
+                                      struct c360_diag *diag)
 {
-    unsigned char bytes[32];
-    size_t n;
-    if (!b64_decode(b64, bytes, sizeof(bytes), &n) || n == 0)
-        return c360_diag_fail(diag, C360_ERR_INVALID, field, "not a base64 Connect Decimal");
+    if (n == 0 || scale < 0 || scale > C360_CODEC_DECIMAL_SCALE_MAX)
+        return c360_diag_fail(diag, C360_ERR_INVALID, field,
+                              "a decimal needs at least one byte and a scale of 0-%d",
+                              C360_CODEC_DECIMAL_SCALE_MAX);
     bool negative = bytes[0] & 0x80;
     /* Bytes beyond eight must be sign extension, or the value is out of range. */
     for (size_t i = 0; i + 8 < n; i++) {
@@ -181,6 +197,17 @@ static enum c360_err decimal_text(const char *b64, int scale, const char *field,
     snprintf(buf, size, "%s%.*s.%s", negative ? "-" : "", plen - scale, padded,
              padded + plen - scale);
     return C360_OK;
+}
+
+/* A Connect Decimal: big-endian two's-complement unscaled value, in base64. */
+static enum c360_err decimal_text(const char *b64, int scale, const char *field, char *buf,
+                                  size_t size, struct c360_diag *diag)
+{
+    unsigned char bytes[32];
+    size_t n;
+    if (!b64_decode(b64, bytes, sizeof(bytes), &n) || n == 0)
+        return c360_diag_fail(diag, C360_ERR_INVALID, field, "not a base64 Connect Decimal");
+    return c360_codec_decimal_text(bytes, n, scale, field, buf, size, diag);
 }
 
 static enum c360_err connect_convert(json_t *schema, json_t *value, const char *field, int depth,
@@ -233,10 +260,10 @@ static enum c360_err connect_convert(json_t *schema, json_t *value, const char *
         const char *scale_text =
             json_string_value(json_object_get(json_object_get(schema, "parameters"), "scale"));
         int scale = scale_text ? atoi(scale_text) : -1;
-        if (!json_is_string(value) || scale < 0 || scale > DECIMAL_SCALE_MAX)
+        if (!json_is_string(value) || scale < 0 || scale > C360_CODEC_DECIMAL_SCALE_MAX)
             return c360_diag_fail(diag, C360_ERR_INVALID, field,
                                   "a Decimal needs base64 bytes and a scale of 0-%d",
-                                  DECIMAL_SCALE_MAX);
+                                  C360_CODEC_DECIMAL_SCALE_MAX);
         enum c360_err err =
             decimal_text(json_string_value(value), scale, field, buf, sizeof(buf), diag);
         if (err)
@@ -410,8 +437,13 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
         err = to_record(codec, value, msg, C360_CHANGE_DELETE, msg->timestamp, rec, diag);
         goto done;
     }
-    if (codec->format == FORMAT_AVRO)
+    if (codec->format == FORMAT_AVRO && codec->avro)
         return c360_avro_decode(codec->avro, msg->value, msg->len, rec, diag);
+    if (codec->format == FORMAT_AVRO) {
+        if (!(err = c360_avro_rows_decode(codec->avro_rows, msg->value, msg->len, &root, diag)))
+            err = to_record(codec, root, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag);
+        goto done;
+    }
     if ((err = c360_codec_parse_json(msg->value, msg->len, "the value", &root, diag)))
         goto done;
     switch (codec->format) {

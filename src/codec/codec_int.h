@@ -35,6 +35,36 @@ enum c360_err c360_mapping_apply(const struct c360_mapping *m, json_t *source,
                                  const struct c360_codec_msg *msg, json_t **out,
                                  struct c360_diag *diag) C360_MUST_USE;
 
+/* A decimal's unscaled value must fit int64; scales as Connect and Avro write them. */
+#define C360_CODEC_DECIMAL_SCALE_MAX 18
+
+/* A big-endian two's-complement unscaled value of n bytes (Connect Decimal,
+ * Avro decimal) as decimal text with `scale` digits after the point. */
+enum c360_err c360_codec_decimal_text(const unsigned char *bytes, size_t n, int scale,
+                                      const char *field, char *buf, size_t size,
+                                      struct c360_diag *diag) C360_MUST_USE;
+
+/* --- Avro rows for mapped topics (src/codec/avro_row.c): a datum read by
+ * its writer schema alone, as a JSON object the topic's mapping takes apart
+ * (a JDBC source connector's row, columns and all). */
+struct c360_avro_rows;
+struct c360_registry;
+
+/* *out is new. reg is borrowed (NULL: only writers added by hand are known). */
+enum c360_err c360_avro_rows_new(struct c360_registry *reg,
+                                 struct c360_avro_rows **out) C360_MUST_USE;
+void c360_avro_rows_destroy(struct c360_avro_rows *rows);
+void c360_avro_rows_set_registry(struct c360_avro_rows *rows, struct c360_registry *reg);
+/* The writer schema of id from its JSON text, without the registry. */
+enum c360_err c360_avro_rows_add_writer(struct c360_avro_rows *rows, int32_t id,
+                                        const char *schema_json,
+                                        struct c360_diag *diag) C360_MUST_USE;
+/* One message value (wire format) as a JSON value (*out new): records as
+ * objects, decimals as decimal text, dates as YYYY-MM-DD, timestamps as epoch
+ * ms, enums as their symbols, plain bytes as null (they are never mapped). */
+enum c360_err c360_avro_rows_decode(struct c360_avro_rows *rows, const char *bytes, size_t len,
+                                    json_t **out, struct c360_diag *diag) C360_MUST_USE;
+
 /* A RESYNC record as schemas/resync_request.avsc in JSON (src/codec/sfcdc.c). */
 enum c360_err c360_codec_resync_encode(const struct c360_record *rec, enum c360_codec_layout layout,
                                        char **out) C360_MUST_USE;
@@ -78,5 +108,7 @@ enum c360_err c360_avro_add_writer(struct c360_avro *a, int32_t id, const char *
 
 /* The Avro decoder of an avro codec, NULL for other formats; borrowed. */
 struct c360_avro *c360_codec_avro(const struct c360_codec *codec);
+/* The Avro row reader of an avro codec with a mapping, else NULL; borrowed. */
+struct c360_avro_rows *c360_codec_avro_rows(const struct c360_codec *codec);
 
 #endif

@@ -7,11 +7,13 @@
  * where the canonical path is dotted ("balance.amount", "source.system",
  * "emails.0", "addresses.0.city": a number indexes a list) and a rule is
  *   "SOURCE_FIELD"                          the value as is (dotted for nested)
+ *   {"from": "F"}                           the same
  *   {"from": "F", "values": {"a": "A", …}}  a value map; anything else is an error
  *   {"from": "F", "split": ","}             a list held in one text field
  *   {"const": <json>}                       a fixed value
- *   {"const": <json>, "if": "F"}            the same, only when F has a value
- *                                           (the type beside an identifier value)
+ *   any rule object may add "if": "F": the rule applies only when source
+ *   field F has a value (the type beside an identifier value, the currency
+ *   of an optional amount)
  *   {"meta": "key" | "position" | "timestamp"}  from the Kafka message
  * Source values that are null or absent leave the canonical field absent.
  */
@@ -35,6 +37,7 @@ struct rule {
     char *from;     /* source path */
     json_t *values; /* RULE_VALUES map; RULE_CONST value (owned) */
     char *split;    /* RULE_SPLIT delimiter */
+    char *cond;     /* "if": source path that must have a value, or NULL */
     enum meta_kind meta;
 };
 
@@ -51,6 +54,7 @@ void c360_mapping_destroy(struct c360_mapping *m)
         free(m->rules[i].target);
         free(m->rules[i].from);
         free(m->rules[i].split);
+        free(m->rules[i].cond);
         json_decref(m->rules[i].values);
     }
     free(m);
@@ -72,18 +76,16 @@ static enum c360_err rule_parse(const char *target, json_t *spec, struct rule *r
     json_t *from = json_object_get(spec, "from"), *values = json_object_get(spec, "values"),
            *split = json_object_get(spec, "split"), *cnst = json_object_get(spec, "const"),
            *meta = json_object_get(spec, "meta");
+    json_t *cond = json_object_get(spec, "if");
+    if (cond && !json_is_string(cond))
+        return c360_diag_fail(diag, C360_ERR_INVALID, target,
+                              "\"if\" names the source field the rule depends on");
+    if (cond && !(r->cond = strdup(json_string_value(cond))))
+        return C360_ERR_NOMEM;
     if (cnst) {
-        json_t *cond = json_object_get(spec, "if");
         r->kind = RULE_CONST;
         r->values = json_incref(cnst);
-        if (!cond)
-            return C360_OK;
-        if (!json_is_string(cond))
-            return c360_diag_fail(diag, C360_ERR_INVALID, target,
-                                  "\"if\" names the source field the constant depends on");
-        /* Rules skip absent sources; the condition is this rule's source. */
-        r->from = strdup(json_string_value(cond));
-        return r->from ? C360_OK : C360_ERR_NOMEM;
+        return C360_OK;
     }
     if (meta) {
         const char *name = json_string_value(meta);
@@ -122,8 +124,11 @@ static enum c360_err rule_parse(const char *target, json_t *spec, struct rule *r
         r->split = strdup(json_string_value(split));
         return r->split ? C360_OK : C360_ERR_NOMEM;
     }
-    return c360_diag_fail(diag, C360_ERR_INVALID, target,
-                          "\"from\" goes with \"values\" (an object) or \"split\" (a string)");
+    if (values || split)
+        return c360_diag_fail(diag, C360_ERR_INVALID, target,
+                              "\"values\" is an object of strings, \"split\" a non-empty string");
+    r->kind = RULE_FROM; /* {"from": "F", "if": "G"} */
+    return C360_OK;
 }
 
 enum c360_err c360_mapping_parse(const char *text, struct c360_mapping **out,
@@ -325,6 +330,9 @@ enum c360_err c360_mapping_apply(const struct c360_mapping *m, json_t *source,
         json_t *value = NULL; /* new, or NULL for absent */
         json_t *src = r->from ? source_get(source, r->from) : NULL;
         if (r->from && (!src || json_is_null(src)))
+            continue;
+        json_t *cond = r->cond ? source_get(source, r->cond) : NULL;
+        if (r->cond && (!cond || json_is_null(cond)))
             continue;
         switch (r->kind) {
         case RULE_FROM:

@@ -4,9 +4,10 @@
  * point c360_avro_add_writer, so no HTTP). The first byte picks a writer
  * schema (ids 1-4 of financial-transaction: the canonical schema, one with
  * other field order, an extra field and a scale-3 decimal, one lacking
- * defaulted fields; id 5 of individual); the rest is the datum behind the
- * 5-byte wire header. Whatever is accepted must round-trip through canonical
- * JSON.
+ * defaulted fields; id 5 of individual; id 6 a JDBC source row of
+ * financial-transaction read by src/codec/avro_row.c and the topic's
+ * mapping); the rest is the datum behind the 5-byte wire header. Whatever is
+ * accepted must round-trip through canonical JSON.
  */
 #include "c360/codec.h"
 #include "c360/file.h"
@@ -60,24 +61,33 @@ static const char *const writers[] = {
 };
 #define WRITERS (sizeof(writers) / sizeof(writers[0]))
 
-static struct c360_codec *txn, *ind;
+static struct c360_codec *txn, *ind, *row;
 static struct c360_record *rec;
 
 static void setup(void)
 {
     struct c360_topic_set *topics;
     struct c360_schema_set *schemas;
-    char *canonical = NULL, *individual = NULL;
+    char *canonical = NULL, *individual = NULL, *jdbc = NULL;
     size_t len;
-    if (c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &topics, NULL) ||
-        c360_schema_set_load_dir(C360_SOURCE_DIR "/schemas", &schemas, NULL) ||
+    if (c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &topics, NULL))
+        abort();
+    /* Canonical Avro: the topics without their mappings. */
+    struct c360_topic txn_topic = *c360_topic_set_find(topics, "financial-transaction");
+    struct c360_topic ind_topic = *c360_topic_set_find(topics, "individual");
+    txn_topic.mapping = ind_topic.mapping = "";
+    if (c360_schema_set_load_dir(C360_SOURCE_DIR "/schemas", &schemas, NULL) ||
         c360_record_new(C360_ENTITY_INDIVIDUAL, &rec) ||
         c360_file_read(C360_SOURCE_DIR "/schemas/financial_transaction.avsc", 1 << 20, &canonical,
                        &len, NULL) ||
         c360_file_read(C360_SOURCE_DIR "/schemas/individual.avsc", 1 << 20, &individual, &len,
                        NULL) ||
-        c360_codec_new(c360_topic_set_find(topics, "financial-transaction"), "avro", &txn, NULL) ||
-        c360_codec_new(c360_topic_set_find(topics, "individual"), "avro", &ind, NULL) ||
+        c360_file_read(C360_TEST_DATA "/avro/financial-transaction/row-jdbc-full/writer.avsc",
+                       1 << 20, &jdbc, &len, NULL) ||
+        c360_codec_new(&txn_topic, "avro", &txn, NULL) ||
+        c360_codec_new(&ind_topic, "avro", &ind, NULL) ||
+        c360_codec_new(c360_topic_set_find(topics, "financial-transaction"), "avro", &row, NULL) ||
+        c360_avro_rows_add_writer(c360_codec_avro_rows(row), 6, jdbc, NULL) ||
         c360_codec_set_avro(txn, NULL, schemas, NULL) ||
         c360_codec_set_avro(ind, NULL, schemas, NULL))
         abort();
@@ -93,6 +103,7 @@ static void setup(void)
         abort();
     free(canonical);
     free(individual);
+    free(jdbc);
     c360_schema_set_destroy(schemas); /* the codecs keep their reader schemas */
     c360_topic_set_destroy(topics);
 }
@@ -104,13 +115,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size < 1 || size > sizeof(wire) - 4)
         return 0;
-    uint8_t id = data[0] % (WRITERS + 1) + 1;
+    uint8_t id = data[0] % (WRITERS + 2) + 1;
     wire[0] = 0;
     wire[1] = wire[2] = wire[3] = 0;
     wire[4] = (char)id;
     memcpy(wire + 5, data + 1, size - 1);
     struct c360_codec_msg msg = {.topic = "fuzz", .timestamp = 1, .value = wire, .len = size + 4};
-    if (c360_codec_decode(id == 5 ? ind : txn, &msg, rec, NULL) != C360_OK)
+    if (c360_codec_decode(id == 5 ? ind : id == 6 ? row : txn, &msg, rec, NULL) != C360_OK)
         return 0;
     char *first, *second;
     if (c360_codec_json_encode(rec, C360_CODEC_COMPACT, &first) ||
