@@ -5,7 +5,6 @@
 #include "http_stub.h"
 
 #include <arpa/inet.h>
-#include <check.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -15,6 +14,16 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* Setup failures abort: the stub serves Check tests (whose fork mode reports
+ * the abort) and the e2e registry stand-in, which runs outside Check. */
+#define STUB_NEED(cond)                                                                            \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "http_stub: %s failed at %s:%d\n", #cond, __FILE__, __LINE__);         \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
 
 #define STUB_HEAD_MAX 8192
 /* How long the stub waits for a request head, or for the client to hang up
@@ -150,9 +159,9 @@ static int bind_loopback(unsigned short *port)
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+    STUB_NEED(fd >= 0);
+    STUB_NEED(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+    STUB_NEED(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
     *port = ntohs(addr.sin_port);
     return fd;
 }
@@ -160,19 +169,19 @@ static int bind_loopback(unsigned short *port)
 struct http_stub *http_stub_start(const struct http_stub_route *routes, size_t count)
 {
     unsigned short port;
-    ck_assert_uint_le(count, STUB_ROUTES_MAX);
+    STUB_NEED(count <= STUB_ROUTES_MAX);
     for (size_t i = 0; i < count; i++)
-        ck_assert_uint_ge(routes[i].count, 1);
+        STUB_NEED(routes[i].count >= 1);
     struct http_stub *stub = calloc(1, sizeof(*stub));
-    ck_assert_ptr_nonnull(stub);
+    STUB_NEED(stub != NULL);
     stub->routes = routes;
     stub->route_count = count;
     stub->listen_fd = bind_loopback(&port);
-    ck_assert_int_eq(listen(stub->listen_fd, 16), 0);
+    STUB_NEED(listen(stub->listen_fd, 16) == 0);
     snprintf(stub->url, sizeof(stub->url), "http://127.0.0.1:%u", port);
-    ck_assert_int_eq(pipe(stub->stop_pipe), 0);
-    ck_assert_int_eq(pthread_mutex_init(&stub->lock, NULL), 0);
-    ck_assert_int_eq(pthread_create(&stub->thread, NULL, serve, stub), 0);
+    STUB_NEED(pipe(stub->stop_pipe) == 0);
+    STUB_NEED(pthread_mutex_init(&stub->lock, NULL) == 0);
+    STUB_NEED(pthread_create(&stub->thread, NULL, serve, stub) == 0);
     return stub;
 }
 
@@ -180,7 +189,7 @@ void http_stub_stop(struct http_stub *stub)
 {
     if (!stub)
         return;
-    ck_assert_int_eq(write(stub->stop_pipe[1], "x", 1), 1);
+    STUB_NEED(write(stub->stop_pipe[1], "x", 1) == 1);
     pthread_join(stub->thread, NULL);
     close(stub->listen_fd);
     close(stub->stop_pipe[0]);

@@ -29,8 +29,8 @@ struct http_stub_route {
 
 struct http_stub;
 
-/* Starts a stub serving routes (borrowed: they must outlive the stub). Fails
- * the calling test if it cannot. */
+/* Starts a stub serving routes (borrowed: they must outlive the stub).
+ * Aborts if it cannot. */
 struct http_stub *http_stub_start(const struct http_stub_route *routes, size_t count);
 /* Stops the thread and frees the stub; NULL is a no-op. */
 void http_stub_stop(struct http_stub *stub);
