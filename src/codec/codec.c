@@ -356,6 +356,9 @@ enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c36
         err = to_record(codec, value, msg, C360_CHANGE_DELETE, msg->timestamp, rec, diag);
         goto done;
     }
+    /* Canonical JSON has its own reader, which builds no DOM. */
+    if (codec->format == FORMAT_CANONICAL)
+        return c360_codec_json_decode(msg->value, msg->len, rec, diag);
     if ((err = c360_codec_parse_json(msg->value, msg->len, "the value", &root, diag)))
         goto done;
     switch (codec->format) {

@@ -268,5 +268,6 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_codec_json_decode_refuses_deep_nesting);
     suite_add_tcase(s, tc);
     c360_check_registry_add(s);
+    c360_check_jsonread_add(s);
     return s;
 }

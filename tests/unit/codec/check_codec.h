@@ -8,5 +8,6 @@
 #include <check.h>
 
 void c360_check_registry_add(Suite *s);
+void c360_check_jsonread_add(Suite *s);
 
 #endif
