@@ -6,7 +6,10 @@
  * private entry point (no registry): the timed loop runs the real decode
  * path, schema-id lookup in the decoder's cache included.
  *
- *   build/release/bench/bench_decode [N]      (default 1,000,000)
+ *   build/release/bench/bench_decode [N [FORMAT]]   (default 1,000,000, every format)
+ *
+ * With FORMAT (canonical, json, connect-json, debezium) only that one runs,
+ * so a profile (valgrind --tool=callgrind) shows one decoder.
  */
 #include "c360/codec.h"
 #include "c360/file.h"
@@ -160,6 +163,7 @@ static double seconds(clockid_t clock)
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 1000000;
+    const char *only = argc > 2 ? argv[2] : NULL;
     static const struct {
         const char *topic, *format;
     } runs[] = {
@@ -183,6 +187,8 @@ int main(int argc, char **argv)
     printf("%-14s %12s %10s %12s\n", "format", "msg/s", "MB/s", "avg bytes");
     for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
         struct c360_codec *codec;
+        if (only && strcmp(only, runs[r].format) != 0)
+            continue;
         if (c360_codec_new(c360_topic_set_find(topics, runs[r].topic), runs[r].format, &codec,
                            NULL))
             return 1;

@@ -437,6 +437,9 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
         err = to_record(codec, value, msg, C360_CHANGE_DELETE, msg->timestamp, rec, diag);
         goto done;
     }
+    /* Canonical JSON has its own reader, which builds no DOM. */
+    if (codec->format == FORMAT_CANONICAL)
+        return c360_codec_json_decode(msg->value, msg->len, rec, diag);
     if (codec->format == FORMAT_AVRO && codec->avro)
         return c360_avro_decode(codec->avro, msg->value, msg->len, rec, diag);
     if (codec->format == FORMAT_AVRO) {

@@ -15,6 +15,21 @@
 enum c360_err c360_codec_record_from_json(json_t *obj, struct c360_record *rec,
                                           struct c360_diag *diag) C360_MUST_USE;
 
+/*
+ * Canonical JSON straight into rec (already reset to its entity) in one
+ * checking pass without a DOM (src/codec/jsonread.c), then validates. Accepts
+ * and refuses what c360_codec_parse_json + c360_codec_record_from_json do,
+ * with the same diagnostics, but for three things done on purpose:
+ *   - it nests at most 64 levels (jansson: 2048);
+ *   - a money amount given as a JSON real with more than 15 significant
+ *     digits, or too small for a double, is refused; through a double some
+ *     were taken as a rounded amount (1.0000000000000001 as 1.00, 1e-400 as 0);
+ *   - a NUL byte right after a number or a literal is refused; jansson's
+ *     stream drops it and accepts [1\0].
+ */
+enum c360_err c360_codec_json_read(const char *bytes, size_t len, struct c360_record *rec,
+                                   struct c360_diag *diag) C360_MUST_USE;
+
 /* Parses a message part (`what`: "the value", "the key") of at most
  * C360_CODEC_VALUE_MAX bytes; *out is new. jansson refuses invalid UTF-8 and
  * nesting deeper than its fixed limit. */

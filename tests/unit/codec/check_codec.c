@@ -357,5 +357,6 @@ Suite *c360_test_suite(void)
     suite_add_tcase(s, tc);
     c360_check_registry_add(s);
     c360_check_avro_add(s);
+    c360_check_jsonread_add(s);
     return s;
 }
