@@ -353,11 +353,6 @@ static enum c360_err to_record(const struct c360_codec *codec, json_t *row,
     } else {
         canon = json_incref(row);
     }
-    if (codec->format == FORMAT_CANONICAL) {
-        err = c360_codec_record_from_json(canon, rec, diag);
-        json_decref(canon);
-        return err;
-    }
     /* Sources without event ids of their own: the envelope's change and time,
      * and the message position, which reprocessing reproduces. */
     if (change != C360_CHANGE_NONE)
@@ -450,7 +445,9 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
     if ((err = c360_codec_parse_json(msg->value, msg->len, "the value", &root, diag)))
         goto done;
     switch (codec->format) {
-    case FORMAT_CANONICAL:
+    case FORMAT_CANONICAL: /* read above, without a DOM */
+    case FORMAT_AVRO:
+        break;
     case FORMAT_JSON:
         err = to_record(codec, root, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag);
         break;
@@ -472,7 +469,6 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
             err = c360_codec_sfcdc_decode(codec->mapping, codec->rows, value, msg, part, rec, parts,
                                           diag);
         break;
-    case FORMAT_AVRO: /* decoded above, without JSON */
         break;
     }
 done:
