@@ -469,7 +469,6 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
             err = c360_codec_sfcdc_decode(codec->mapping, codec->rows, value, msg, part, rec, parts,
                                           diag);
         break;
-        break;
     }
 done:
     json_decref(value);
