@@ -108,11 +108,87 @@ static int make_avro(long i, char *buf)
     return (int)n;
 }
 
+/* A Snowflake row as a JDBC source connector writes it with the AvroConverter
+ * (tests/data/avro/financial-transaction/row-jdbc-full/writer.avsc). */
+static int make_avro_row(long i, char *buf)
+{
+    char id[32];
+    unsigned cents = (unsigned)(i * 7919 % 8000000);
+    size_t n = 0;
+    memcpy(buf, "\0\0\0\0\2", 5);
+    n = 5;
+    n += zz(i, buf + n); /* ROW_ID */
+    snprintf(id, sizeof(id), "TX-%ld", i);
+    n += avro_str(id, buf + n);
+    snprintf(id, sizeof(id), "ACC-%ld", i % 200000);
+    n += zz(1, buf + n);
+    n += avro_str(id, buf + n);
+    snprintf(id, sizeof(id), "gp-%ld", i % 100000);
+    n += zz(1, buf + n);
+    n += avro_str(id, buf + n);
+    n += zz(1, buf + n); /* AMOUNT: 3 bytes of unscaled value */
+    n += zz(3, buf + n);
+    buf[n++] = (char)(cents >> 16);
+    buf[n++] = (char)(cents >> 8);
+    buf[n++] = (char)cents;
+    n += zz(1, buf + n);
+    n += avro_str("USD", buf + n);
+    n += zz(1, buf + n);
+    n += avro_str(i % 2 ? "CR" : "DR", buf + n);
+    n += zz(1, buf + n);
+    n += zz(20776, buf + n); /* TRANSACTION_DATE */
+    n += zz(1, buf + n);
+    n += avro_str("POSTED", buf + n);
+    n += zz(0, buf + n); /* no RUNNING_BALANCE */
+    n += zz(1, buf + n);
+    n += zz(1795426200000 + i, buf + n); /* UPDATED_AT */
+    return (int)n;
+}
+
+/* Salesforce CDC of FSC person accounts: the first CDC_RECORDS messages
+ * create the records, every later one updates a created record's email and
+ * mobile phone, merged onto the stored row (the steady state). */
+#define CDC_RECORDS 10000
+static int make_cdc(long i, char *buf, size_t size)
+{
+    long r = i % CDC_RECORDS;
+    if (i < CDC_RECORDS)
+        return snprintf(
+            buf, size,
+            "{\"ChangeEventHeader\":{\"entityName\":\"Account\",\"recordIds\":[\"001B%014ld\"],"
+            "\"changeType\":\"CREATE\",\"changeOrigin\":\"com/salesforce/api/soap/60.0\","
+            "\"transactionKey\":\"tk-%ld\",\"sequenceNumber\":1,\"commitTimestamp\":"
+            "1795430000000,\"commitNumber\":1,\"commitUser\":\"0055f000005mc66AAA\","
+            "\"nulledFields\":[],\"diffFields\":[],\"changedFields\":[]},"
+            "\"Name\":{\"Salutation\":null,\"FirstName\":\"Jane\",\"LastName\":\"Doe%ld\"},"
+            "\"PersonEmail\":\"jane%ld@example.com\",\"PersonBirthdate\":\"1984-03-09\","
+            "\"Phone\":\"(415) 555-0100\",\"PersonMobilePhone\":null,"
+            "\"PersonMailingAddress\":{\"Street\":\"415 Mission Street\",\"City\":"
+            "\"San Francisco\",\"PostalCode\":\"94105\",\"Country\":\"US\"},"
+            "\"Global_Party_Id__c\":\"gp-%ld\",\"LastModifiedDate\":1795430000000}",
+            r, i, r, r, r);
+    return snprintf(
+        buf, size,
+        "{\"ChangeEventHeader\":{\"entityName\":\"Account\",\"recordIds\":[\"001B%014ld\"],"
+        "\"changeType\":\"UPDATE\",\"changeOrigin\":\"com/salesforce/api/soap/60.0\","
+        "\"transactionKey\":\"tk-%ld\",\"sequenceNumber\":1,\"commitTimestamp\":%ld,"
+        "\"commitNumber\":1,\"commitUser\":\"0055f000005mc66AAA\",\"nulledFields\":[],"
+        "\"diffFields\":[],\"changedFields\":[\"PersonEmail\",\"PersonMobilePhone\","
+        "\"LastModifiedDate\"]},\"Name\":null,\"PersonEmail\":\"jane.%ld@example.org\","
+        "\"PersonBirthdate\":null,\"Phone\":null,\"PersonMobilePhone\":\"+1 415 555 %04ld\","
+        "\"PersonMailingAddress\":null,\"Global_Party_Id__c\":null,\"LastModifiedDate\":%ld}",
+        r, i, 1795430000000 + i, i, i % 10000, 1795430000000 + i);
+}
+
 static int make_message(const char *format, long i, char *buf, size_t size)
 {
     unsigned cents = (unsigned)(i * 7919 % 8000000);
     if (strcmp(format, "avro") == 0)
         return make_avro(i, buf);
+    if (strcmp(format, "avro-row") == 0)
+        return make_avro_row(i, buf);
+    if (strcmp(format, "salesforce-cdc") == 0)
+        return make_cdc(i, buf, size);
     if (strcmp(format, "canonical") == 0)
         return snprintf(buf, size,
                         "{\"eventId\":\"e-%ld\",\"changeType\":\"UPSERT\",\"occurredAt\":"
@@ -169,33 +245,50 @@ int main(int argc, char **argv)
     } runs[] = {
         {"financial-account", "canonical"},    {"web-engagement", "json"},
         {"financial-account", "connect-json"}, {"financial-account", "debezium"},
-        {"financial-transaction", "avro"},
+        {"financial-transaction", "avro"},     {"financial-transaction", "avro-row"},
+        {"individual", "salesforce-cdc"},
     };
     struct c360_topic_set *topics;
     struct c360_schema_set *schemas;
     struct c360_record *rec;
-    char *writer;
+    char *writer, *row_writer;
     size_t writer_len;
     bool failed_any = false;
     if (n < 1 || c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &topics, NULL) ||
         c360_schema_set_load_dir(C360_SOURCE_DIR "/schemas", &schemas, NULL) ||
         c360_file_read(C360_SOURCE_DIR "/schemas/financial_transaction.avsc", 1 << 20, &writer,
                        &writer_len, NULL) ||
+        c360_file_read(C360_SOURCE_DIR
+                       "/tests/data/avro/financial-transaction/row-jdbc-full/writer.avsc",
+                       1 << 20, &row_writer, &writer_len, NULL) ||
         c360_record_new(C360_ENTITY_INDIVIDUAL, &rec))
         return 1;
     printf("decode + map, one core, %ld messages per format\n", n);
     printf("%-14s %12s %10s %12s\n", "format", "msg/s", "MB/s", "avg bytes");
     for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
         struct c360_codec *codec;
+        struct c360_codec_rows *cdc_rows = NULL;
         if (only && strcmp(only, runs[r].format) != 0)
             continue;
-        if (c360_codec_new(c360_topic_set_find(topics, runs[r].topic), runs[r].format, &codec,
-                           NULL))
+        /* "avro" is canonical Avro (the topic without its mapping); "avro-row"
+         * a JDBC row through the topic's mapping. */
+        struct c360_topic topic = *c360_topic_set_find(topics, runs[r].topic);
+        bool canonical_avro = strcmp(runs[r].format, "avro") == 0;
+        bool row_avro = strcmp(runs[r].format, "avro-row") == 0;
+        if (canonical_avro)
+            topic.mapping = "";
+        if (c360_codec_new(&topic, row_avro ? "avro" : runs[r].format, &codec, NULL))
             return 1;
-        if (strcmp(runs[r].format, "avro") == 0 &&
-            (c360_codec_set_avro(codec, NULL, schemas, NULL) ||
-             c360_avro_add_writer(c360_codec_avro(codec), 1, writer, NULL)))
+        if (canonical_avro && (c360_codec_set_avro(codec, NULL, schemas, NULL) ||
+                               c360_avro_add_writer(c360_codec_avro(codec), 1, writer, NULL)))
             return 1;
+        if (row_avro && c360_avro_rows_add_writer(c360_codec_avro_rows(codec), 2, row_writer, NULL))
+            return 1;
+        if (strcmp(runs[r].format, "salesforce-cdc") == 0) {
+            if (c360_codec_rows_new(CDC_RECORDS, &cdc_rows))
+                return 1;
+            c360_codec_set_rows(codec, cdc_rows);
+        }
         /* Generate first, so only decoding is timed. */
         size_t cap = 1 << 20, used = 0;
         char *buf = malloc(cap), one[8192];
@@ -228,6 +321,7 @@ int main(int argc, char **argv)
         free(off);
         free(buf);
         c360_codec_destroy(codec);
+        c360_codec_rows_destroy(cdc_rows);
         failed_any |= failed != 0;
         if (failed)
             break;
@@ -236,5 +330,6 @@ int main(int argc, char **argv)
     c360_schema_set_destroy(schemas);
     c360_topic_set_destroy(topics);
     free(writer);
+    free(row_writer);
     return failed_any ? 1 : 0;
 }

@@ -253,7 +253,7 @@ static enum c360_err read_blocks(struct reader *r, json_t *schema, bool map, int
             char *key = NULL;
             if (map) {
                 int64_t klen;
-                const unsigned char *kb;
+                const unsigned char *kb = NULL;
                 if ((err = read_long(r, &klen, diag)) || (err = read_bytes(r, klen, &kb, diag)))
                     goto fail;
                 if (!(key = strndup((const char *)kb, (size_t)klen))) {
@@ -322,7 +322,7 @@ static enum c360_err read_primitive(struct reader *r, json_t *schema, const char
                                     json_t **out, struct c360_diag *diag)
 {
     const char *logical = json_string_value(json_object_get(schema, "logicalType"));
-    const unsigned char *b;
+    const unsigned char *b = NULL;
     int64_t v, n;
     char buf[64];
     enum c360_err err;
