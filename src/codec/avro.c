@@ -933,36 +933,47 @@ static enum c360_err decimal_minor(const unsigned char *b, size_t n, int scale, 
     return C360_OK;
 }
 
-static enum c360_err put_money(avro_value_t *money, int scale, const char *name,
-                               struct c360_money *out, struct c360_diag *diag)
+/* The Money record's parts; *part says which one failed. Field names are
+ * put on the diagnostic by put_money, only on failure (this is per record). */
+static enum c360_err money_parts(avro_value_t *money, int scale, struct c360_money *out,
+                                 const char **part, struct c360_diag *diag)
 {
-    char field[96];
     avro_value_t amount, currency;
     const void *bytes;
     size_t n;
     const char *code;
     size_t len;
     enum c360_err err;
-    snprintf(field, sizeof(field), "%s.amount", name);
+    *part = "amount";
     if (!member(money, "amount", &amount))
-        return c360_diag_fail(diag, C360_ERR_INVALID, field, "required field is missing");
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "required field is missing");
     if (avro_value_get_bytes(&amount, &bytes, &n))
-        return bad_type(field, "bytes", diag);
+        return bad_type(NULL, "bytes", diag);
     if (scale < 0)
-        return c360_diag_fail(diag, C360_ERR_MISMATCH, field,
+        return c360_diag_fail(diag, C360_ERR_MISMATCH, NULL,
                               "the writer schema gives no decimal scale");
-    if ((err = decimal_minor(bytes, n, scale, field, &out->minor, diag)))
+    if ((err = decimal_minor(bytes, n, scale, NULL, &out->minor, diag)))
         return err;
-    snprintf(field, sizeof(field), "%s.currency", name);
+    *part = "currency";
     if (!member(money, "currency", &currency))
-        return c360_diag_fail(diag, C360_ERR_INVALID, field, "required field is missing");
-    if ((err = get_text(&currency, field, &code, &len, diag)))
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "required field is missing");
+    if ((err = get_text(&currency, NULL, &code, &len, diag)))
         return err;
     if (len != 3 || c360_money_check_currency(code, NULL))
-        return c360_diag_fail(diag, C360_ERR_INVALID, field,
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
                               "'%.16s' is not an ISO 4217 currency code", code);
     memcpy(out->currency, code, 4);
     return C360_OK;
+}
+
+static enum c360_err put_money(avro_value_t *money, int scale, const char *name,
+                               struct c360_money *out, struct c360_diag *diag)
+{
+    const char *part;
+    enum c360_err err = money_parts(money, scale, out, &part, diag);
+    if (err && diag)
+        snprintf(diag->field, sizeof(diag->field), "%s.%s", name, part);
+    return err;
 }
 
 static enum c360_err put_strs(struct c360_record *rec, avro_value_t *arr, const char *field,
