@@ -9,5 +9,6 @@
 
 void c360_check_normalize_add(Suite *s);
 void c360_check_name_add(Suite *s);
+void c360_check_graph_add(Suite *s);
 
 #endif

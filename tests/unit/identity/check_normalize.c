@@ -707,5 +707,6 @@ Suite *c360_test_suite(void)
     Suite *s = suite_create("identity");
     c360_check_normalize_add(s);
     c360_check_name_add(s);
+    c360_check_graph_add(s);
     return s;
 }

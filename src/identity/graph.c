@@ -1,0 +1,999 @@
+/*
+ * c360 identity — the identity graph, incrementally (see identity.h).
+ *
+ * Nodes are records; each record's blocking keys (one per rule it can take
+ * part in) index it in posting lists ("blocks"). Two records in one block
+ * are joined by an edge when the rule's compared parts agree. A change
+ * touches a few records; the region recomputed is every record reachable
+ * from them or from their old profiles, so profiles outside it stay as they
+ * are, and the components inside it are exactly what a resolution from
+ * scratch would find.
+ */
+#include "c360/identity.h"
+#include "c360/strmap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+#define BLOCK_KEY_MAX 1024
+
+struct edge {
+    uint32_t other, block;
+};
+
+struct node {
+    char *key, *gp, *first, *last;
+    int32_t birth;
+    uint64_t seq; /* arrival order: the oldest record anchors its profile */
+    bool live;
+    uint32_t *blocks;
+    uint16_t n_blocks;
+    struct edge *edges;
+    uint32_t n_edges, cap_edges;
+    uint32_t profile;    /* index into profiles */
+    uint32_t mark, comp; /* recomputation scratch: visited stamp, new component */
+};
+
+struct block {
+    char *key;
+    uint8_t rule;
+    bool capped;
+    uint32_t *members;
+    uint32_t n, cap;
+};
+
+struct profile {
+    uint64_t id;
+    uint32_t *members;
+    uint32_t n, cap;
+    uint64_t oldest;    /* recomputation: smallest seq among members when the change began */
+    uint32_t keep_comp; /* recomputation: the component that keeps the id, or NONE */
+    uint32_t seen;      /* recomputation: stamp of the last change that collected it */
+    bool live;
+};
+
+/* A growable array of uint32_t (capped by the graph's record cap). */
+struct u32s {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+struct c360_identity {
+    struct c360_identity_config cfg;
+    struct node *nodes;
+    size_t n_nodes, cap_nodes;
+    struct u32s free_nodes;
+    struct block *blocks;
+    size_t n_blocks, cap_blocks;
+    struct u32s free_blocks;
+    struct profile *profiles;
+    size_t n_profiles, cap_profiles;
+    struct u32s free_profiles;
+    struct c360_strmap *by_key, *by_block;
+    uint64_t next_seq, next_id;
+    size_t capped;
+    uint32_t gen;
+    /* Scratch of one change. */
+    struct u32s touched, region, stack, old_profiles, comp_start, comp_nodes;
+    struct c360_identity_event *events;
+    size_t n_events, cap_events;
+    uint64_t *ids;
+    size_t n_ids, cap_ids;
+    size_t *id_offsets; /* per event: where its ids start in ids */
+    char *deleted_key;
+};
+
+static enum c360_err u32s_push(struct u32s *a, uint32_t v)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        uint32_t *p = realloc(a->v, cap * sizeof(*p));
+        if (!p)
+            return C360_ERR_NOMEM;
+        a->v = p;
+        a->cap = cap;
+    }
+    a->v[a->n++] = v;
+    return C360_OK;
+}
+
+/* Grows an array of elements of size bytes to hold one more. */
+static enum c360_err grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return C360_OK;
+    size_t want = *cap ? *cap * 2 : 16;
+    void *p = realloc(*arr, want * size);
+    if (!p)
+        return C360_ERR_NOMEM;
+    memset((char *)p + *cap * size, 0, (want - *cap) * size);
+    *arr = p;
+    *cap = want;
+    return C360_OK;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s && *s ? strdup(s) : NULL;
+}
+
+enum c360_err c360_identity_new(const struct c360_identity_config *cfg, struct c360_identity **out)
+{
+    if (cfg->n_rules == 0 || cfg->n_rules > C360_IDENTITY_RULES_MAX || cfg->postings_max < 2 ||
+        cfg->cluster_max < 2 || cfg->records_max == 0)
+        return C360_ERR_INVALID;
+    struct c360_identity *g = calloc(1, sizeof(*g));
+    if (!g)
+        return C360_ERR_NOMEM;
+    g->cfg = *cfg;
+    g->next_id = 1;
+    if (c360_strmap_new(cfg->records_max, &g->by_key) ||
+        c360_strmap_new(cfg->records_max * C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX,
+                        &g->by_block)) {
+        c360_identity_destroy(g);
+        return C360_ERR_NOMEM;
+    }
+    *out = g;
+    return C360_OK;
+}
+
+static void node_clear(struct node *n)
+{
+    free(n->key);
+    free(n->gp);
+    free(n->first);
+    free(n->last);
+    free(n->blocks);
+    free(n->edges);
+    memset(n, 0, sizeof(*n));
+}
+
+void c360_identity_destroy(struct c360_identity *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n_nodes; i++)
+        node_clear(&g->nodes[i]);
+    for (size_t i = 0; i < g->n_blocks; i++) {
+        free(g->blocks[i].key);
+        free(g->blocks[i].members);
+    }
+    for (size_t i = 0; i < g->n_profiles; i++)
+        free(g->profiles[i].members);
+    free(g->nodes);
+    free(g->blocks);
+    free(g->profiles);
+    free(g->free_nodes.v);
+    free(g->free_blocks.v);
+    free(g->free_profiles.v);
+    struct u32s *scratch[] = {&g->touched,      &g->region,     &g->stack,
+                              &g->old_profiles, &g->comp_start, &g->comp_nodes};
+    for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
+        free(scratch[i]->v);
+    c360_strmap_destroy(g->by_key);
+    c360_strmap_destroy(g->by_block);
+    free(g->events);
+    free(g->ids);
+    free(g->id_offsets);
+    free(g->deleted_key);
+    free(g);
+}
+
+/* --- Rules. */
+
+static bool exact_kind(enum c360_identity_kind kind)
+{
+    return kind == C360_IDENTITY_GLOBAL_PARTY_ID || kind == C360_IDENTITY_PARTY_IDENTIFIER;
+}
+
+static bool names_match(const char *a, const char *b, double threshold,
+                        const struct c360_nicknames *nk)
+{
+    return a && b && c360_name_match(a, b, threshold, nk) != C360_NAME_DIFFERENT;
+}
+
+/* Whether rule r joins a and b, which share one of its blocking keys. */
+static bool rule_holds(const struct c360_identity *g, const struct c360_identity_rule *r,
+                       const struct node *a, const struct node *b)
+{
+    if (exact_kind(r->kind))
+        return true;
+    /* Do not merge through a fuzzy rule: two different global party ids,
+     * or two different birth dates, are two people. */
+    if (a->gp && b->gp && strcmp(a->gp, b->gp) != 0)
+        return false;
+    if (a->birth != C360_DATE_NONE && b->birth != C360_DATE_NONE && a->birth != b->birth)
+        return false;
+    const struct c360_nicknames *nk = g->cfg.nicknames;
+    switch (r->kind) {
+    case C360_IDENTITY_EMAIL:
+    case C360_IDENTITY_ADDRESS: /* last name and birth date are in the key */
+        return names_match(a->first, b->first, r->threshold, nk);
+    case C360_IDENTITY_PHONE:
+        return names_match(a->first, b->first, r->threshold, nk) &&
+               names_match(a->last, b->last, r->threshold, nk);
+    default:
+        return false;
+    }
+}
+
+/* --- Edges. */
+
+static enum c360_err edge_add(struct node *n, uint32_t other, uint32_t block)
+{
+    if (n->n_edges == n->cap_edges) {
+        uint32_t cap = n->cap_edges ? n->cap_edges * 2 : 4;
+        struct edge *p = realloc(n->edges, cap * sizeof(*p));
+        if (!p)
+            return C360_ERR_NOMEM;
+        n->edges = p;
+        n->cap_edges = cap;
+    }
+    n->edges[n->n_edges++] = (struct edge){other, block};
+    return C360_OK;
+}
+
+static void edge_remove(struct node *n, uint32_t other, uint32_t block)
+{
+    for (uint32_t i = 0; i < n->n_edges; i++) {
+        if (n->edges[i].other == other && n->edges[i].block == block) {
+            n->edges[i] = n->edges[--n->n_edges];
+            return;
+        }
+    }
+}
+
+static enum c360_err touch(struct c360_identity *g, uint32_t node)
+{
+    return u32s_push(&g->touched, node);
+}
+
+/* Edges from block b between x and each other member the rule joins. */
+static enum c360_err block_join(struct c360_identity *g, uint32_t b, uint32_t x)
+{
+    struct block *blk = &g->blocks[b];
+    const struct c360_identity_rule *r = &g->cfg.rules[blk->rule];
+    enum c360_err err;
+    for (uint32_t i = 0; i < blk->n; i++) {
+        uint32_t m = blk->members[i];
+        if (m == x || !rule_holds(g, r, &g->nodes[x], &g->nodes[m]))
+            continue;
+        if ((err = edge_add(&g->nodes[x], m, b)) || (err = edge_add(&g->nodes[m], x, b)) ||
+            (err = touch(g, m)))
+            return err;
+    }
+    return C360_OK;
+}
+
+/* Drops every edge block b made (it just passed the postings cap). */
+static enum c360_err block_cap(struct c360_identity *g, uint32_t b)
+{
+    struct block *blk = &g->blocks[b];
+    enum c360_err err;
+    blk->capped = true;
+    g->capped++;
+    for (uint32_t i = 0; i < blk->n; i++) {
+        struct node *n = &g->nodes[blk->members[i]];
+        for (uint32_t e = 0; e < n->n_edges;) {
+            if (n->edges[e].block == b)
+                n->edges[e] = n->edges[--n->n_edges];
+            else
+                e++;
+        }
+        if ((err = touch(g, blk->members[i])))
+            return err;
+    }
+    return C360_OK;
+}
+
+/* Makes the edges of block b again (it came back under the cap). */
+static enum c360_err block_uncap(struct c360_identity *g, uint32_t b)
+{
+    struct block *blk = &g->blocks[b];
+    const struct c360_identity_rule *r = &g->cfg.rules[blk->rule];
+    enum c360_err err;
+    blk->capped = false;
+    g->capped--;
+    for (uint32_t i = 0; i < blk->n; i++) {
+        uint32_t x = blk->members[i];
+        if ((err = touch(g, x)))
+            return err;
+        for (uint32_t j = i + 1; j < blk->n; j++) {
+            uint32_t m = blk->members[j];
+            if (rule_holds(g, r, &g->nodes[x], &g->nodes[m]) &&
+                ((err = edge_add(&g->nodes[x], m, b)) || (err = edge_add(&g->nodes[m], x, b))))
+                return err;
+        }
+    }
+    return C360_OK;
+}
+
+/* --- Blocks. */
+
+static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8_t rule, uint32_t x)
+{
+    uint32_t b;
+    enum c360_err err;
+    if (!c360_strmap_get(g->by_block, key, &b)) {
+        if (g->free_blocks.n) {
+            b = g->free_blocks.v[--g->free_blocks.n];
+        } else {
+            if ((err = grow((void **)&g->blocks, &g->cap_blocks, g->n_blocks, sizeof(*g->blocks))))
+                return err;
+            b = (uint32_t)g->n_blocks++;
+        }
+        g->blocks[b] = (struct block){.key = strdup(key), .rule = rule};
+        if (!g->blocks[b].key)
+            return C360_ERR_NOMEM;
+        if ((err = c360_strmap_put(g->by_block, key, b)))
+            return err;
+    }
+    struct node *n = &g->nodes[x];
+    for (uint16_t i = 0; i < n->n_blocks; i++) {
+        if (n->blocks[i] == b)
+            return C360_OK; /* two values of the record give one key */
+    }
+    uint32_t *nb = realloc(n->blocks, (n->n_blocks + 1u) * sizeof(*nb));
+    if (!nb)
+        return C360_ERR_NOMEM;
+    n->blocks = nb;
+    n->blocks[n->n_blocks++] = b;
+    struct block *blk = &g->blocks[b];
+    if (blk->n == blk->cap) {
+        uint32_t cap = blk->cap ? blk->cap * 2 : 4;
+        uint32_t *m = realloc(blk->members, cap * sizeof(*m));
+        if (!m)
+            return C360_ERR_NOMEM;
+        blk->members = m;
+        blk->cap = cap;
+    }
+    blk->members[blk->n++] = x;
+    if (blk->capped)
+        return C360_OK;
+    if (blk->n > g->cfg.postings_max)
+        return block_cap(g, b);
+    return block_join(g, b, x);
+}
+
+static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x)
+{
+    struct block *blk = &g->blocks[b];
+    for (uint32_t i = 0; i < blk->n; i++) {
+        if (blk->members[i] == x) {
+            blk->members[i] = blk->members[--blk->n];
+            break;
+        }
+    }
+    if (blk->n == 0) {
+        if (blk->capped)
+            g->capped--;
+        c360_strmap_del(g->by_block, blk->key);
+        free(blk->key);
+        free(blk->members);
+        memset(blk, 0, sizeof(*blk));
+        return u32s_push(&g->free_blocks, b);
+    }
+    if (blk->capped && blk->n <= g->cfg.postings_max)
+        return block_uncap(g, b);
+    return C360_OK;
+}
+
+/* The blocking keys of node x, one per rule and value it can take part in. */
+static enum c360_err node_index(struct c360_identity *g, uint32_t x,
+                                const struct c360_identity_input *in)
+{
+    char key[BLOCK_KEY_MAX];
+    enum c360_err err;
+    const struct node *n = &g->nodes[x];
+    for (size_t r = 0; r < g->cfg.n_rules; r++) {
+        const char *const *values = NULL;
+        size_t count = 0;
+        switch (g->cfg.rules[r].kind) {
+        case C360_IDENTITY_GLOBAL_PARTY_ID:
+            values = &in->global_party_id;
+            count = n->gp ? 1 : 0;
+            break;
+        case C360_IDENTITY_PARTY_IDENTIFIER:
+            values = in->identifiers;
+            count = in->n_identifiers;
+            break;
+        case C360_IDENTITY_EMAIL:
+            values = in->emails;
+            count = n->first ? in->n_emails : 0;
+            break;
+        case C360_IDENTITY_PHONE:
+            values = in->phones;
+            count = n->first && n->last ? in->n_phones : 0;
+            break;
+        case C360_IDENTITY_ADDRESS:
+            values = in->addresses;
+            count = n->first && n->last && n->birth != C360_DATE_NONE ? in->n_addresses : 0;
+            break;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (!values[i] || !*values[i])
+                continue;
+            int len = g->cfg.rules[r].kind == C360_IDENTITY_ADDRESS
+                          ? snprintf(key, sizeof(key), "%zu|%s|%s|%ld", r, values[i], n->last,
+                                     (long)n->birth)
+                          : snprintf(key, sizeof(key), "%zu|%s", r, values[i]);
+            if (len < 0 || (size_t)len >= sizeof(key))
+                continue; /* longer than any real value: it matches nothing */
+            if ((err = block_enter(g, key, (uint8_t)r, x)))
+                return err;
+        }
+    }
+    return C360_OK;
+}
+
+/* Takes node x out of every block and edge; it stays allocated. */
+static enum c360_err node_unindex(struct c360_identity *g, uint32_t x)
+{
+    struct node *n = &g->nodes[x];
+    enum c360_err err;
+    for (uint32_t e = 0; e < n->n_edges; e++) {
+        edge_remove(&g->nodes[n->edges[e].other], x, n->edges[e].block);
+        if ((err = touch(g, n->edges[e].other)))
+            return err;
+    }
+    n->n_edges = 0;
+    uint16_t nb = n->n_blocks;
+    uint32_t *blocks = n->blocks;
+    n->blocks = NULL;
+    n->n_blocks = 0;
+    for (uint16_t i = 0; i < nb; i++) {
+        if ((err = block_leave(g, blocks[i], x))) {
+            free(blocks);
+            return err;
+        }
+    }
+    free(blocks);
+    return C360_OK;
+}
+
+/* --- Profiles. */
+
+static enum c360_err profile_new(struct c360_identity *g, uint64_t id, uint32_t *out)
+{
+    uint32_t p;
+    enum c360_err err;
+    if (g->free_profiles.n) {
+        p = g->free_profiles.v[--g->free_profiles.n];
+    } else {
+        if ((err = grow((void **)&g->profiles, &g->cap_profiles, g->n_profiles,
+                        sizeof(*g->profiles))))
+            return err;
+        p = (uint32_t)g->n_profiles++;
+    }
+    g->profiles[p] = (struct profile){.id = id, .live = true, .keep_comp = NONE};
+    *out = p;
+    return C360_OK;
+}
+
+static enum c360_err profile_add(struct profile *p, uint32_t x)
+{
+    if (p->n == p->cap) {
+        uint32_t cap = p->cap ? p->cap * 2 : 4;
+        uint32_t *m = realloc(p->members, cap * sizeof(*m));
+        if (!m)
+            return C360_ERR_NOMEM;
+        p->members = m;
+        p->cap = cap;
+    }
+    p->members[p->n++] = x;
+    return C360_OK;
+}
+
+static void profile_remove_member(struct profile *p, uint32_t x)
+{
+    for (uint32_t i = 0; i < p->n; i++) {
+        if (p->members[i] == x) {
+            p->members[i] = p->members[--p->n];
+            return;
+        }
+    }
+}
+
+/* --- Events. */
+
+static enum c360_err event_add(struct c360_identity *g, struct c360_identity_event ev)
+{
+    enum c360_err err;
+    if ((err = grow((void **)&g->events, &g->cap_events, g->n_events, sizeof(*g->events))))
+        return err;
+    size_t cap = g->cap_events;
+    size_t *off = realloc(g->id_offsets, cap * sizeof(*off));
+    if (!off)
+        return C360_ERR_NOMEM;
+    g->id_offsets = off;
+    g->id_offsets[g->n_events] = g->n_ids;
+    g->events[g->n_events++] = ev;
+    return C360_OK;
+}
+
+/* Appends an id to the last event's list. */
+static enum c360_err event_id(struct c360_identity *g, uint64_t id)
+{
+    enum c360_err err;
+    if ((err = grow((void **)&g->ids, &g->cap_ids, g->n_ids, sizeof(*g->ids))))
+        return err;
+    g->ids[g->n_ids++] = id;
+    g->events[g->n_events - 1].n_ids++;
+    return C360_OK;
+}
+
+static void events_publish(struct c360_identity *g, struct c360_identity_changes *changes)
+{
+    for (size_t i = 0; i < g->n_events; i++)
+        g->events[i].ids = g->events[i].n_ids ? g->ids + g->id_offsets[i] : NULL;
+    changes->events = g->events;
+    changes->count = g->n_events;
+}
+
+/* The first rule (in configuration order) joining x to a node of its
+ * component, or NULL. */
+static const char *link_rule(const struct c360_identity *g, uint32_t x, bool exact_only)
+{
+    const struct node *n = &g->nodes[x];
+    size_t best = SIZE_MAX;
+    for (uint32_t e = 0; e < n->n_edges; e++) {
+        const struct node *o = &g->nodes[n->edges[e].other];
+        size_t rule = g->blocks[n->edges[e].block].rule;
+        if (o->comp != n->comp || (exact_only && !exact_kind(g->cfg.rules[rule].kind)))
+            continue;
+        if (rule < best)
+            best = rule;
+    }
+    return best == SIZE_MAX ? NULL : g->cfg.rules[best].name;
+}
+
+/* --- Recomputation of the region around the touched records. */
+
+static enum c360_err bfs(struct c360_identity *g, uint32_t start, bool exact_only, uint32_t comp,
+                         uint32_t mark, struct u32s *out)
+{
+    enum c360_err err;
+    g->stack.n = 0;
+    g->nodes[start].mark = mark;
+    g->nodes[start].comp = comp;
+    if ((err = u32s_push(&g->stack, start)))
+        return err;
+    while (g->stack.n) {
+        uint32_t x = g->stack.v[--g->stack.n];
+        if ((err = u32s_push(out, x)))
+            return err;
+        const struct node *n = &g->nodes[x];
+        for (uint32_t e = 0; e < n->n_edges; e++) {
+            uint32_t o = n->edges[e].other;
+            if (g->nodes[o].mark == mark ||
+                (exact_only && !exact_kind(g->cfg.rules[g->blocks[n->edges[e].block].rule].kind)))
+                continue;
+            g->nodes[o].mark = mark;
+            g->nodes[o].comp = comp;
+            if ((err = u32s_push(&g->stack, o)))
+                return err;
+        }
+    }
+    return C360_OK;
+}
+
+static uint64_t profile_oldest(const struct c360_identity *g, const struct profile *p)
+{
+    uint64_t oldest = UINT64_MAX;
+    for (uint32_t m = 0; m < p->n; m++) {
+        if (g->nodes[p->members[m]].seq < oldest)
+            oldest = g->nodes[p->members[m]].seq;
+    }
+    return oldest;
+}
+
+/* Adds profile p to the old profiles of this change, once. */
+static enum c360_err old_profile(struct c360_identity *g, uint32_t p, uint32_t stamp)
+{
+    if (p == NONE || g->profiles[p].seen == stamp)
+        return C360_OK;
+    g->profiles[p].seen = stamp;
+    if (g->profiles[p].oldest == 0) /* a deleted record's profile has its age already */
+        g->profiles[p].oldest = profile_oldest(g, &g->profiles[p]);
+    return u32s_push(&g->old_profiles, p);
+}
+
+/* Orders old profiles oldest first (few per change: insertion sort). */
+static void sort_oldest_first(struct c360_identity *g)
+{
+    uint32_t *v = g->old_profiles.v;
+    for (size_t i = 1; i < g->old_profiles.n; i++) {
+        uint32_t p = v[i];
+        size_t j = i;
+        for (; j > 0 && g->profiles[v[j - 1]].oldest > g->profiles[p].oldest; j--)
+            v[j] = v[j - 1];
+        v[j] = p;
+    }
+}
+
+/* The region, the old profiles in it, and its components (comp_start
+ * offsets into comp_nodes). The region is everything reachable from the
+ * touched records and from the members of their profiles; it is closed
+ * under edges, so it holds every profile it meets whole. */
+static enum c360_err components(struct c360_identity *g, uint32_t removed_profile)
+{
+    enum c360_err err;
+    uint32_t region_mark = ++g->gen;
+    g->region.n = 0;
+    g->old_profiles.n = 0;
+    if (removed_profile != NONE) {
+        const struct profile *p = &g->profiles[removed_profile];
+        for (uint32_t m = 0; m < p->n; m++) {
+            uint32_t x = p->members[m];
+            if (g->nodes[x].mark != region_mark &&
+                (err = bfs(g, x, false, 0, region_mark, &g->region)))
+                return err;
+        }
+    }
+    for (size_t i = 0; i < g->touched.n; i++) {
+        uint32_t x = g->touched.v[i];
+        if (!g->nodes[x].live)
+            continue;
+        if (g->nodes[x].mark != region_mark && (err = bfs(g, x, false, 0, region_mark, &g->region)))
+            return err;
+        uint32_t p = g->nodes[x].profile;
+        for (uint32_t m = 0; p != NONE && m < g->profiles[p].n; m++) {
+            uint32_t y = g->profiles[p].members[m];
+            if (g->nodes[y].mark != region_mark &&
+                (err = bfs(g, y, false, 0, region_mark, &g->region)))
+                return err;
+        }
+    }
+    uint32_t stamp = ++g->gen;
+    if ((err = old_profile(g, removed_profile, stamp)))
+        return err;
+    for (size_t i = 0; i < g->region.n; i++) {
+        if ((err = old_profile(g, g->nodes[g->region.v[i]].profile, stamp)))
+            return err;
+    }
+    sort_oldest_first(g);
+
+    /* Components, each under the cluster cap or held by exact rules only. */
+    uint32_t comp_mark = ++g->gen;
+    g->comp_start.n = 0;
+    g->comp_nodes.n = 0;
+    for (size_t i = 0; i < g->region.n; i++) {
+        uint32_t x = g->region.v[i];
+        if (g->nodes[x].mark == comp_mark)
+            continue;
+        size_t start = g->comp_nodes.n;
+        uint32_t comp = (uint32_t)g->comp_start.n;
+        if ((err = u32s_push(&g->comp_start, (uint32_t)start)) ||
+            (err = bfs(g, x, false, comp, comp_mark, &g->comp_nodes)))
+            return err;
+        if (g->comp_nodes.n - start <= g->cfg.cluster_max)
+            continue;
+        /* Too big: split it by the exact rules alone. */
+        uint32_t exact_mark = ++g->gen;
+        size_t end = g->comp_nodes.n;
+        g->comp_start.n--;
+        /* Copy the members aside: bfs appends to comp_nodes. */
+        struct u32s big = {0};
+        for (size_t j = start; j < end; j++) {
+            if ((err = u32s_push(&big, g->comp_nodes.v[j]))) {
+                free(big.v);
+                return err;
+            }
+        }
+        g->comp_nodes.n = start;
+        for (size_t j = 0; j < big.n; j++) {
+            uint32_t y = big.v[j];
+            if (g->nodes[y].mark == exact_mark)
+                continue;
+            uint32_t c = (uint32_t)g->comp_start.n;
+            if ((err = u32s_push(&g->comp_start, (uint32_t)g->comp_nodes.n)) ||
+                (err = bfs(g, y, true, c, exact_mark, &g->comp_nodes))) {
+                free(big.v);
+                return err;
+            }
+        }
+        /* Marks of the split nodes must read as "in a component" below. */
+        for (size_t j = 0; j < big.n; j++)
+            g->nodes[big.v[j]].mark = comp_mark;
+        free(big.v);
+    }
+    return C360_OK;
+}
+
+static size_t comp_size(const struct c360_identity *g, uint32_t c)
+{
+    size_t end = c + 1 < g->comp_start.n ? g->comp_start.v[c + 1] : g->comp_nodes.n;
+    return end - g->comp_start.v[c];
+}
+
+/* Recomputes the region, assigns ids and emits events. removed_profile is
+ * the old profile of a deleted record (NONE otherwise). */
+static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile)
+{
+    enum c360_err err;
+    if ((err = components(g, removed_profile)))
+        return err;
+    size_t n_comps = g->comp_start.n;
+    uint64_t *comp_id = calloc(n_comps ? n_comps : 1, sizeof(*comp_id));
+    bool *comp_exact = calloc(n_comps ? n_comps : 1, sizeof(*comp_exact));
+    if (!comp_id || !comp_exact) {
+        free(comp_id);
+        free(comp_exact);
+        return C360_ERR_NOMEM;
+    }
+    for (uint32_t c = 0; c < n_comps; c++) {
+        /* A component cut by the cluster cap has only exact-rule links. */
+        size_t start = g->comp_start.v[c];
+        for (size_t j = start; j < start + comp_size(g, c) && !comp_exact[c]; j++) {
+            const struct node *n = &g->nodes[g->comp_nodes.v[j]];
+            for (uint32_t e = 0; e < n->n_edges; e++) {
+                if (g->nodes[n->edges[e].other].comp != c) {
+                    comp_exact[c] = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /* Old profiles, oldest first, each hand its id to the component holding
+     * its oldest remaining member, unless an older profile got there first. */
+    for (size_t i = 0; i < g->old_profiles.n; i++) {
+        struct profile *p = &g->profiles[g->old_profiles.v[i]];
+        uint64_t best = UINT64_MAX;
+        p->keep_comp = NONE;
+        for (uint32_t m = 0; m < p->n; m++) {
+            const struct node *n = &g->nodes[p->members[m]];
+            if (n->seq < best) {
+                best = n->seq;
+                p->keep_comp = n->comp;
+            }
+        }
+        if (p->keep_comp != NONE && comp_id[p->keep_comp] == 0)
+            comp_id[p->keep_comp] = p->id;
+        else
+            p->keep_comp = NONE; /* merged into an older profile */
+    }
+    for (uint32_t c = 0; c < n_comps; c++) {
+        if (comp_id[c] == 0)
+            comp_id[c] = g->next_id++;
+    }
+
+    /* Splits: an old profile whose members now lie in several components. */
+    for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
+        const struct profile *p = &g->profiles[g->old_profiles.v[i]];
+        struct u32s distinct = {0};
+        for (uint32_t m = 0; m < p->n && !err; m++) {
+            uint32_t c = g->nodes[p->members[m]].comp;
+            bool dup = false;
+            for (size_t k = 0; k < distinct.n; k++)
+                dup |= distinct.v[k] == c;
+            if (!dup)
+                err = u32s_push(&distinct, c);
+        }
+        if (!err && distinct.n > 1) {
+            err = event_add(g, (struct c360_identity_event){
+                                   .kind = C360_IDENTITY_SPLIT,
+                                   .from = p->id,
+                                   .into = p->keep_comp != NONE ? p->id : 0,
+                               });
+            for (size_t k = 0; k < distinct.n && !err; k++) {
+                if (comp_id[distinct.v[k]] != p->id)
+                    err = event_id(g, comp_id[distinct.v[k]]);
+            }
+        }
+        free(distinct.v);
+    }
+    /* Merges: a component holding members of several old profiles. */
+    for (uint32_t c = 0; c < n_comps && !err; c++) {
+        size_t start = g->comp_start.v[c];
+        struct u32s sources = {0};
+        for (size_t j = start; j < start + comp_size(g, c) && !err; j++) {
+            uint32_t p = g->nodes[g->comp_nodes.v[j]].profile;
+            if (p == NONE)
+                continue;
+            bool dup = false;
+            for (size_t k = 0; k < sources.n; k++)
+                dup |= sources.v[k] == p;
+            if (!dup)
+                err = u32s_push(&sources, p);
+        }
+        if (!err && sources.n > 1) {
+            err = event_add(
+                g, (struct c360_identity_event){.kind = C360_IDENTITY_MERGE, .into = comp_id[c]});
+            for (size_t k = 0; k < sources.n && !err; k++) {
+                if (g->profiles[sources.v[k]].id != comp_id[c])
+                    err = event_id(g, g->profiles[sources.v[k]].id);
+            }
+        }
+        free(sources.v);
+    }
+    /* Links: records whose profile id is new, and the rule that holds them. */
+    for (size_t i = 0; i < g->comp_nodes.n && !err; i++) {
+        uint32_t x = g->comp_nodes.v[i];
+        struct node *n = &g->nodes[x];
+        uint64_t before = n->profile == NONE ? 0 : g->profiles[n->profile].id;
+        if (before != comp_id[n->comp])
+            err = event_add(g, (struct c360_identity_event){
+                                   .kind = C360_IDENTITY_LINK,
+                                   .record_key = n->key,
+                                   .into = comp_id[n->comp],
+                                   .rule = link_rule(g, x, comp_exact[n->comp]),
+                               });
+    }
+    /* Replace the old profiles by the components. */
+    for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
+        struct profile *p = &g->profiles[g->old_profiles.v[i]];
+        free(p->members);
+        memset(p, 0, sizeof(*p));
+        err = u32s_push(&g->free_profiles, g->old_profiles.v[i]);
+    }
+    for (uint32_t c = 0; c < n_comps && !err; c++) {
+        uint32_t p;
+        if ((err = profile_new(g, comp_id[c], &p)))
+            break;
+        size_t start = g->comp_start.v[c];
+        for (size_t j = start; j < start + comp_size(g, c) && !err; j++) {
+            uint32_t x = g->comp_nodes.v[j];
+            g->nodes[x].profile = p;
+            err = profile_add(&g->profiles[p], x);
+        }
+    }
+    free(comp_id);
+    free(comp_exact);
+    return err;
+}
+
+/* --- Public operations. */
+
+static void change_begin(struct c360_identity *g)
+{
+    g->touched.n = 0;
+    g->n_events = 0;
+    g->n_ids = 0;
+    free(g->deleted_key);
+    g->deleted_key = NULL;
+}
+
+static enum c360_err node_fill(struct node *n, const struct c360_identity_input *in)
+{
+    free(n->gp);
+    free(n->first);
+    free(n->last);
+    n->gp = dup_or_null(in->global_party_id);
+    n->first = dup_or_null(in->first_name);
+    n->last = dup_or_null(in->last_name);
+    n->birth = in->birth_date;
+    if ((in->global_party_id && *in->global_party_id && !n->gp) ||
+        (in->first_name && *in->first_name && !n->first) ||
+        (in->last_name && *in->last_name && !n->last))
+        return C360_ERR_NOMEM;
+    return C360_OK;
+}
+
+enum c360_err c360_identity_upsert(struct c360_identity *g, const struct c360_identity_input *in,
+                                   struct c360_identity_changes *changes)
+{
+    enum c360_err err;
+    uint32_t x;
+    change_begin(g);
+    changes->events = NULL;
+    changes->count = 0;
+    if (!in->key || !*in->key)
+        return C360_ERR_INVALID;
+    if (c360_strmap_get(g->by_key, in->key, &x)) {
+        if ((err = node_unindex(g, x)))
+            return err;
+    } else {
+        if (g->free_nodes.n) {
+            x = g->free_nodes.v[--g->free_nodes.n];
+        } else {
+            if (g->n_nodes >= g->cfg.records_max)
+                return C360_ERR_LIMIT;
+            if ((err = grow((void **)&g->nodes, &g->cap_nodes, g->n_nodes, sizeof(*g->nodes))))
+                return err;
+            x = (uint32_t)g->n_nodes++;
+        }
+        struct node *n = &g->nodes[x];
+        memset(n, 0, sizeof(*n));
+        if (!(n->key = strdup(in->key)))
+            return C360_ERR_NOMEM;
+        n->seq = ++g->next_seq;
+        n->live = true;
+        n->profile = NONE;
+        if ((err = c360_strmap_put(g->by_key, in->key, x))) {
+            node_clear(n);
+            u32s_push(&g->free_nodes, x);
+            return err;
+        }
+    }
+    if ((err = node_fill(&g->nodes[x], in)) || (err = touch(g, x)) ||
+        (err = node_index(g, x, in)) || (err = recompute(g, NONE)))
+        return err;
+    events_publish(g, changes);
+    return C360_OK;
+}
+
+enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
+                                   struct c360_identity_changes *changes)
+{
+    enum c360_err err;
+    uint32_t x;
+    change_begin(g);
+    changes->events = NULL;
+    changes->count = 0;
+    if (!c360_strmap_get(g->by_key, key, &x))
+        return C360_OK;
+    struct node *n = &g->nodes[x];
+    uint32_t p = n->profile;
+    uint64_t from = g->profiles[p].id;
+    /* The profile's age counts the deleted record, so its id stays with
+     * the part that holds the next oldest. */
+    g->profiles[p].oldest = profile_oldest(g, &g->profiles[p]);
+    if ((err = node_unindex(g, x)))
+        return err;
+    profile_remove_member(&g->profiles[p], x);
+    c360_strmap_del(g->by_key, key);
+    if (!(g->deleted_key = strdup(key)))
+        return C360_ERR_NOMEM;
+    node_clear(n);
+    n->profile = NONE;
+    if ((err = u32s_push(&g->free_nodes, x)) ||
+        (err = event_add(g, (struct c360_identity_event){.kind = C360_IDENTITY_UNLINK,
+                                                         .record_key = g->deleted_key,
+                                                         .from = from})) ||
+        (err = recompute(g, p)))
+        return err;
+    events_publish(g, changes);
+    return C360_OK;
+}
+
+bool c360_identity_profile_of(const struct c360_identity *g, const char *key, uint64_t *id)
+{
+    uint32_t x;
+    if (!c360_strmap_get(g->by_key, key, &x))
+        return false;
+    *id = g->profiles[g->nodes[x].profile].id;
+    return true;
+}
+
+size_t c360_identity_count(const struct c360_identity *g)
+{
+    return c360_strmap_count(g->by_key);
+}
+
+void c360_identity_each(const struct c360_identity *g,
+                        void (*fn)(const char *key, uint64_t id, void *arg), void *arg)
+{
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const struct node *n = &g->nodes[i];
+        if (n->live)
+            fn(n->key, g->profiles[n->profile].id, arg);
+    }
+}
+
+size_t c360_identity_capped_keys(const struct c360_identity *g)
+{
+    return g->capped;
+}
+
+size_t c360_identity_bytes(const struct c360_identity *g)
+{
+    size_t bytes = sizeof(*g) + g->cap_nodes * sizeof(struct node) +
+                   g->cap_blocks * sizeof(struct block) + g->cap_profiles * sizeof(struct profile) +
+                   c360_strmap_bytes(g->by_key) + c360_strmap_bytes(g->by_block);
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const struct node *n = &g->nodes[i];
+        if (!n->live)
+            continue;
+        bytes += strlen(n->key) + 1 + (n->gp ? strlen(n->gp) + 1 : 0) +
+                 (n->first ? strlen(n->first) + 1 : 0) + (n->last ? strlen(n->last) + 1 : 0) +
+                 n->n_blocks * sizeof(uint32_t) + n->cap_edges * sizeof(struct edge);
+    }
+    for (size_t i = 0; i < g->n_blocks; i++)
+        bytes += g->blocks[i].key ? strlen(g->blocks[i].key) + 1 + g->blocks[i].cap * 4 : 0;
+    for (size_t i = 0; i < g->n_profiles; i++)
+        bytes += g->profiles[i].cap * sizeof(uint32_t);
+    return bytes;
+}

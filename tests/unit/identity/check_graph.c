@@ -1,0 +1,498 @@
+/*
+ * Suite identity: the identity graph (src/identity/graph.c) — merges,
+ * splits by edit and by delete, chains, guards, stable ids, and a property
+ * test: after random sequences of upserts and deletes the incremental graph
+ * partitions records exactly as an independent from-scratch resolution of
+ * the final record set (written here, pair by pair) does.
+ */
+#include "c360/identity.h"
+
+#include "check_identity.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- Building records. */
+
+struct person {
+    const char *key, *gp, *first, *last;
+    int32_t birth;
+    const char *email, *phone, *address, *identifier;
+};
+
+static struct c360_identity_input input_of(const struct person *p)
+{
+    struct c360_identity_input in = {
+        .key = p->key,
+        .global_party_id = p->gp,
+        .first_name = p->first,
+        .last_name = p->last,
+        .birth_date = p->birth ? p->birth : C360_DATE_NONE,
+    };
+    if (p->email)
+        in.emails[in.n_emails++] = p->email;
+    if (p->phone)
+        in.phones[in.n_phones++] = p->phone;
+    if (p->address)
+        in.addresses[in.n_addresses++] = p->address;
+    if (p->identifier)
+        in.identifiers[in.n_identifiers++] = p->identifier;
+    return in;
+}
+
+static struct c360_identity_config config(size_t postings_max, size_t cluster_max)
+{
+    struct c360_identity_config cfg = {
+        .rules =
+            {
+                {"global-party-id", C360_IDENTITY_GLOBAL_PARTY_ID, 0},
+                {"party-identifier", C360_IDENTITY_PARTY_IDENTIFIER, 0},
+                {"email-first-name", C360_IDENTITY_EMAIL, 0.92},
+                {"phone-name", C360_IDENTITY_PHONE, 0.92},
+                {"address-name-birth", C360_IDENTITY_ADDRESS, 0.96},
+            },
+        .n_rules = 5,
+        .postings_max = postings_max,
+        .cluster_max = cluster_max,
+        .records_max = 100000,
+    };
+    return cfg;
+}
+
+static struct c360_identity *graph(size_t postings_max, size_t cluster_max)
+{
+    struct c360_identity *g;
+    struct c360_identity_config cfg = config(postings_max, cluster_max);
+    ck_assert_int_eq(c360_identity_new(&cfg, &g), C360_OK);
+    return g;
+}
+
+static struct c360_identity_changes last;
+
+static void upsert(struct c360_identity *g, struct person p)
+{
+    struct c360_identity_input in = input_of(&p);
+    ck_assert_int_eq(c360_identity_upsert(g, &in, &last), C360_OK);
+}
+
+static void delete (struct c360_identity *g, const char *key)
+{
+    ck_assert_int_eq(c360_identity_delete(g, key, &last), C360_OK);
+}
+
+static uint64_t id_of(struct c360_identity *g, const char *key)
+{
+    uint64_t id;
+    ck_assert_msg(c360_identity_profile_of(g, key, &id), "%s unknown", key);
+    return id;
+}
+
+/* The event of the last change of this kind (and record, for links), or NULL. */
+static const struct c360_identity_event *event(enum c360_identity_event_kind kind, const char *key)
+{
+    for (size_t i = 0; i < last.count; i++) {
+        const struct c360_identity_event *ev = &last.events[i];
+        if (ev->kind == kind && (!key || (ev->record_key && strcmp(ev->record_key, key) == 0)))
+            return ev;
+    }
+    return NULL;
+}
+
+/* --- Behaviour. */
+
+START_TEST(test_c360_identity_upsert_links_by_global_party_id)
+{
+    struct c360_identity *g = graph(50, 100);
+    upsert(g, (struct person){.key = "fsc:1", .gp = "GP-1", .first = "jane", .last = "doe"});
+    ck_assert_ptr_nonnull(event(C360_IDENTITY_LINK, "fsc:1"));
+    ck_assert_ptr_null(event(C360_IDENTITY_LINK, "fsc:1")->rule); /* alone */
+    upsert(g, (struct person){.key = "edw:9", .gp = "GP-1"});
+    const struct c360_identity_event *ev = event(C360_IDENTITY_LINK, "edw:9");
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_str_eq(ev->rule, "global-party-id");
+    ck_assert_uint_eq(ev->into, id_of(g, "fsc:1"));
+    ck_assert_uint_eq(id_of(g, "edw:9"), id_of(g, "fsc:1"));
+    ck_assert_ptr_null(event(C360_IDENTITY_MERGE, NULL)); /* a new record is a link */
+    c360_identity_destroy(g);
+}
+END_TEST
+
+START_TEST(test_c360_identity_upsert_needs_the_fuzzy_name_too)
+{
+    struct c360_identity *g = graph(50, 100);
+    upsert(g, (struct person){.key = "a:1", .first = "john", .email = "j@x.org"});
+    upsert(g, (struct person){.key = "a:2", .first = "jon", .email = "j@x.org"});
+    upsert(g, (struct person){.key = "a:3", .first = "mary", .email = "j@x.org"}); /* household */
+    ck_assert_uint_eq(id_of(g, "a:1"), id_of(g, "a:2"));
+    ck_assert_uint_ne(id_of(g, "a:1"), id_of(g, "a:3"));
+    c360_identity_destroy(g);
+}
+END_TEST
+
+START_TEST(test_c360_identity_upsert_never_merges_two_party_ids_by_a_fuzzy_rule)
+{
+    struct c360_identity *g = graph(50, 100);
+    upsert(g, (struct person){.key = "a:1", .gp = "GP-1", .first = "sam", .email = "s@x.org"});
+    upsert(g, (struct person){.key = "a:2", .gp = "GP-2", .first = "sam", .email = "s@x.org"});
+    ck_assert_uint_ne(id_of(g, "a:1"), id_of(g, "a:2"));
+    /* Different birth dates block the name rules too. */
+    upsert(
+        g,
+        (struct person){
+            .key = "b:1", .first = "ann", .last = "lee", .birth = 5000, .phone = "+14155550111"});
+    upsert(
+        g,
+        (struct person){
+            .key = "b:2", .first = "ann", .last = "lee", .birth = 5001, .phone = "+14155550111"});
+    ck_assert_uint_ne(id_of(g, "b:1"), id_of(g, "b:2"));
+    /* An exact party identifier still joins two party ids. */
+    upsert(g, (struct person){.key = "c:1", .gp = "GP-7", .identifier = "SSN:1"});
+    upsert(g, (struct person){.key = "c:2", .gp = "GP-8", .identifier = "SSN:1"});
+    ck_assert_uint_eq(id_of(g, "c:1"), id_of(g, "c:2"));
+    c360_identity_destroy(g);
+}
+END_TEST
+
+START_TEST(test_c360_identity_upsert_keeps_twins_apart)
+{
+    struct c360_identity *g = graph(50, 100);
+    const char *home = "12 oak st|94105|US";
+    upsert(g, (struct person){
+                  .key = "t:1", .first = "anna", .last = "berg", .birth = 9000, .address = home});
+    upsert(g, (struct person){
+                  .key = "t:2", .first = "hanna", .last = "berg", .birth = 9000, .address = home});
+    upsert(g, (struct person){
+                  .key = "t:3", .first = "anna", .last = "berg", .birth = 9000, .address = home});
+    ck_assert_uint_ne(id_of(g, "t:1"), id_of(g, "t:2"));
+    ck_assert_uint_eq(id_of(g, "t:1"), id_of(g, "t:3"));
+    c360_identity_destroy(g);
+}
+END_TEST
+
+START_TEST(test_c360_identity_upsert_splits_on_an_edit_and_keeps_the_anchor_id)
+{
+    struct c360_identity *g = graph(50, 100);
+    upsert(g, (struct person){.key = "a:1", .first = "jane", .email = "j@x.org"});
+    uint64_t id = id_of(g, "a:1");
+    upsert(g, (struct person){.key = "a:2", .first = "jane", .email = "j@x.org"});
+    ck_assert_uint_eq(id_of(g, "a:2"), id);
+    upsert(g, (struct person){.key = "a:2", .first = "jane", .email = "other@x.org"});
+    ck_assert_uint_eq(id_of(g, "a:1"), id); /* the anchor keeps the id */
+    ck_assert_uint_ne(id_of(g, "a:2"), id);
+    const struct c360_identity_event *split = event(C360_IDENTITY_SPLIT, NULL);
+    ck_assert_ptr_nonnull(split);
+    ck_assert_uint_eq(split->from, id);
+    ck_assert_uint_eq(split->into, id);
+    ck_assert_uint_eq(split->n_ids, 1);
+    ck_assert_uint_eq(split->ids[0], id_of(g, "a:2"));
+    ck_assert_ptr_nonnull(event(C360_IDENTITY_LINK, "a:2"));
+    ck_assert_ptr_null(event(C360_IDENTITY_LINK, "a:1"));
+    c360_identity_destroy(g);
+}
+END_TEST
+
+START_TEST(test_c360_identity_delete_splits_a_chain)
+{
+    struct c360_identity *g = graph(50, 100);
+    /* c:1 —email— c:2 —phone— c:3: deleting the middle splits them. */
+    upsert(g, (struct person){.key = "c:1", .first = "li", .last = "wu", .email = "w@x.org"});
+    upsert(g, (struct person){.key = "c:2",
+                              .first = "li",
+                              .last = "wu",
+                              .email = "w@x.org",
+                              .phone = "+442079460000"});
+    upsert(g, (struct person){.key = "c:3", .first = "li", .last = "wu", .phone = "+442079460000"});
+    uint64_t id = id_of(g, "c:1");
+    ck_assert_uint_eq(id_of(g, "c:3"), id);
+    delete (g, "c:2");
+    ck_assert_ptr_nonnull(event(C360_IDENTITY_UNLINK, "c:2"));
+    ck_assert_ptr_nonnull(event(C360_IDENTITY_SPLIT, NULL));
+    ck_assert_uint_eq(id_of(g, "c:1"), id);
+    ck_assert_uint_ne(id_of(g, "c:3"), id);
+    ck_assert_uint_eq(c360_identity_count(g), 2);
+    uint64_t unused;
+    ck_assert(!c360_identity_profile_of(g, "c:2", &unused));
+    delete (g, "nobody:1"); /* unknown: nothing happens */
+    ck_assert_uint_eq(last.count, 0);
+    c360_identity_destroy(g);
+}
+END_TEST
+
+START_TEST(test_c360_identity_upsert_merges_a_chain_into_the_oldest)
+{
+    struct c360_identity *g = graph(50, 100);
+    upsert(g, (struct person){.key = "m:1", .first = "ola", .last = "nor", .email = "o@x.org"});
+    upsert(g, (struct person){.key = "m:2", .first = "ola", .last = "nor", .phone = "+4722334455"});
+    uint64_t older = id_of(g, "m:1"), younger = id_of(g, "m:2");
+    ck_assert_uint_ne(older, younger);
+    upsert(g, (struct person){.key = "m:3",
+                              .first = "ola",
+                              .last = "nor",
+                              .email = "o@x.org",
+                              .phone = "+4722334455"});
+    const struct c360_identity_event *merge = event(C360_IDENTITY_MERGE, NULL);
+    ck_assert_ptr_nonnull(merge);
+    ck_assert_uint_eq(merge->into, older);
+    ck_assert_uint_eq(merge->n_ids, 1);
+    ck_assert_uint_eq(merge->ids[0], younger);
+    ck_assert_uint_eq(id_of(g, "m:2"), older);
+    ck_assert_uint_eq(id_of(g, "m:3"), older);
+    /* Then the bridge goes: split again, the oldest keeps its id. */
+    delete (g, "m:3");
+    ck_assert_uint_eq(id_of(g, "m:1"), older);
+    ck_assert_uint_ne(id_of(g, "m:2"), older);
+    c360_identity_destroy(g);
+}
+END_TEST
+
+START_TEST(test_c360_identity_upsert_stops_at_the_postings_cap)
+{
+    struct c360_identity *g = graph(3, 100);
+    char key[16];
+    for (int i = 0; i < 4; i++) {
+        snprintf(key, sizeof(key), "j:%d", i);
+        upsert(g, (struct person){.key = key, .first = "al", .email = "none@junk.org"});
+    }
+    /* Four records share the email: it joins no one and is reported. */
+    ck_assert_uint_eq(c360_identity_capped_keys(g), 1);
+    ck_assert_uint_ne(id_of(g, "j:0"), id_of(g, "j:1"));
+    ck_assert_uint_ne(id_of(g, "j:2"), id_of(g, "j:3"));
+    delete (g, "j:3"); /* back to three: the key joins again */
+    ck_assert_uint_eq(c360_identity_capped_keys(g), 0);
+    ck_assert_uint_eq(id_of(g, "j:0"), id_of(g, "j:1"));
+    ck_assert_uint_eq(id_of(g, "j:0"), id_of(g, "j:2"));
+    c360_identity_destroy(g);
+}
+END_TEST
+
+START_TEST(test_c360_identity_upsert_holds_big_clusters_by_exact_rules_only)
+{
+    struct c360_identity *g = graph(50, 3);
+    /* Four records joined by a fuzzy chain (emails), two of them also by a
+     * party id: over the cap of 3, only the exact edge holds. */
+    upsert(g, (struct person){.key = "k:1", .first = "bo", .email = "1@x.org", .gp = "G"});
+    upsert(g, (struct person){.key = "k:2", .first = "bo", .email = "1@x.org"});
+    upsert(g, (struct person){.key = "k:3", .first = "bo", .email = "1@x.org"});
+    ck_assert_uint_eq(id_of(g, "k:1"), id_of(g, "k:3"));
+    upsert(g, (struct person){.key = "k:4", .first = "bo", .email = "1@x.org", .gp = "G"});
+    ck_assert_uint_eq(id_of(g, "k:1"), id_of(g, "k:4"));
+    ck_assert_uint_ne(id_of(g, "k:1"), id_of(g, "k:2"));
+    ck_assert_uint_ne(id_of(g, "k:2"), id_of(g, "k:3"));
+    ck_assert_str_eq(event(C360_IDENTITY_LINK, "k:4")->rule, "global-party-id");
+    c360_identity_destroy(g);
+}
+END_TEST
+
+/* --- The property: incremental = from scratch. */
+
+#define KEYS 14
+#define OPS 24
+
+/* Small pools, so records collide on every rule. */
+static const char *const gps[] = {NULL, NULL, NULL, "GP-1", "GP-2"};
+static const char *const firsts[] = {NULL, "robert", "bob", "rob", "mary", "maria", "jon"};
+static const char *const lasts[] = {NULL, "smith", "smyth", "jones"};
+static const int32_t births[] = {0, 0, 7000, 7001};
+static const char *const emails[] = {NULL, "a@x.org", "b@x.org", "c@x.org"};
+static const char *const phones[] = {NULL, "+14155550101", "+14155550102"};
+static const char *const addresses[] = {NULL, "1 main st|94105|US", "2 elm st|10001|US"};
+static const char *const identifiers[] = {NULL, NULL, "SSN:1", "SSN:2"};
+#define PICK(pool) pool[(size_t)rand_r(seed) % (sizeof(pool) / sizeof(pool[0]))]
+
+static const char *key_names[KEYS] = {"k00", "k01", "k02", "k03", "k04", "k05", "k06",
+                                      "k07", "k08", "k09", "k10", "k11", "k12", "k13"};
+
+static struct person random_person(int k, unsigned *seed)
+{
+    return (struct person){.key = key_names[k],
+                           .gp = PICK(gps),
+                           .first = PICK(firsts),
+                           .last = PICK(lasts),
+                           .birth = PICK(births),
+                           .email = PICK(emails),
+                           .phone = PICK(phones),
+                           .address = PICK(addresses),
+                           .identifier = PICK(identifiers)};
+}
+
+/* The oracle's view of one rule between two records: the blocking key each
+ * has for it (NULL: none) and whether the compared parts agree. Written from
+ * DESIGN.md §4, independently of graph.c. */
+static void rule_key(const struct c360_identity_rule *r, size_t ri, const struct person *p,
+                     char *buf, size_t size)
+{
+    buf[0] = '\0';
+    switch (r->kind) {
+    case C360_IDENTITY_GLOBAL_PARTY_ID:
+        if (p->gp)
+            snprintf(buf, size, "%zu|%s", ri, p->gp);
+        break;
+    case C360_IDENTITY_PARTY_IDENTIFIER:
+        if (p->identifier)
+            snprintf(buf, size, "%zu|%s", ri, p->identifier);
+        break;
+    case C360_IDENTITY_EMAIL:
+        if (p->email && p->first)
+            snprintf(buf, size, "%zu|%s", ri, p->email);
+        break;
+    case C360_IDENTITY_PHONE:
+        if (p->phone && p->first && p->last)
+            snprintf(buf, size, "%zu|%s", ri, p->phone);
+        break;
+    case C360_IDENTITY_ADDRESS:
+        if (p->address && p->first && p->last && p->birth)
+            snprintf(buf, size, "%zu|%s|%s|%d", ri, p->address, p->last, (int)p->birth);
+        break;
+    }
+}
+
+static bool oracle_holds(const struct c360_identity_rule *r, const struct person *a,
+                         const struct person *b)
+{
+    if (r->kind == C360_IDENTITY_GLOBAL_PARTY_ID || r->kind == C360_IDENTITY_PARTY_IDENTIFIER)
+        return true;
+    if (a->gp && b->gp && strcmp(a->gp, b->gp) != 0)
+        return false;
+    if (a->birth && b->birth && a->birth != b->birth)
+        return false;
+    bool first = c360_name_match(a->first, b->first, r->threshold, NULL) != C360_NAME_DIFFERENT;
+    if (r->kind == C360_IDENTITY_PHONE)
+        return first &&
+               c360_name_match(a->last, b->last, r->threshold, NULL) != C360_NAME_DIFFERENT;
+    return first;
+}
+
+static int find(int *parent, int x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* Component label per present key, from scratch: pairs sharing an uncapped
+ * key and agreeing on the rule; over-size components by exact rules only. */
+static void oracle(const struct c360_identity_config *cfg, const struct person *people,
+                   const bool *present, int *label)
+{
+    char ka[256], kb[256];
+    for (int pass = 0; pass < 2; pass++) {
+        int parent[KEYS];
+        for (int i = 0; i < KEYS; i++)
+            parent[i] = i;
+        for (size_t r = 0; r < cfg->n_rules; r++) {
+            const struct c360_identity_rule *rule = &cfg->rules[r];
+            bool exact = rule->kind == C360_IDENTITY_GLOBAL_PARTY_ID ||
+                         rule->kind == C360_IDENTITY_PARTY_IDENTIFIER;
+            for (int a = 0; a < KEYS; a++) {
+                if (!present[a])
+                    continue;
+                rule_key(rule, r, &people[a], ka, sizeof(ka));
+                if (!ka[0])
+                    continue;
+                size_t sharing = 0;
+                for (int c = 0; c < KEYS; c++) {
+                    if (!present[c])
+                        continue;
+                    rule_key(rule, r, &people[c], kb, sizeof(kb));
+                    sharing += strcmp(ka, kb) == 0;
+                }
+                if (sharing > cfg->postings_max)
+                    continue;
+                for (int b = a + 1; b < KEYS; b++) {
+                    if (!present[b])
+                        continue;
+                    rule_key(rule, r, &people[b], kb, sizeof(kb));
+                    if (strcmp(ka, kb) != 0 ||
+                        !oracle_holds(rule, &people[a], &people[b]))
+                        continue;
+                    /* Second pass: inside over-size components, exact only. */
+                    if (pass == 1 && !exact && label[a] == -2 && label[b] == -2)
+                        continue;
+                    parent[find(parent, a)] = find(parent, b);
+                }
+            }
+        }
+        int size[KEYS] = {0};
+        for (int i = 0; i < KEYS; i++)
+            if (present[i])
+                size[find(parent, i)]++;
+        bool any_big = false;
+        for (int i = 0; i < KEYS; i++) {
+            if (!present[i])
+                label[i] = -1;
+            else if (pass == 0 && size[find(parent, i)] > (int)cfg->cluster_max)
+                label[i] = -2, any_big = true;
+            else
+                label[i] = find(parent, i);
+        }
+        if (pass == 0 && !any_big)
+            return;
+        if (pass == 1)
+            return;
+    }
+}
+
+START_TEST(test_c360_identity_upsert_equals_resolution_from_scratch)
+{
+    /* _i seeds one batch of sequences; the loop test runs 10 batches. */
+    for (int sequence = 0; sequence < 1000; sequence++) {
+        unsigned seed_value = (unsigned)(_i * 1000 + sequence + 1), *seed = &seed_value;
+        struct c360_identity_config cfg =
+            config(2 + (size_t)rand_r(seed) % 4, 2 + (size_t)rand_r(seed) % 6);
+        struct c360_identity *g;
+        ck_assert_int_eq(c360_identity_new(&cfg, &g), C360_OK);
+        struct person people[KEYS] = {{0}};
+        bool present[KEYS] = {false};
+        for (int op = 0; op < OPS; op++) {
+            int k = rand_r(seed) % KEYS;
+            if (present[k] && rand_r(seed) % 4 == 0) {
+                delete (g, key_names[k]);
+                present[k] = false;
+            } else {
+                people[k] = random_person(k, seed);
+                upsert(g, people[k]);
+                present[k] = true;
+            }
+        }
+        int label[KEYS];
+        oracle(&cfg, people, present, label);
+        for (int a = 0; a < KEYS; a++) {
+            if (!present[a])
+                continue;
+            uint64_t ida = id_of(g, key_names[a]);
+            for (int b = a + 1; b < KEYS; b++) {
+                if (!present[b])
+                    continue;
+                bool together = ida == id_of(g, key_names[b]);
+                ck_assert_msg(together == (label[a] == label[b]),
+                              "seed %u: %s and %s are %s incrementally but %s from scratch",
+                              _i * 1000 + sequence + 1, key_names[a], key_names[b],
+                              together ? "together" : "apart",
+                              label[a] == label[b] ? "together" : "apart");
+            }
+        }
+        c360_identity_destroy(g);
+    }
+}
+END_TEST
+
+void c360_check_graph_add(Suite *s)
+{
+    TCase *tc = tcase_create("c360_identity_upsert");
+    tcase_add_test(tc, test_c360_identity_upsert_links_by_global_party_id);
+    tcase_add_test(tc, test_c360_identity_upsert_needs_the_fuzzy_name_too);
+    tcase_add_test(tc, test_c360_identity_upsert_never_merges_two_party_ids_by_a_fuzzy_rule);
+    tcase_add_test(tc, test_c360_identity_upsert_keeps_twins_apart);
+    tcase_add_test(tc, test_c360_identity_upsert_splits_on_an_edit_and_keeps_the_anchor_id);
+    tcase_add_test(tc, test_c360_identity_upsert_merges_a_chain_into_the_oldest);
+    tcase_add_test(tc, test_c360_identity_upsert_stops_at_the_postings_cap);
+    tcase_add_test(tc, test_c360_identity_upsert_holds_big_clusters_by_exact_rules_only);
+    tcase_add_loop_test(tc, test_c360_identity_upsert_equals_resolution_from_scratch, 0, 10);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_identity_delete");
+    tcase_add_test(tc, test_c360_identity_delete_splits_a_chain);
+    suite_add_tcase(s, tc);
+}
