@@ -404,8 +404,7 @@ static void oracle(const struct c360_identity_config *cfg, const struct person *
                     if (!present[b])
                         continue;
                     rule_key(rule, r, &people[b], kb, sizeof(kb));
-                    if (strcmp(ka, kb) != 0 ||
-                        !oracle_holds(rule, &people[a], &people[b]))
+                    if (strcmp(ka, kb) != 0 || !oracle_holds(rule, &people[a], &people[b]))
                         continue;
                     /* Second pass: inside over-size components, exact only. */
                     if (pass == 1 && !exact && label[a] == -2 && label[b] == -2)
