@@ -113,6 +113,26 @@ size_t c360_identity_count(const struct c360_identity *g);
 /* Calls fn for every record with its profile's id, in no particular order. */
 void c360_identity_each(const struct c360_identity *g,
                         void (*fn)(const char *key, uint64_t id, void *arg), void *arg);
+/* One edge of a profile, for explanations: the two records, the rule and
+ * the value they share (the blocking key, e.g. "j@x.org", or
+ * "1 main st|94105|US|smith|5000" for the address rule). Borrowed. */
+struct c360_identity_edge {
+    const char *a, *b, *rule, *matched;
+};
+
+/*
+ * Explains the profile of record `key`: on_record for each of its records,
+ * then on_edge for each edge between them (once per pair and shared key).
+ * The values are customer data: for the operator's `c360 explain`, never for
+ * logs. False for an unknown key.
+ */
+bool c360_identity_explain(const struct c360_identity *g, const char *key,
+                           void (*on_record)(const char *key, void *arg),
+                           void (*on_edge)(const struct c360_identity_edge *e, void *arg),
+                           void *arg);
+/* A record of the profile with unified id `id` (borrowed), or NULL. */
+const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id);
+
 /* Blocking keys that make no edges because too many records share them. */
 size_t c360_identity_capped_keys(const struct c360_identity *g);
 /* Bytes the graph holds, for state-size reports. */

@@ -973,6 +973,49 @@ void c360_identity_each(const struct c360_identity *g,
     }
 }
 
+bool c360_identity_explain(const struct c360_identity *g, const char *key,
+                           void (*on_record)(const char *key, void *arg),
+                           void (*on_edge)(const struct c360_identity_edge *e, void *arg),
+                           void *arg)
+{
+    uint32_t x;
+    if (!c360_strmap_get(g->by_key, key, &x))
+        return false;
+    const struct profile *p = &g->profiles[g->nodes[x].profile];
+    for (uint32_t m = 0; m < p->n; m++)
+        on_record(g->nodes[p->members[m]].key, arg);
+    for (uint32_t m = 0; m < p->n; m++) {
+        const struct node *n = &g->nodes[p->members[m]];
+        for (uint32_t e = 0; e < n->n_edges; e++) {
+            const struct node *o = &g->nodes[n->edges[e].other];
+            /* Each edge is held by both ends; explain it once. Edges cut by
+             * the cluster cap lead out of the profile. */
+            if (o->profile != n->profile || n->edges[e].other < p->members[m])
+                continue;
+            const struct block *blk = &g->blocks[n->edges[e].block];
+            const char *bar = strchr(blk->key, '|');
+            struct c360_identity_edge edge = {
+                .a = n->key,
+                .b = o->key,
+                .rule = g->cfg.rules[blk->rule].name,
+                .matched = bar ? bar + 1 : blk->key,
+            };
+            on_edge(&edge, arg);
+        }
+    }
+    return true;
+}
+
+const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id)
+{
+    for (size_t i = 0; i < g->n_profiles; i++) {
+        const struct profile *p = &g->profiles[i];
+        if (p->live && p->id == id && p->n)
+            return g->nodes[p->members[0]].key;
+    }
+    return NULL;
+}
+
 size_t c360_identity_capped_keys(const struct c360_identity *g)
 {
     return g->capped;

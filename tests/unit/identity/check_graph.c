@@ -285,6 +285,55 @@ START_TEST(test_c360_identity_upsert_holds_big_clusters_by_exact_rules_only)
 }
 END_TEST
 
+struct explained {
+    char text[1024];
+    int records, edges;
+};
+
+static void on_record(const char *key, void *arg)
+{
+    struct explained *x = arg;
+    x->records++;
+    (void)key;
+}
+
+static void on_edge(const struct c360_identity_edge *e, void *arg)
+{
+    struct explained *x = arg;
+    size_t used = strlen(x->text);
+    /* Edges come in no fixed order: write each with its ends sorted. */
+    const char *lo = strcmp(e->a, e->b) < 0 ? e->a : e->b, *hi = lo == e->a ? e->b : e->a;
+    snprintf(x->text + used, sizeof(x->text) - used, "[%s %s %s %s]", lo, hi, e->rule, e->matched);
+    x->edges++;
+}
+
+START_TEST(test_c360_identity_explain_names_records_rules_and_values)
+{
+    struct c360_identity *g = graph(50, 100);
+    upsert(g, (struct person){.key = "c:1", .first = "li", .last = "wu", .email = "w@x.org"});
+    upsert(g, (struct person){.key = "c:2",
+                              .first = "li",
+                              .last = "wu",
+                              .email = "w@x.org",
+                              .phone = "+442079460000"});
+    upsert(g, (struct person){.key = "c:3", .first = "li", .last = "wu", .phone = "+442079460000"});
+    upsert(g, (struct person){.key = "z:9", .first = "al", .last = "bo"});
+    struct explained x = {0};
+    ck_assert(c360_identity_explain(g, "c:3", on_record, on_edge, &x));
+    ck_assert_int_eq(x.records, 3);
+    ck_assert_int_eq(x.edges, 2);
+    ck_assert_ptr_nonnull(strstr(x.text, "[c:1 c:2 email-first-name w@x.org]"));
+    ck_assert_ptr_nonnull(strstr(x.text, "[c:2 c:3 phone-name +442079460000]"));
+    uint64_t id = id_of(g, "c:1");
+    const char *member = c360_identity_record_of_profile(g, id);
+    ck_assert_ptr_nonnull(member);
+    ck_assert_uint_eq(id_of(g, member), id);
+    ck_assert_ptr_null(c360_identity_record_of_profile(g, 999999));
+    ck_assert(!c360_identity_explain(g, "nobody:1", on_record, on_edge, &x));
+    c360_identity_destroy(g);
+}
+END_TEST
+
 /* --- The property: incremental = from scratch. */
 
 #define KEYS 14
@@ -493,5 +542,8 @@ void c360_check_graph_add(Suite *s)
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_identity_delete");
     tcase_add_test(tc, test_c360_identity_delete_splits_a_chain);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_identity_explain");
+    tcase_add_test(tc, test_c360_identity_explain_names_records_rules_and_values);
     suite_add_tcase(s, tc);
 }
