@@ -148,4 +148,34 @@ enum c360_err c360_identity_input_from_record(const struct c360_record *rec, con
                                               char *buf, size_t size,
                                               struct c360_identity_input *in) C360_MUST_USE;
 
+/* --- Rules as configuration (config/identity.json; src/identity/rules.c). */
+
+/* The identity configuration: rules and guards, the default calling code for
+ * phones, the nickname table and the blocklist of junk values. */
+struct c360_identity_rules;
+
+/*
+ * Parses the JSON text of an identity configuration; where names it in
+ * diagnostics. Nicknames are not loaded here (they are a file of their own):
+ * nicknames may be NULL or a table the rules then own.
+ * *out is new (c360_identity_rules_free).
+ */
+enum c360_err c360_identity_rules_parse(const char *text, size_t len, const char *where,
+                                        struct c360_identity_rules **out,
+                                        struct c360_diag *diag) C360_MUST_USE;
+/* Reads path, and the nickname file it names (relative to path's folder). */
+enum c360_err c360_identity_rules_load(const char *path, struct c360_identity_rules **out,
+                                       struct c360_diag *diag) C360_MUST_USE;
+void c360_identity_rules_free(struct c360_identity_rules *rules);
+
+/* The graph configuration the rules describe (borrowed from rules). */
+const struct c360_identity_config *
+c360_identity_rules_config(const struct c360_identity_rules *rules);
+
+/* c360_identity_input_from_record with the rules' calling code, leaving out
+ * blocklisted values. */
+enum c360_err c360_identity_rules_input(const struct c360_identity_rules *rules,
+                                        const struct c360_record *rec, char *buf, size_t size,
+                                        struct c360_identity_input *in) C360_MUST_USE;
+
 #endif

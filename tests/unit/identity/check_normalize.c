@@ -708,5 +708,6 @@ Suite *c360_test_suite(void)
     c360_check_normalize_add(s);
     c360_check_name_add(s);
     c360_check_graph_add(s);
+    c360_check_rules_add(s);
     return s;
 }
