@@ -28,6 +28,17 @@ const struct c360_config_prop c360_config_props[] = {
         .doc = "Folder of the Avro schemas (.avsc) of canonical inputs and outputs.",
     },
     {
+        .key = "identity.rules",
+        .type = C360_CONFIG_PROP_PATH,
+        .def = C360_DEFAULT_IDENTITY_RULES,
+        .def_shown = "`config/identity.json` of the source tree (set at build time with "
+                     "-DC360_IDENTITY_RULES)",
+        .doc = "Identity resolution rules (JSON): the match rules and their name thresholds, "
+               "the guards against over-merging (postingsMax, clusterMax), the default phone "
+               "calling code, the nickname file (relative to this file) and the blocklist of "
+               "junk values.",
+    },
+    {
         .key = "log.level",
         .type = C360_CONFIG_PROP_ENUM,
         .def = "info",

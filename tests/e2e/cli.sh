@@ -120,6 +120,20 @@ cdc="$SRC/tests/data/salesforce-cdc/individual"
 expect_exit 0 "$C360" decode --topic individual "$cdc/update-of-two-records/value.jsonl"
 [ "$(wc -l <"$WORK/out")" -eq 4 ] || fail "CDC decode printed $(wc -l <"$WORK/out") lines, not 4"
 diff "$WORK/out" "$cdc/update-of-two-records/expected.jsonl" >&2 || fail "CDC decode output differs"
+# explain: an FSC person and an S3 external account share a global party id.
+mkdir -p "$WORK/replay"
+cp "$cdc/update-of-two-records/value.jsonl" "$WORK/replay/c360.in.individual.jsonl"
+sed 's/"gp-1001"/"GP-000184"/' "$SRC/tests/data/json/external-financial-account/full/value.json" |
+    tr -d '\n' >"$WORK/replay/c360.in.external-financial-account.jsonl"
+echo >>"$WORK/replay/c360.in.external-financial-account.jsonl"
+expect_exit 0 "$C360" explain --in "$WORK/replay" fsc:0015f00002JUXA8AAP
+grep -q '^  record s3:EXT-55$' "$WORK/out" || fail "explain: $(cat "$WORK/out")"
+grep -q '^  edge   s3:EXT-55 -- fsc:0015f00002JUXA8AAP  global-party-id  GP-000184$' "$WORK/out" ||
+    fail "explain lacks the edge: $(cat "$WORK/out")"
+id=$(sed -n 's/^profile //p' "$WORK/out")
+expect_exit 0 "$C360" explain --in "$WORK/replay" "$id"
+grep -q '^  record fsc:0015f00002JUXA8AAP$' "$WORK/out" || fail "explain by unified id"
+expect_exit 1 "$C360" explain --in "$WORK/replay" fsc:nobody
 expect_exit 2 "$C360" decode --topic c360.in.individual --format protobuf <"$WORK/one.jsonl"
 grep -q "no decoder for 'protobuf' yet" "$WORK/err" || fail "missing decoder not said"
 expect_exit 2 "$C360" decode --topic c360.out.unified-profile <"$WORK/one.jsonl"
