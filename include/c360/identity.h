@@ -148,6 +148,54 @@ enum c360_err c360_identity_input_from_record(const struct c360_record *rec, con
                                               char *buf, size_t size,
                                               struct c360_identity_input *in) C360_MUST_USE;
 
+/* --- Reconciliation: the golden attributes of a profile (src/identity/golden.c). */
+
+enum c360_golden_attr {
+    C360_GOLDEN_GLOBAL_PARTY_ID,
+    C360_GOLDEN_FIRST_NAME,
+    C360_GOLDEN_LAST_NAME,
+    C360_GOLDEN_BIRTH_DATE,
+    C360_GOLDEN_EMAIL,   /* each record's first (primary) email */
+    C360_GOLDEN_PHONE,   /* each record's first phone */
+    C360_GOLDEN_ADDRESS, /* each record's first address */
+    C360_GOLDEN_FSC_ACCOUNT_ID,
+    C360_GOLDEN_PREFERRED_CHANNEL,
+    C360_GOLDEN_HOUSEHOLD_ID,
+};
+#define C360_GOLDEN_ATTRS 10
+#define C360_GOLDEN_SOURCES_MAX 8
+
+enum c360_golden_strategy {
+    C360_GOLDEN_MOST_RECENT,     /* the value of the latest record (occurredAt) */
+    C360_GOLDEN_SOURCE_PRIORITY, /* the value of the first source in the list that has one */
+    C360_GOLDEN_MOST_FREQUENT,   /* the value most records hold */
+};
+
+struct c360_golden_rule {
+    enum c360_golden_strategy strategy;
+    const char *sources[C360_GOLDEN_SOURCES_MAX]; /* SOURCE_PRIORITY: systems, best first */
+    size_t n_sources;
+};
+
+/* A profile's golden attributes; every pointer borrowed from the records
+ * given (NULL, C360_DATE_NONE: no record has the attribute). Ties are broken
+ * by the latest occurredAt, then by the smallest record key, so the result
+ * does not depend on the order of the records. */
+struct c360_golden {
+    const char *global_party_id, *first_name, *last_name, *email, *phone, *fsc_account_id,
+        *preferred_channel, *household_id;
+    int32_t birth_date;
+    const struct c360_address *address;
+};
+
+/* Reconciles individuals (UPSERT records of one profile) attribute by
+ * attribute with rules[attr]. */
+void c360_golden_reconcile(const struct c360_golden_rule rules[C360_GOLDEN_ATTRS],
+                           const struct c360_record *const *recs, size_t n,
+                           struct c360_golden *out);
+/* The canonical name of an attribute ("firstName"…), for configuration. */
+const char *c360_golden_attr_name(enum c360_golden_attr attr);
+
 /* --- Rules as configuration (config/identity.json; src/identity/rules.c). */
 
 /* The identity configuration: rules and guards, the default calling code for
@@ -171,6 +219,9 @@ void c360_identity_rules_free(struct c360_identity_rules *rules);
 /* The graph configuration the rules describe (borrowed from rules). */
 const struct c360_identity_config *
 c360_identity_rules_config(const struct c360_identity_rules *rules);
+
+/* The reconciliation rule of each golden attribute (borrowed from rules). */
+const struct c360_golden_rule *c360_identity_rules_golden(const struct c360_identity_rules *rules);
 
 /* c360_identity_input_from_record with the rules' calling code, leaving out
  * blocklisted values. */

@@ -23,7 +23,84 @@ struct c360_identity_rules {
     char nicknames_file[256];
     struct c360_nicknames *nicknames;
     struct c360_strmap *blocked; /* "kind|value" of every blocklisted value */
+    struct c360_golden_rule golden[C360_GOLDEN_ATTRS];
+    char golden_sources[C360_GOLDEN_ATTRS][C360_GOLDEN_SOURCES_MAX][NAME_MAX_LEN];
 };
+
+static const struct {
+    const char *name;
+    enum c360_golden_strategy strategy;
+} strategies[] = {
+    {"mostRecent", C360_GOLDEN_MOST_RECENT},
+    {"sourcePriority", C360_GOLDEN_SOURCE_PRIORITY},
+    {"mostFrequent", C360_GOLDEN_MOST_FREQUENT},
+};
+
+static enum c360_err strategy_of(json_t *v, const char *field, enum c360_golden_strategy *out,
+                                 struct c360_diag *diag)
+{
+    const char *name = json_string_value(v);
+    for (size_t i = 0; name && i < sizeof(strategies) / sizeof(strategies[0]); i++) {
+        if (strcmp(name, strategies[i].name) == 0) {
+            *out = strategies[i].strategy;
+            return C360_OK;
+        }
+    }
+    return c360_diag_fail(diag, C360_ERR_INVALID, field,
+                          "strategy is mostRecent, sourcePriority or mostFrequent");
+}
+
+/* "golden": {"default": S, "attributes": {attr: {"strategy": S, "sources": [...]}}} */
+static enum c360_err parse_golden(struct c360_identity_rules *rules, json_t *golden,
+                                  struct c360_diag *diag)
+{
+    enum c360_golden_strategy def = C360_GOLDEN_MOST_RECENT;
+    enum c360_err err;
+    if (golden && !json_is_object(golden))
+        return c360_diag_fail(diag, C360_ERR_INVALID, "golden", "must be an object");
+    json_t *d = json_object_get(golden, "default");
+    if (d && (err = strategy_of(d, "golden.default", &def, diag)))
+        return err;
+    for (int a = 0; a < C360_GOLDEN_ATTRS; a++)
+        rules->golden[a] = (struct c360_golden_rule){.strategy = def};
+    json_t *attrs = json_object_get(golden, "attributes"), *spec;
+    const char *name;
+    if (attrs && !json_is_object(attrs))
+        return c360_diag_fail(diag, C360_ERR_INVALID, "golden.attributes", "must be an object");
+    json_object_foreach(attrs, name, spec)
+    {
+        char field[96];
+        int a = 0;
+        snprintf(field, sizeof(field), "golden.attributes.%.60s", name);
+        while (a < C360_GOLDEN_ATTRS && strcmp(c360_golden_attr_name(a), name) != 0)
+            a++;
+        if (a == C360_GOLDEN_ATTRS)
+            return c360_diag_fail(diag, C360_ERR_INVALID, field, "is not a golden attribute");
+        struct c360_golden_rule *rule = &rules->golden[a];
+        if ((err = strategy_of(json_object_get(spec, "strategy"), field, &rule->strategy, diag)))
+            return err;
+        json_t *sources = json_object_get(spec, "sources"), *src;
+        size_t i;
+        if (rule->strategy == C360_GOLDEN_SOURCE_PRIORITY &&
+            (!json_is_array(sources) || json_array_size(sources) == 0 ||
+             json_array_size(sources) > C360_GOLDEN_SOURCES_MAX))
+            return c360_diag_fail(diag, C360_ERR_INVALID, field,
+                                  "sourcePriority needs a list of 1-%d sources",
+                                  C360_GOLDEN_SOURCES_MAX);
+        json_array_foreach(sources, i, src)
+        {
+            const char *system = json_string_value(src);
+            if (!system || !*system || strlen(system) >= NAME_MAX_LEN ||
+                i >= C360_GOLDEN_SOURCES_MAX)
+                return c360_diag_fail(diag, C360_ERR_INVALID, field,
+                                      "sources are source system names");
+            snprintf(rules->golden_sources[a][i], NAME_MAX_LEN, "%s", system);
+            rule->sources[i] = rules->golden_sources[a][i];
+            rule->n_sources = i + 1;
+        }
+    }
+    return C360_OK;
+}
 
 static const struct {
     const char *name;
@@ -161,7 +238,8 @@ enum c360_err c360_identity_rules_parse(const char *text, size_t len, const char
         (err = size_member(root, "clusterMax", 100, 2, 1000000, &rules->cfg.cluster_max, diag)) ||
         (err = size_member(root, "recordsMax", 10000000, 1, 1000000000, &rules->cfg.records_max,
                            diag)) ||
-        (err = parse_blocklist(rules, json_object_get(root, "blocklist"), diag)))
+        (err = parse_blocklist(rules, json_object_get(root, "blocklist"), diag)) ||
+        (err = parse_golden(rules, json_object_get(root, "golden"), diag)))
         goto fail;
     const char *cc = json_string_value(json_object_get(root, "defaultCountryCode"));
     if (cc && (strlen(cc) == 0 || strlen(cc) > 3 || strspn(cc, "0123456789") != strlen(cc))) {
@@ -215,6 +293,11 @@ const struct c360_identity_config *
 c360_identity_rules_config(const struct c360_identity_rules *rules)
 {
     return &rules->cfg;
+}
+
+const struct c360_golden_rule *c360_identity_rules_golden(const struct c360_identity_rules *rules)
+{
+    return rules->golden;
 }
 
 static bool blocked(const struct c360_identity_rules *rules, size_t list, const char *value)

@@ -11,5 +11,6 @@ void c360_check_normalize_add(Suite *s);
 void c360_check_name_add(Suite *s);
 void c360_check_graph_add(Suite *s);
 void c360_check_rules_add(Suite *s);
+void c360_check_golden_add(Suite *s);
 
 #endif
