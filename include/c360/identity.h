@@ -130,6 +130,28 @@ bool c360_identity_explain(const struct c360_identity *g, const char *key,
                            void (*on_record)(const char *key, void *arg),
                            void (*on_edge)(const struct c360_identity_edge *e, void *arg),
                            void *arg);
+/* One part of the rule that links a record: the canonical field, this
+ * record's normalized value, and for fuzzy parts the other's value and the
+ * similarity that passed (score < 0 for exact parts). */
+struct c360_identity_evidence {
+    const char *field, *value, *other_value;
+    double score;
+};
+
+/* Why a record is in its profile: the first rule (configuration order) of
+ * its edges to another record of the profile, that record, and the parts. */
+struct c360_identity_link {
+    const char *rule, *matched_with; /* NULL: the record is alone */
+    struct c360_identity_evidence parts[4];
+    size_t n_parts;
+    char buf[1024]; /* holds values the parts point to */
+};
+
+/* Fills *out for record key; false for an unknown key. Values are customer
+ * data: for the identity-links topic and explain, never for logs. */
+bool c360_identity_link_of(const struct c360_identity *g, const char *key,
+                           struct c360_identity_link *out);
+
 /* A record of the profile with unified id `id` (borrowed), or NULL. */
 const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id);
 

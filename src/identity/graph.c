@@ -11,6 +11,7 @@
  */
 #include "c360/identity.h"
 #include "c360/strmap.h"
+#include "c360/time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -818,6 +819,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
             err = event_add(g, (struct c360_identity_event){
                                    .kind = C360_IDENTITY_LINK,
                                    .record_key = n->key,
+                                   .from = before,
                                    .into = comp_id[n->comp],
                                    .rule = link_rule(g, x, comp_exact[n->comp]),
                                });
@@ -1002,6 +1004,93 @@ bool c360_identity_explain(const struct c360_identity *g, const char *key,
             };
             on_edge(&edge, arg);
         }
+    }
+    return true;
+}
+
+/* Copies text into the link's buffer; the copy, or "" when it is full. */
+static const char *link_text(struct c360_identity_link *out, size_t *used, const char *text,
+                             size_t len)
+{
+    if (*used + len + 1 > sizeof(out->buf))
+        return "";
+    char *dst = out->buf + *used;
+    memcpy(dst, text, len);
+    dst[len] = '\0';
+    *used += len + 1;
+    return dst;
+}
+
+static void evidence(struct c360_identity_link *out, const char *field, const char *value,
+                     const char *other, double score)
+{
+    if (out->n_parts < sizeof(out->parts) / sizeof(out->parts[0]))
+        out->parts[out->n_parts++] =
+            (struct c360_identity_evidence){field, value ? value : "", other, score};
+}
+
+bool c360_identity_link_of(const struct c360_identity *g, const char *key,
+                           struct c360_identity_link *out)
+{
+    uint32_t x;
+    memset(out, 0, sizeof(*out));
+    if (!c360_strmap_get(g->by_key, key, &x))
+        return false;
+    const struct node *n = &g->nodes[x];
+    const struct edge *best = NULL;
+    for (uint32_t e = 0; e < n->n_edges; e++) {
+        const struct edge *ed = &n->edges[e];
+        if (g->nodes[ed->other].profile != n->profile)
+            continue; /* cut by the cluster cap */
+        if (!best || g->blocks[ed->block].rule < g->blocks[best->block].rule ||
+            (g->blocks[ed->block].rule == g->blocks[best->block].rule &&
+             g->nodes[ed->other].seq < g->nodes[best->other].seq))
+            best = ed;
+    }
+    if (!best)
+        return true;
+    const struct node *o = &g->nodes[best->other];
+    const struct block *blk = &g->blocks[best->block];
+    const struct c360_identity_rule *r = &g->cfg.rules[blk->rule];
+    const char *value = strchr(blk->key, '|') + 1;
+    size_t used = 0;
+    out->rule = r->name;
+    out->matched_with = o->key;
+    switch (r->kind) {
+    case C360_IDENTITY_GLOBAL_PARTY_ID:
+        evidence(out, "globalPartyId", value, NULL, -1);
+        break;
+    case C360_IDENTITY_PARTY_IDENTIFIER: {
+        const char *colon = strchr(value, ':');
+        char field[96];
+        snprintf(field, sizeof(field), "partyIdentifier:%.*s", colon ? (int)(colon - value) : 0,
+                 value);
+        evidence(out, link_text(out, &used, field, strlen(field)), colon ? colon + 1 : value, NULL,
+                 -1);
+        break;
+    }
+    case C360_IDENTITY_EMAIL:
+    case C360_IDENTITY_PHONE:
+        evidence(out, r->kind == C360_IDENTITY_EMAIL ? "email" : "phone", value, NULL, -1);
+        evidence(out, "firstName", n->first, o->first, c360_name_jaro_winkler(n->first, o->first));
+        if (r->kind == C360_IDENTITY_PHONE)
+            evidence(out, "lastName", n->last, o->last, c360_name_jaro_winkler(n->last, o->last));
+        break;
+    case C360_IDENTITY_ADDRESS: {
+        /* The key is street|postal|country|last|birth: the address is the
+         * first three parts. */
+        const char *p = value;
+        for (int bars = 0; bars < 3 && p; bars++)
+            p = strchr(p + 1, '|');
+        size_t len = p ? (size_t)(p - value) : strlen(value);
+        char birth[16];
+        evidence(out, "address", link_text(out, &used, value, len), NULL, -1);
+        evidence(out, "lastName", n->last, NULL, -1);
+        c360_date_format(n->birth, birth, sizeof(birth));
+        evidence(out, "birthDate", link_text(out, &used, birth, strlen(birth)), NULL, -1);
+        evidence(out, "firstName", n->first, o->first, c360_name_jaro_winkler(n->first, o->first));
+        break;
+    }
     }
     return true;
 }

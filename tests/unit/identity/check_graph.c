@@ -334,6 +334,57 @@ START_TEST(test_c360_identity_explain_names_records_rules_and_values)
 }
 END_TEST
 
+START_TEST(test_c360_identity_link_of_gives_the_evidence)
+{
+    struct c360_identity *g = graph(50, 100);
+    struct c360_identity_link link;
+    upsert(g,
+           (struct person){.key = "p:1", .first = "jon", .last = "lund", .phone = "+4791234567"});
+    ck_assert(c360_identity_link_of(g, "p:1", &link));
+    ck_assert_ptr_null(link.rule); /* alone */
+    upsert(g,
+           (struct person){.key = "p:2", .first = "john", .last = "lund", .phone = "+4791234567"});
+    ck_assert(c360_identity_link_of(g, "p:2", &link));
+    ck_assert_str_eq(link.rule, "phone-name");
+    ck_assert_str_eq(link.matched_with, "p:1");
+    ck_assert_uint_eq(link.n_parts, 3);
+    ck_assert_str_eq(link.parts[0].field, "phone");
+    ck_assert_str_eq(link.parts[0].value, "+4791234567");
+    ck_assert(link.parts[0].score < 0);
+    ck_assert_str_eq(link.parts[1].field, "firstName");
+    ck_assert_str_eq(link.parts[1].value, "john");
+    ck_assert_str_eq(link.parts[1].other_value, "jon");
+    ck_assert(link.parts[1].score > 0.92 && link.parts[1].score < 1);
+    ck_assert_str_eq(link.parts[2].field, "lastName");
+    ck_assert(link.parts[2].score == 1.0);
+    /* The address rule names its exact parts; a party identifier its type. */
+    upsert(g, (struct person){.key = "q:1",
+                              .first = "eva",
+                              .last = "lind",
+                              .birth = 9000,
+                              .address = "1 main st|94105|US",
+                              .identifier = "SSN:7"});
+    upsert(g, (struct person){.key = "q:2",
+                              .first = "eva",
+                              .last = "lind",
+                              .birth = 9000,
+                              .address = "1 main st|94105|US"});
+    ck_assert(c360_identity_link_of(g, "q:2", &link));
+    ck_assert_str_eq(link.rule, "address-name-birth");
+    ck_assert_str_eq(link.parts[0].field, "address");
+    ck_assert_str_eq(link.parts[0].value, "1 main st|94105|US");
+    ck_assert_str_eq(link.parts[2].value, "1994-08-23");
+    upsert(g, (struct person){.key = "q:3", .identifier = "SSN:7"});
+    ck_assert(c360_identity_link_of(g, "q:3", &link));
+    ck_assert_str_eq(link.parts[0].field, "partyIdentifier:SSN");
+    ck_assert_str_eq(link.parts[0].value, "7");
+    /* A LINK says where the record was before. */
+    ck_assert_uint_eq(event(C360_IDENTITY_LINK, "q:3")->from, 0);
+    ck_assert(!c360_identity_link_of(g, "nobody:1", &link));
+    c360_identity_destroy(g);
+}
+END_TEST
+
 /* --- The property: incremental = from scratch. */
 
 #define KEYS 14
@@ -542,6 +593,9 @@ void c360_check_graph_add(Suite *s)
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_identity_delete");
     tcase_add_test(tc, test_c360_identity_delete_splits_a_chain);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_identity_link_of");
+    tcase_add_test(tc, test_c360_identity_link_of_gives_the_evidence);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_identity_explain");
     tcase_add_test(tc, test_c360_identity_explain_names_records_rules_and_values);
