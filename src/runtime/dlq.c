@@ -1,7 +1,8 @@
 /*
  * c360 runtime — the dead-letter producer. Until the engine's output producer
  * exists (issue 5), it also carries the re-sync requests the Salesforce CDC
- * decoder makes (c360_dlq_send_output), with delivery counted apart.
+ * decoder makes and the identity stage's changes (c360_dlq_send_output), with
+ * delivery counted apart.
  */
 #include "runtime_int.h"
 
@@ -146,7 +147,7 @@ enum c360_err c360_dlq_send_output(struct c360_dlq *dlq, const char *topic, cons
         rd_kafka_resp_err_t kerr = rd_kafka_producev(
             dlq->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
-            RD_KAFKA_V_VALUE((void *)value, strlen(value)), RD_KAFKA_V_END);
+            RD_KAFKA_V_VALUE((void *)value, value ? strlen(value) : 0), RD_KAFKA_V_END);
         if (!kerr)
             return C360_OK;
         if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {

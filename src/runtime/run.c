@@ -70,6 +70,7 @@ struct run {
     const char *resync_topic;     /* NULL: re-sync requests are dead-lettered */
     struct c360_record *rec;
     struct c360_dlq *dlq;
+    struct c360_idstage *identity; /* NULL when no identity outputs are declared */
     long long received, decoded, dead_lettered, resyncs;
 };
 
@@ -149,6 +150,9 @@ static enum c360_err process(struct run *run, const rd_kafka_message_t *msg)
                   : c360_diag_fail(&diag, C360_ERR_UNSUPPORTED, NULL, "no decoder for this topic");
         if (!err && run->rec->change == C360_CHANGE_RESYNC)
             err = send_resync(run, name, msg, &diag);
+        else if (!err && (err = c360_idstage_apply(run->identity, run->rec, name, msg->partition,
+                                                   msg->offset, part)))
+            c360_diag_fail(&diag, err, NULL, "identity resolution refused the record");
     }
     if (err == C360_OK) {
         run->decoded++;
@@ -347,7 +351,9 @@ static enum c360_err run_prepare(const struct c360_config *cfg, struct run *run)
     }
     if ((err = c360_record_new(C360_ENTITY_INDIVIDUAL, &run->rec)))
         return err;
-    return c360_dlq_new(cfg, dlq_topic->name, &run->dlq);
+    if ((err = c360_dlq_new(cfg, dlq_topic->name, &run->dlq)))
+        return err;
+    return c360_idstage_new(cfg, run->topics, run->dlq, &run->identity);
 }
 
 static void run_release(struct run *run)
@@ -357,6 +363,7 @@ static void run_release(struct run *run)
     c360_registry_destroy(run->reg); /* after the codecs that borrow it */
     c360_schema_set_destroy(run->schemas);
     c360_record_destroy(run->rec);
+    c360_idstage_destroy(run->identity); /* before the producer it borrows */
     c360_dlq_destroy(run->dlq);
     c360_codec_rows_destroy(run->rows);
 }
@@ -394,10 +401,11 @@ enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_
     int undelivered = c360_dlq_flush(run.dlq, 10000);
     c360_log(undelivered || c360_dlq_failed(run.dlq) ? C360_LOG_ERROR : C360_LOG_INFO, "runtime",
              "records received=%lld decoded=%lld dead_lettered=%lld dlq_delivered=%lld "
-             "dlq_failed=%lld dlq_undelivered=%d resyncs=%lld resyncs_delivered=%lld",
+             "dlq_failed=%lld dlq_undelivered=%d resyncs=%lld identity_records=%zu "
+             "identity_outputs=%lld outputs_delivered=%lld",
              run.received, run.decoded, run.dead_lettered, c360_dlq_delivered(run.dlq),
-             c360_dlq_failed(run.dlq), undelivered, run.resyncs,
-             c360_dlq_outputs_delivered(run.dlq));
+             c360_dlq_failed(run.dlq), undelivered, run.resyncs, c360_idstage_records(run.identity),
+             c360_idstage_outputs(run.identity), c360_dlq_outputs_delivered(run.dlq));
 
     /* Revokes the assignment through rebalance_cb and sends LeaveGroup. */
     rd_kafka_resp_err_t kerr = rd_kafka_consumer_close(rk);
