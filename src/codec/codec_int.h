@@ -115,6 +115,14 @@ enum c360_err c360_avro_setup(struct c360_avro *a, struct c360_registry *reg,
 enum c360_err c360_avro_decode(struct c360_avro *a, const char *bytes, size_t len,
                                struct c360_record *rec, struct c360_diag *diag) C360_MUST_USE;
 
+/* The same with avro-c's resolved reader and generic values, the decoder
+ * before the one reading straight from the bytes: kept only for the fuzz target, which
+ * checks that both accept and refuse alike, with the same records and
+ * diagnostics. */
+enum c360_err c360_avro_decode_reference(struct c360_avro *a, const char *bytes, size_t len,
+                                         struct c360_record *rec,
+                                         struct c360_diag *diag) C360_MUST_USE;
+
 /* Resolves schema_json (an Avro schema, copied) as the writer schema of id
  * without asking the registry: for fuzzing and benchmarks, which need no
  * HTTP. Decoding then runs the same path as for a registry schema. */

@@ -634,6 +634,163 @@ START_TEST(test_c360_codec_decode_avro_schema_defaults_are_what_c360_applies)
 }
 END_TEST
 
+/* --- The decoder reads the bytes itself; what avro-c's resolved reader (the
+ * reference path) did with a datum, it must still do. */
+
+/* Decodes wire as entity by both paths, which must agree on the outcome, the
+ * diagnostic and the record; gives the decoder's. */
+static enum c360_err decode_both(struct fixture *f, enum c360_entity entity, const char *wire,
+                                 size_t len, struct c360_diag *diag)
+{
+    struct c360_avro *a = c360_codec_avro(f->codec);
+    struct c360_record *ref;
+    struct c360_diag ref_diag;
+    ck_assert_int_eq(c360_record_new(entity, &ref), C360_OK);
+    c360_diag_clear(diag);
+    c360_diag_clear(&ref_diag);
+    c360_record_reset(f->rec, entity);
+    enum c360_err err = c360_avro_decode(a, wire, len, f->rec, diag);
+    enum c360_err want = c360_avro_decode_reference(a, wire, len, ref, &ref_diag);
+    ck_assert_int_eq(err, want);
+    ck_assert_str_eq(diag->field, ref_diag.field);
+    ck_assert_str_eq(diag->text, ref_diag.text);
+    if (!err) {
+        char *json, *ref_json;
+        ck_assert_int_eq(c360_codec_json_encode(f->rec, C360_CODEC_COMPACT, &json), C360_OK);
+        ck_assert_int_eq(c360_codec_json_encode(ref, C360_CODEC_COMPACT, &ref_json), C360_OK);
+        ck_assert_str_eq(json, ref_json);
+        free(json);
+        free(ref_json);
+    }
+    c360_record_destroy(ref);
+    return err;
+}
+
+/* The text of schemas/<file> with field `name` set to type (stolen) and
+ * moved last, as id 9 of f's decoder; new. */
+static char *writer_with_last(struct fixture *f, const char *file, const char *name, json_t *type)
+{
+    char path[512];
+    struct c360_diag diag;
+    snprintf(path, sizeof(path), "%s/%s", SCHEMAS, file);
+    json_t *root = json_load_file(path, 0, NULL), *fields = json_object_get(root, "fields"), *moved;
+    for (size_t i = 0; i < json_array_size(fields); i++) {
+        moved = json_array_get(fields, i);
+        if (strcmp(json_string_value(json_object_get(moved, "name")), name) == 0) {
+            json_incref(moved);
+            json_array_remove(fields, i);
+            if (type)
+                json_object_set_new(moved, "type", type);
+            json_array_append_new(fields, moved);
+            break;
+        }
+    }
+    char *text = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    ck_assert_msg(c360_avro_add_writer(c360_codec_avro(f->codec), 9, text, &diag) == C360_OK, "%s",
+                  diag.text);
+    return text;
+}
+
+/* avro-c's generic map keeps a key's first place and last value, and ends a
+ * key at a NUL. */
+START_TEST(test_c360_avro_decode_keeps_the_last_value_of_a_repeated_map_key)
+{
+    struct fixture f;
+    struct c360_diag diag;
+    char wire[WIRE_MAX];
+    fixture_open(&f, "org-account", NULL, 1);
+    char *writer = writer_with_last(&f, "org_account.avsc", "fields", NULL);
+    json_t *datum = json_pack(
+        "{s:s, s:s, s:I, s:{s:s, s:s}, s:s, s:s, s:s, s:I, s:s, s:{}}", "eventId", "e-1",
+        "changeType", "UPSERT", "occurredAt", (json_int_t)1795167000000, "source", "system", "00D1",
+        "recordId", "001A", "orgId", "00D1", "objectType", "ACCOUNT", "recordId", "001A",
+        "commitTimestamp", (json_int_t)1795167000000, "commitUser", "005x", "fields");
+    size_t len = wire_message(writer, datum, 9, wire, sizeof(wire));
+    /* The empty map is the last byte; four entries instead: Name, Fax,
+     * Name again behind a NUL, Fax again. */
+    static const unsigned char entries[] = {0x08, 0x08, 'N', 'a', 'm',  'e',  0x02,
+                                            0x08, 'A',  'c', 'm', 'e',             /* Name: Acme */
+                                            0x06, 'F',  'a', 'x', 0x02, 0x02, 'y', /* Fax: y */
+                                            0x0c, 'N',  'a', 'm', 'e',  0x00, 'x',
+                                            0x02, 0x0a, 'O', 't', 'h',  'e',  'r', /* Name: Other */
+                                            0x06, 'F',  'a', 'x', 0x00,            /* Fax: null */
+                                            0x00};
+    ck_assert_int_eq(wire[len - 1], 0);
+    memcpy(wire + len - 1, entries, sizeof(entries));
+    ck_assert_int_eq(
+        decode_both(&f, C360_ENTITY_ORG_ACCOUNT, wire, len - 1 + sizeof(entries), &diag), C360_OK);
+    const struct c360_org_record *o = &f.rec->as.org;
+    ck_assert_int_eq(o->n_fields, 2);
+    ck_assert_str_eq(o->fields[0].name, "Name");
+    ck_assert_str_eq(o->fields[0].value, "Other");
+    ck_assert_str_eq(o->fields[1].name, "Fax");
+    ck_assert_ptr_null(o->fields[1].value);
+    json_decref(datum);
+    free(writer);
+    fixture_close(&f);
+}
+END_TEST
+
+/* A writer union may have branches the reader lacks, as long as none is
+ * written (avro-c, resolved-writer.c). */
+START_TEST(test_c360_avro_decode_refuses_a_union_branch_the_reader_lacks)
+{
+    struct fixture f;
+    struct c360_diag diag;
+    char wire[WIRE_MAX];
+    fixture_open(&f, "financial-transaction", NULL, 1);
+    char *writer = writer_with_last(&f, "financial_transaction.avsc", "status",
+                                    json_pack("[s, s, s]", "null", "string", "int"));
+    json_t *datum = transaction_datum();
+    json_object_set_new(datum, "status", json_integer(5));
+    size_t len = wire_message(writer, datum, 9, wire, sizeof(wire));
+    ck_assert_int_eq(decode_both(&f, C360_ENTITY_FINANCIAL_TRANSACTION, wire, len, &diag),
+                     C360_ERR_INVALID);
+    ck_assert_str_eq(diag.text, "the datum does not decode with schema id 9: Writer union branch 2 "
+                                "is incompatible with reader schema \"union\"");
+    /* The string branch reads. */
+    json_object_set_new(datum, "status", json_string("POSTED"));
+    len = wire_message(writer, datum, 9, wire, sizeof(wire));
+    ck_assert_int_eq(decode_both(&f, C360_ENTITY_FINANCIAL_TRANSACTION, wire, len, &diag), C360_OK);
+    ck_assert_str_eq(f.rec->as.transaction.status, "POSTED");
+    json_decref(datum);
+    free(writer);
+    fixture_close(&f);
+}
+END_TEST
+
+/* avro-c reads an int as a long and refuses one out of range; a varint may
+ * take 10 bytes all the same. */
+START_TEST(test_c360_avro_decode_refuses_an_int_out_of_range)
+{
+    struct fixture f;
+    struct c360_diag diag;
+    char wire[WIRE_MAX];
+    fixture_open(&f, "financial-transaction", NULL, 1);
+    char *writer = writer_with_last(&f, "financial_transaction.avsc", "transactionDate", NULL);
+    json_t *datum = transaction_datum();
+    size_t len = wire_message(writer, datum, 9, wire, sizeof(wire));
+    /* The date is last: 20776 as three varint bytes. 2^31 instead: */
+    static const unsigned char big[] = {0x80, 0x80, 0x80, 0x80, 0x10};
+    memcpy(wire + len - 3, big, sizeof(big));
+    ck_assert_int_eq(decode_both(&f, C360_ENTITY_FINANCIAL_TRANSACTION, wire, len + 2, &diag),
+                     C360_ERR_INVALID);
+    ck_assert_str_eq(diag.text, "the datum does not decode with schema id 9: Cannot read int "
+                                "value: Varint out of range for int type");
+    /* 20776 in ten bytes. */
+    static const unsigned char long_form[] = {0xd0, 0xc4, 0x82, 0x80, 0x80,
+                                              0x80, 0x80, 0x80, 0x80, 0x00};
+    memcpy(wire + len - 3, long_form, sizeof(long_form));
+    ck_assert_int_eq(decode_both(&f, C360_ENTITY_FINANCIAL_TRANSACTION, wire, len + 7, &diag),
+                     C360_OK);
+    ck_assert_int_eq(f.rec->as.transaction.transaction_date, 20776);
+    json_decref(datum);
+    free(writer);
+    fixture_close(&f);
+}
+END_TEST
+
 START_TEST(test_c360_codec_set_avro_needs_the_topic_schema)
 {
     struct c360_topic_set *topics;
@@ -675,6 +832,12 @@ void c360_check_avro_add(Suite *s)
     tcase_add_test(tc, test_c360_codec_decode_avro_refuses_every_truncation);
     tcase_add_test(tc, test_c360_codec_decode_avro_caps_items);
     tcase_add_test(tc, test_c360_codec_decode_avro_schema_defaults_are_what_c360_applies);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_avro_decode");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, test_c360_avro_decode_keeps_the_last_value_of_a_repeated_map_key);
+    tcase_add_test(tc, test_c360_avro_decode_refuses_a_union_branch_the_reader_lacks);
+    tcase_add_test(tc, test_c360_avro_decode_refuses_an_int_out_of_range);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_codec_set_avro");
     tcase_add_test(tc, test_c360_codec_set_avro_needs_the_topic_schema);
