@@ -73,6 +73,27 @@
 #define AVRO_SYMBOLS_MAX 65536
 /* Decimal scales a writer may use for Money.amount. */
 #define AVRO_SCALE_MAX 18
+enum c360_err c360_codec_avro_header(const char *bytes, size_t len, int32_t *id,
+                                     struct c360_diag *diag)
+{
+    const unsigned char *b = (const unsigned char *)bytes;
+    if (len > C360_CODEC_VALUE_MAX)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL,
+                              "the value of %zu bytes is larger than %d bytes", len,
+                              C360_CODEC_VALUE_MAX);
+    if (len < AVRO_HEADER_LEN)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
+                              "a message of %zu bytes is shorter than the 5-byte Schema Registry "
+                              "header (magic byte 0, 4-byte schema id)",
+                              len);
+    if (b[0] != 0)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
+                              "wrong magic byte 0x%02x, expected 0 (Schema Registry wire format)",
+                              b[0]);
+    *id = (int32_t)((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]);
+    return C360_OK;
+}
+
 /* --- What each canonical field becomes in struct c360_record. */
 
 enum slot {
@@ -2163,22 +2184,9 @@ static enum c360_err decode_scan(struct c360_avro *a, const char *bytes, size_t 
     if (!a->reader)
         return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
                               "the Avro decoder has no reader schema (c360_codec_set_avro)");
-    if (len > C360_CODEC_VALUE_MAX)
-        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL,
-                              "the value of %zu bytes is larger than %d bytes", len,
-                              C360_CODEC_VALUE_MAX);
-    if (len < AVRO_HEADER_LEN)
-        return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
-                              "a message of %zu bytes is shorter than the 5-byte Schema Registry "
-                              "header (magic byte 0, 4-byte schema id)",
-                              len);
-    if (b[0] != 0)
-        return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
-                              "wrong magic byte 0x%02x, expected 0 (Schema Registry wire format)",
-                              b[0]);
-    int32_t id =
-        (int32_t)((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]);
-    if ((err = plan_get(a, id, plan, diag)))
+    int32_t id;
+    if ((err = c360_codec_avro_header(bytes, len, &id, diag)) ||
+        (err = plan_get(a, id, plan, diag)))
         return err;
     *s = (struct scan){.start = b + AVRO_HEADER_LEN,
                        .p = b + AVRO_HEADER_LEN,

@@ -449,21 +449,9 @@ enum c360_err c360_avro_rows_decode(struct c360_avro_rows *rows, const char *byt
     struct writer *w;
     enum c360_err err;
     *out = NULL;
-    if (len > C360_CODEC_VALUE_MAX)
-        return c360_diag_fail(diag, C360_ERR_LIMIT, NULL,
-                              "the value of %zu bytes is larger than %d bytes", len,
-                              C360_CODEC_VALUE_MAX);
-    if (len < HEADER_LEN)
-        return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
-                              "a message of %zu bytes is shorter than the 5-byte Schema Registry "
-                              "header (magic byte 0, 4-byte schema id)",
-                              len);
-    if (b[0] != 0)
-        return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
-                              "wrong magic byte 0x%02x, expected 0 (Schema Registry wire format)",
-                              b[0]);
-    int32_t id =
-        (int32_t)((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]);
+    int32_t id;
+    if ((err = c360_codec_avro_header(bytes, len, &id, diag)))
+        return err;
     if ((err = writer_get(rows, id, &w, diag)))
         return err;
     struct reader r = {.p = b + HEADER_LEN, .end = b + len, .w = w};

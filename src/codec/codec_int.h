@@ -59,6 +59,11 @@ enum c360_err c360_codec_decimal_text(const unsigned char *bytes, size_t n, int 
                                       const char *field, char *buf, size_t size,
                                       struct c360_diag *diag) C360_MUST_USE;
 
+/* The Schema Registry wire-format header (magic byte 0, 4-byte big-endian
+ * schema id) of a message value of at most C360_CODEC_VALUE_MAX bytes. */
+enum c360_err c360_codec_avro_header(const char *bytes, size_t len, int32_t *id,
+                                     struct c360_diag *diag) C360_MUST_USE;
+
 /* --- Avro rows for mapped topics (src/codec/avro_row.c): a datum read by
  * its writer schema alone, as a JSON object the topic's mapping takes apart
  * (a JDBC source connector's row, columns and all). */
