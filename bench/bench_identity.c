@@ -1595,7 +1595,7 @@ static int normalize_all(struct gen *g, const size_t *idx, size_t n, unsigned ve
         unsigned f = record_make(g, idx[i], version);
         if (flags)
             flags[idx[i]] = f;
-        if (c360_identity_input_from_record(g->rec, "1", buf, sizeof(buf), &in) ||
+        if (c360_identity_input_from_record(g->rec, "1", "US", buf, sizeof(buf), &in) ||
             store(pl, &in, &st[i]))
             return -1;
     }

@@ -163,11 +163,13 @@ size_t c360_identity_bytes(const struct c360_identity *g);
 /*
  * The normalized identity fields of rec into in, strings in buf (size bytes):
  * names, emails (junk dropped), phones in E.164 with default_cc (junk and
- * unparseable dropped), addresses, party identifiers. Values that do not
+ * unparseable dropped), addresses (an address without a country is in
+ * default_country, if given: one written with and one without a country
+ * must still meet), party identifiers. Values that do not
  * normalize are left out: they cannot match anything.
  */
 enum c360_err c360_identity_input_from_record(const struct c360_record *rec, const char *default_cc,
-                                              char *buf, size_t size,
+                                              const char *default_country, char *buf, size_t size,
                                               struct c360_identity_input *in) C360_MUST_USE;
 
 /* --- Reconciliation: the golden attributes of a profile (src/identity/golden.c). */

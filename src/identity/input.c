@@ -62,13 +62,14 @@ static void add_phone(struct out *o, struct c360_identity_input *in, const char 
 }
 
 /* "street|POSTAL|CC": an address matches when all three parts agree. */
-static void add_address(struct out *o, struct c360_identity_input *in, const struct c360_address *a)
+static void add_address(struct out *o, struct c360_identity_input *in, const struct c360_address *a,
+                        const char *default_country)
 {
     char street[256], postal[16], country[3] = "";
     if (!a->line1 || !a->postal_code || in->n_addresses == C360_IDENTITY_VALUES_MAX)
         return;
-    if (a->country &&
-        c360_normalize_country(a->country, strlen(a->country), country, sizeof(country), NULL))
+    const char *given = a->country && *a->country ? a->country : default_country;
+    if (given && c360_normalize_country(given, strlen(given), country, sizeof(country), NULL))
         country[0] = '\0';
     if (c360_normalize_street(a->line1, strlen(a->line1), street, sizeof(street), NULL) ||
         c360_normalize_postal_code(a->postal_code, strlen(a->postal_code), country, postal,
@@ -92,7 +93,7 @@ static void add_identifier(struct out *o, struct c360_identity_input *in,
 }
 
 enum c360_err c360_identity_input_from_record(const struct c360_record *rec, const char *default_cc,
-                                              char *buf, size_t size,
+                                              const char *default_country, char *buf, size_t size,
                                               struct c360_identity_input *in)
 {
     struct out o = {buf, size};
@@ -120,7 +121,7 @@ enum c360_err c360_identity_input_from_record(const struct c360_record *rec, con
         for (uint16_t i = 0; i < p->phones.count; i++)
             add_phone(&o, in, p->phones.items[i], default_cc);
         for (uint16_t i = 0; i < p->n_addresses; i++)
-            add_address(&o, in, &p->addresses[i]);
+            add_address(&o, in, &p->addresses[i], default_country);
         for (uint16_t i = 0; i < p->n_identifiers; i++)
             add_identifier(&o, in, &p->identifiers[i]);
         break;

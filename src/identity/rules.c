@@ -20,6 +20,7 @@ struct c360_identity_rules {
     struct c360_identity_config cfg;
     char names[C360_IDENTITY_RULES_MAX][NAME_MAX_LEN];
     char default_cc[8];
+    char default_country[8];
     char nicknames_file[256];
     struct c360_nicknames *nicknames;
     struct c360_strmap *blocked; /* "kind|value" of every blocklisted value */
@@ -248,6 +249,13 @@ enum c360_err c360_identity_rules_parse(const char *text, size_t len, const char
         goto fail;
     }
     snprintf(rules->default_cc, sizeof(rules->default_cc), "%s", cc ? cc : "");
+    const char *country = json_string_value(json_object_get(root, "defaultCountry"));
+    if (country && (strlen(country) != 2 || strspn(country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2)) {
+        err = c360_diag_fail(diag, C360_ERR_INVALID, "defaultCountry",
+                             "is an ISO 3166-1 alpha-2 code, e.g. US");
+        goto fail;
+    }
+    snprintf(rules->default_country, sizeof(rules->default_country), "%s", country ? country : "");
     const char *nick = json_string_value(json_object_get(root, "nicknames"));
     snprintf(rules->nicknames_file, sizeof(rules->nicknames_file), "%s", nick ? nick : "");
     json_decref(root);
@@ -324,7 +332,9 @@ enum c360_err c360_identity_rules_input(const struct c360_identity_rules *rules,
                                         const struct c360_record *rec, char *buf, size_t size,
                                         struct c360_identity_input *in)
 {
-    enum c360_err err = c360_identity_input_from_record(rec, rules->default_cc, buf, size, in);
+    enum c360_err err = c360_identity_input_from_record(
+        rec, rules->default_cc, rules->default_country[0] ? rules->default_country : NULL, buf,
+        size, in);
     if (err)
         return err;
     if (in->global_party_id && blocked(rules, 0, in->global_party_id))

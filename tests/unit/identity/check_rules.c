@@ -50,6 +50,8 @@ static const struct {
      "from 2"},
     {"{\"rules\": [{\"name\": \"a\", \"kind\": \"email\"}], \"defaultCountryCode\": \"+1\"}",
      "defaultCountryCode", "calling code"},
+    {"{\"rules\": [{\"name\": \"a\", \"kind\": \"email\"}], \"defaultCountry\": \"usa\"}",
+     "defaultCountry", "alpha-2"},
     {"{\"rules\": [{\"name\": \"a\", \"kind\": \"email\"}], \"blocklist\": {\"emails\": [1]}}",
      "blocklist", "list of strings"},
 };
@@ -104,6 +106,35 @@ START_TEST(test_c360_identity_rules_input_drops_blocklisted_values)
 }
 END_TEST
 
+/* One address written with its country and one without meet when the rules
+ * name the default country. */
+START_TEST(test_c360_identity_input_from_record_gives_addresses_the_default_country)
+{
+    struct c360_record *rec;
+    struct c360_identity_input in;
+    char buf[2048];
+    struct c360_address *addr;
+    ck_assert_int_eq(c360_record_new(C360_ENTITY_INDIVIDUAL, &rec), C360_OK);
+    ck_assert_int_eq(c360_record_alloc(rec, 2, sizeof(*addr), (void **)&addr, NULL), C360_OK);
+    rec->as.individual.addresses = addr;
+    rec->as.individual.n_addresses = 2;
+    ck_assert_int_eq(c360_record_str(rec, "1 Main Street", 13, &addr[0].line1, NULL), C360_OK);
+    ck_assert_int_eq(c360_record_str(rec, "94105-1234", 10, &addr[0].postal_code, NULL), C360_OK);
+    ck_assert_int_eq(c360_record_str(rec, "1 MAIN ST", 9, &addr[1].line1, NULL), C360_OK);
+    ck_assert_int_eq(c360_record_str(rec, "94105", 5, &addr[1].postal_code, NULL), C360_OK);
+    ck_assert_int_eq(c360_record_str(rec, "United States", 13, &addr[1].country, NULL), C360_OK);
+    ck_assert_int_eq(c360_identity_input_from_record(rec, "1", "US", buf, sizeof(buf), &in),
+                     C360_OK);
+    ck_assert_uint_eq(in.n_addresses, 2);
+    ck_assert_str_eq(in.addresses[0], "1 main st|94105|US");
+    ck_assert_str_eq(in.addresses[1], in.addresses[0]);
+    ck_assert_int_eq(c360_identity_input_from_record(rec, "1", NULL, buf, sizeof(buf), &in),
+                     C360_OK);
+    ck_assert_str_ne(in.addresses[0], in.addresses[1]); /* no default: they differ */
+    c360_record_destroy(rec);
+}
+END_TEST
+
 void c360_check_rules_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_identity_rules");
@@ -111,5 +142,6 @@ void c360_check_rules_add(Suite *s)
     tcase_add_loop_test(tc, test_c360_identity_rules_parse_refuses_bad_configs, 0,
                         sizeof(bad_configs) / sizeof(bad_configs[0]));
     tcase_add_test(tc, test_c360_identity_rules_input_drops_blocklisted_values);
+    tcase_add_test(tc, test_c360_identity_input_from_record_gives_addresses_the_default_country);
     suite_add_tcase(s, tc);
 }
