@@ -86,6 +86,21 @@ struct c360_identity {
     char *deleted_key;
 };
 
+/* Appends x to an array of n of cap items (profile and block members). */
+static enum c360_err members_push(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
+{
+    if (*n == *cap) {
+        uint32_t want = *cap ? *cap * 2 : 4;
+        uint32_t *p = realloc(*v, want * sizeof(*p));
+        if (!p)
+            return C360_ERR_NOMEM;
+        *v = p;
+        *cap = want;
+    }
+    (*v)[(*n)++] = x;
+    return C360_OK;
+}
+
 static enum c360_err u32s_push(struct u32s *a, uint32_t v)
 {
     if (a->n == a->cap) {
@@ -342,15 +357,8 @@ static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8
     n->blocks = nb;
     n->blocks[n->n_blocks++] = b;
     struct block *blk = &g->blocks[b];
-    if (blk->n == blk->cap) {
-        uint32_t cap = blk->cap ? blk->cap * 2 : 4;
-        uint32_t *m = realloc(blk->members, cap * sizeof(*m));
-        if (!m)
-            return C360_ERR_NOMEM;
-        blk->members = m;
-        blk->cap = cap;
-    }
-    blk->members[blk->n++] = x;
+    if ((err = members_push(&blk->members, &blk->n, &blk->cap, x)))
+        return err;
     if (blk->capped)
         return C360_OK;
     if (blk->n > g->cfg.postings_max)
@@ -475,16 +483,7 @@ static enum c360_err profile_new(struct c360_identity *g, uint64_t id, uint32_t 
 
 static enum c360_err profile_add(struct profile *p, uint32_t x)
 {
-    if (p->n == p->cap) {
-        uint32_t cap = p->cap ? p->cap * 2 : 4;
-        uint32_t *m = realloc(p->members, cap * sizeof(*m));
-        if (!m)
-            return C360_ERR_NOMEM;
-        p->members = m;
-        p->cap = cap;
-    }
-    p->members[p->n++] = x;
-    return C360_OK;
+    return members_push(&p->members, &p->n, &p->cap, x);
 }
 
 static void profile_remove_member(struct profile *p, uint32_t x)
