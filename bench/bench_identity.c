@@ -22,7 +22,7 @@
  *
  * N is records (default 100,000). name=value sets a noise rate (an unknown
  * name lists them), the seed, or the graph's guards (postings_max, cluster_max) and
- * thresholds (email_jw, phone_jw, address_jw).
+ * thresholds (email_jw, phone_jw, address_jw), attach_nameless (0 or 1).
  */
 #include "c360/file.h"
 #include "c360/identity.h"
@@ -1607,7 +1607,8 @@ static void usage(void)
     fprintf(stderr, "usage: bench_identity [N] [name=value ...]\n  names:");
     for (unsigned i = 0; i < NZ_COUNT; i++)
         fprintf(stderr, " %s(%.3g)", noise[i].name, noise[i].rate);
-    fprintf(stderr, "\n  seed, postings_max, cluster_max, email_jw, phone_jw, address_jw\n");
+    fprintf(stderr, "\n  seed, postings_max, cluster_max, email_jw, phone_jw, address_jw, "
+                    "attach_nameless\n");
 }
 
 int main(int argc, char **argv)
@@ -1644,6 +1645,8 @@ int main(int argc, char **argv)
             cfg.cluster_max = (size_t)v;
         else if (strcmp(argv[i], "email_jw") == 0)
             cfg.rules[2].threshold = v;
+        else if (strcmp(argv[i], "attach_nameless") == 0)
+            cfg.rules[2].attach_nameless = v != 0;
         else if (strcmp(argv[i], "phone_jw") == 0)
             cfg.rules[3].threshold = v;
         else if (strcmp(argv[i], "address_jw") == 0)

@@ -43,6 +43,10 @@ struct c360_identity_rule {
     const char *name; /* e.g. "email-first-name"; borrowed for the graph's life */
     enum c360_identity_kind kind;
     double threshold; /* Jaro–Winkler for the fuzzy names of the rule */
+    /* Email rule: records without a first name join the email's records
+     * while those are one person (see graph.c). Off: they never join by
+     * email, since a household's shared email makes it a guess. */
+    bool attach_nameless;
 };
 
 struct c360_identity_config {

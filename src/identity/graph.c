@@ -210,17 +210,24 @@ static bool names_match(const char *a, const char *b, double threshold,
     return a && b && c360_name_match(a, b, threshold, nk) != C360_NAME_DIFFERENT;
 }
 
-/* Whether rule r joins a and b, which share one of its blocking keys. */
+/* Do not merge through a fuzzy rule: two different global party ids, or two
+ * different birth dates, are two people. */
+static bool compatible(const struct node *a, const struct node *b)
+{
+    if (a->gp && b->gp && strcmp(a->gp, b->gp) != 0)
+        return false;
+    return a->birth == C360_DATE_NONE || b->birth == C360_DATE_NONE || a->birth == b->birth;
+}
+
+/* Whether rule r joins a and b, which share one of its blocking keys. A
+ * record without a first name takes part in the email rule only through
+ * block_attach_nameless. */
 static bool rule_holds(const struct c360_identity *g, const struct c360_identity_rule *r,
                        const struct node *a, const struct node *b)
 {
     if (exact_kind(r->kind))
         return true;
-    /* Do not merge through a fuzzy rule: two different global party ids,
-     * or two different birth dates, are two people. */
-    if (a->gp && b->gp && strcmp(a->gp, b->gp) != 0)
-        return false;
-    if (a->birth != C360_DATE_NONE && b->birth != C360_DATE_NONE && a->birth != b->birth)
+    if (!compatible(a, b))
         return false;
     const struct c360_nicknames *nk = g->cfg.nicknames;
     switch (r->kind) {
@@ -283,6 +290,61 @@ static enum c360_err block_join(struct c360_identity *g, uint32_t b, uint32_t x)
     return C360_OK;
 }
 
+/*
+ * Records without a first name (web sessions, external accounts that carry
+ * only an email) and an email key: they cannot be compared by name, and
+ * joining them to everyone with the email would bridge a household that
+ * shares one. So they join the block's records only while the block holds
+ * one person: all its named records agree with each other by the rule. The
+ * edges are a function of the block's members alone, remade on every change
+ * of the block, so a resolution from scratch finds the same ones.
+ */
+static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
+{
+    struct block *blk = &g->blocks[b];
+    const struct c360_identity_rule *r = &g->cfg.rules[blk->rule];
+    enum c360_err err;
+    if (r->kind != C360_IDENTITY_EMAIL || !r->attach_nameless || blk->capped)
+        return C360_OK;
+    bool any_nameless = false, one_person = true;
+    for (uint32_t i = 0; i < blk->n; i++) {
+        const struct node *a = &g->nodes[blk->members[i]];
+        any_nameless |= !a->first;
+        for (uint32_t j = i + 1; j < blk->n && one_person && a->first; j++) {
+            const struct node *o = &g->nodes[blk->members[j]];
+            one_person = !o->first || rule_holds(g, r, a, o);
+        }
+    }
+    if (!any_nameless)
+        return C360_OK;
+    /* Drop the block's edges that touch a nameless record, then remake them. */
+    for (uint32_t i = 0; i < blk->n; i++) {
+        struct node *n = &g->nodes[blk->members[i]];
+        for (uint32_t e = 0; e < n->n_edges;) {
+            if (n->edges[e].block == b && (!n->first || !g->nodes[n->edges[e].other].first))
+                n->edges[e] = n->edges[--n->n_edges];
+            else
+                e++;
+        }
+        if ((err = touch(g, blk->members[i])))
+            return err;
+    }
+    if (!one_person)
+        return C360_OK;
+    for (uint32_t i = 0; i < blk->n; i++) {
+        uint32_t x = blk->members[i];
+        for (uint32_t j = i + 1; j < blk->n; j++) {
+            uint32_t m = blk->members[j];
+            struct node *a = &g->nodes[x], *o = &g->nodes[m];
+            if ((a->first && o->first) || !compatible(a, o))
+                continue;
+            if ((err = edge_add(a, m, b)) || (err = edge_add(&g->nodes[m], x, b)))
+                return err;
+        }
+    }
+    return C360_OK;
+}
+
 /* Drops every edge block b made (it just passed the postings cap). */
 static enum c360_err block_cap(struct c360_identity *g, uint32_t b)
 {
@@ -323,7 +385,7 @@ static enum c360_err block_uncap(struct c360_identity *g, uint32_t b)
                 return err;
         }
     }
-    return C360_OK;
+    return block_attach_nameless(g, b);
 }
 
 /* --- Blocks. */
@@ -363,7 +425,9 @@ static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8
         return C360_OK;
     if (blk->n > g->cfg.postings_max)
         return block_cap(g, b);
-    return block_join(g, b, x);
+    if ((err = block_join(g, b, x)))
+        return err;
+    return block_attach_nameless(g, b);
 }
 
 static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x)
@@ -386,7 +450,7 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
     }
     if (blk->capped && blk->n <= g->cfg.postings_max)
         return block_uncap(g, b);
-    return C360_OK;
+    return block_attach_nameless(g, b);
 }
 
 /* The blocking keys of node x, one per rule and value it can take part in. */
@@ -410,7 +474,7 @@ static enum c360_err node_index(struct c360_identity *g, uint32_t x,
             break;
         case C360_IDENTITY_EMAIL:
             values = in->emails;
-            count = n->first ? in->n_emails : 0;
+            count = n->first || g->cfg.rules[r].attach_nameless ? in->n_emails : 0;
             break;
         case C360_IDENTITY_PHONE:
             values = in->phones;

@@ -147,6 +147,7 @@ static enum c360_err parse_rule(struct c360_identity_rules *rules, size_t i, jso
     const char *name = json_string_value(json_object_get(spec, "name"));
     const char *kind = json_string_value(json_object_get(spec, "kind"));
     json_t *threshold = json_object_get(spec, "threshold");
+    json_t *nameless = json_object_get(spec, "attachNameless");
     struct c360_identity_rule *r = &rules->cfg.rules[i];
     if (!name || !*name || strlen(name) >= NAME_MAX_LEN)
         return c360_diag_fail(diag, C360_ERR_INVALID, field, "needs a name of 1-%d characters",
@@ -168,6 +169,10 @@ static enum c360_err parse_rule(struct c360_identity_rules *rules, size_t i, jso
                                   "threshold is a Jaro-Winkler similarity in (0, 1]");
         r->threshold = json_number_value(threshold);
     }
+    if (nameless && (!json_is_boolean(nameless) || r->kind != C360_IDENTITY_EMAIL))
+        return c360_diag_fail(diag, C360_ERR_INVALID, field,
+                              "attachNameless is true or false, on an email rule");
+    r->attach_nameless = json_is_true(nameless);
     for (size_t j = 0; j < i; j++) {
         if (strcmp(rules->names[j], name) == 0)
             return c360_diag_fail(diag, C360_ERR_INVALID, field, "a second rule named '%s'", name);

@@ -49,7 +49,7 @@ static struct c360_identity_config config(size_t postings_max, size_t cluster_ma
             {
                 {"global-party-id", C360_IDENTITY_GLOBAL_PARTY_ID, 0},
                 {"party-identifier", C360_IDENTITY_PARTY_IDENTIFIER, 0},
-                {"email-first-name", C360_IDENTITY_EMAIL, 0.92},
+                {"email-first-name", C360_IDENTITY_EMAIL, 0.92, .attach_nameless = true},
                 {"phone-name", C360_IDENTITY_PHONE, 0.92},
                 {"address-name-birth", C360_IDENTITY_ADDRESS, 0.96},
             },
@@ -151,6 +151,35 @@ START_TEST(test_c360_identity_upsert_never_merges_two_party_ids_by_a_fuzzy_rule)
     upsert(g, (struct person){.key = "c:1", .gp = "GP-7", .identifier = "SSN:1"});
     upsert(g, (struct person){.key = "c:2", .gp = "GP-8", .identifier = "SSN:1"});
     ck_assert_uint_eq(id_of(g, "c:1"), id_of(g, "c:2"));
+    c360_identity_destroy(g);
+}
+END_TEST
+
+/* A record without a first name joins by email only while the email's named
+ * records are one person, and only when the rule asks for it. */
+START_TEST(test_c360_identity_upsert_attaches_nameless_records_to_one_person_only)
+{
+    struct c360_identity *g = graph(50, 100);
+    upsert(g, (struct person){.key = "fsc:1", .first = "ana", .email = "home@x.org"});
+    upsert(g, (struct person){.key = "web:1", .email = "home@x.org"});
+    ck_assert_uint_eq(id_of(g, "web:1"), id_of(g, "fsc:1"));
+    ck_assert_str_eq(event(C360_IDENTITY_LINK, "web:1")->rule, "email-first-name");
+    /* The spouse arrives with the same email: the web session is a guess now. */
+    upsert(g, (struct person){.key = "fsc:2", .first = "ben", .email = "home@x.org"});
+    ck_assert_uint_ne(id_of(g, "web:1"), id_of(g, "fsc:1"));
+    ck_assert_uint_ne(id_of(g, "web:1"), id_of(g, "fsc:2"));
+    ck_assert_uint_ne(id_of(g, "fsc:1"), id_of(g, "fsc:2"));
+    ck_assert_ptr_nonnull(event(C360_IDENTITY_SPLIT, NULL));
+    delete (g, "fsc:2"); /* and back */
+    ck_assert_uint_eq(id_of(g, "web:1"), id_of(g, "fsc:1"));
+    c360_identity_destroy(g);
+    /* Off (the shipped default): nameless records never join by email. */
+    struct c360_identity_config cfg = config(50, 100);
+    cfg.rules[2].attach_nameless = false;
+    ck_assert_int_eq(c360_identity_new(&cfg, &g), C360_OK);
+    upsert(g, (struct person){.key = "fsc:1", .first = "ana", .email = "home@x.org"});
+    upsert(g, (struct person){.key = "web:1", .email = "home@x.org"});
+    ck_assert_uint_ne(id_of(g, "web:1"), id_of(g, "fsc:1"));
     c360_identity_destroy(g);
 }
 END_TEST
@@ -434,7 +463,7 @@ static void rule_key(const struct c360_identity_rule *r, size_t ri, const struct
             snprintf(buf, size, "%zu|%s", ri, p->identifier);
         break;
     case C360_IDENTITY_EMAIL:
-        if (p->email && p->first)
+        if (p->email && (p->first || r->attach_nameless))
             snprintf(buf, size, "%zu|%s", ri, p->email);
         break;
     case C360_IDENTITY_PHONE:
@@ -448,20 +477,53 @@ static void rule_key(const struct c360_identity_rule *r, size_t ri, const struct
     }
 }
 
+static bool oracle_compatible(const struct person *a, const struct person *b)
+{
+    if (a->gp && b->gp && strcmp(a->gp, b->gp) != 0)
+        return false;
+    return !a->birth || !b->birth || a->birth == b->birth;
+}
+
 static bool oracle_holds(const struct c360_identity_rule *r, const struct person *a,
                          const struct person *b)
 {
     if (r->kind == C360_IDENTITY_GLOBAL_PARTY_ID || r->kind == C360_IDENTITY_PARTY_IDENTIFIER)
         return true;
-    if (a->gp && b->gp && strcmp(a->gp, b->gp) != 0)
-        return false;
-    if (a->birth && b->birth && a->birth != b->birth)
+    if (!oracle_compatible(a, b))
         return false;
     bool first = c360_name_match(a->first, b->first, r->threshold, NULL) != C360_NAME_DIFFERENT;
     if (r->kind == C360_IDENTITY_PHONE)
         return first &&
                c360_name_match(a->last, b->last, r->threshold, NULL) != C360_NAME_DIFFERENT;
     return first;
+}
+
+/* The email rule between a and b sharing key ka: by name when both have one;
+ * otherwise only while every two named holders of the key agree (one person). */
+static bool oracle_email(const struct c360_identity_rule *rule, size_t r,
+                         const struct person *people, const bool *present, int a, int b,
+                         const char *ka)
+{
+    char kc[256], kd[256];
+    if (people[a].first && people[b].first)
+        return oracle_holds(rule, &people[a], &people[b]);
+    if (!oracle_compatible(&people[a], &people[b]))
+        return false;
+    for (int c = 0; c < KEYS; c++) {
+        if (!present[c] || !people[c].first)
+            continue;
+        rule_key(rule, r, &people[c], kc, sizeof(kc));
+        if (strcmp(kc, ka) != 0)
+            continue;
+        for (int d = c + 1; d < KEYS; d++) {
+            if (!present[d] || !people[d].first)
+                continue;
+            rule_key(rule, r, &people[d], kd, sizeof(kd));
+            if (strcmp(kd, ka) == 0 && !oracle_holds(rule, &people[c], &people[d]))
+                return false;
+        }
+    }
+    return true;
 }
 
 static int find(int *parent, int x)
@@ -504,7 +566,11 @@ static void oracle(const struct c360_identity_config *cfg, const struct person *
                     if (!present[b])
                         continue;
                     rule_key(rule, r, &people[b], kb, sizeof(kb));
-                    if (strcmp(ka, kb) != 0 || !oracle_holds(rule, &people[a], &people[b]))
+                    if (strcmp(ka, kb) != 0)
+                        continue;
+                    if (rule->kind == C360_IDENTITY_EMAIL
+                            ? !oracle_email(rule, r, people, present, a, b, ka)
+                            : !oracle_holds(rule, &people[a], &people[b]))
                         continue;
                     /* Second pass: inside over-size components, exact only. */
                     if (pass == 1 && !exact && label[a] == -2 && label[b] == -2)
@@ -540,6 +606,7 @@ START_TEST(test_c360_identity_upsert_equals_resolution_from_scratch)
         unsigned seed_value = (unsigned)(_i * 1000 + sequence + 1), *seed = &seed_value;
         struct c360_identity_config cfg =
             config(2 + (size_t)rand_r(seed) % 4, 2 + (size_t)rand_r(seed) % 6);
+        cfg.rules[2].attach_nameless = sequence % 2; /* both ways */
         struct c360_identity *g;
         ck_assert_int_eq(c360_identity_new(&cfg, &g), C360_OK);
         struct person people[KEYS] = {{0}};
@@ -584,6 +651,7 @@ void c360_check_graph_add(Suite *s)
     tcase_add_test(tc, test_c360_identity_upsert_needs_the_fuzzy_name_too);
     tcase_add_test(tc, test_c360_identity_upsert_never_merges_two_party_ids_by_a_fuzzy_rule);
     tcase_add_test(tc, test_c360_identity_upsert_keeps_twins_apart);
+    tcase_add_test(tc, test_c360_identity_upsert_attaches_nameless_records_to_one_person_only);
     tcase_add_test(tc, test_c360_identity_upsert_splits_on_an_edit_and_keeps_the_anchor_id);
     tcase_add_test(tc, test_c360_identity_upsert_merges_a_chain_into_the_oldest);
     tcase_add_test(tc, test_c360_identity_upsert_stops_at_the_postings_cap);

@@ -50,6 +50,8 @@ static const struct {
      "from 2"},
     {"{\"rules\": [{\"name\": \"a\", \"kind\": \"email\"}], \"defaultCountryCode\": \"+1\"}",
      "defaultCountryCode", "calling code"},
+    {"{\"rules\": [{\"name\": \"a\", \"kind\": \"phone\", \"attachNameless\": true}]}", "rules[0]",
+     "attachNameless"},
     {"{\"rules\": [{\"name\": \"a\", \"kind\": \"email\"}], \"defaultCountry\": \"usa\"}",
      "defaultCountry", "alpha-2"},
     {"{\"rules\": [{\"name\": \"a\", \"kind\": \"email\"}], \"blocklist\": {\"emails\": [1]}}",
