@@ -75,6 +75,11 @@ size_t c360_idstage_records(const struct c360_idstage *st)
     return st ? c360_identity_count(st->graph) : 0;
 }
 
+size_t c360_idstage_capped_keys(const struct c360_idstage *st)
+{
+    return st ? c360_identity_capped_keys(st->graph) : 0;
+}
+
 long long c360_idstage_outputs(const struct c360_idstage *st)
 {
     return st ? st->outputs : 0;

@@ -402,10 +402,11 @@ enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_
     c360_log(undelivered || c360_dlq_failed(run.dlq) ? C360_LOG_ERROR : C360_LOG_INFO, "runtime",
              "records received=%lld decoded=%lld dead_lettered=%lld dlq_delivered=%lld "
              "dlq_failed=%lld dlq_undelivered=%d resyncs=%lld identity_records=%zu "
-             "identity_outputs=%lld outputs_delivered=%lld",
+             "identity_capped_keys=%zu identity_outputs=%lld outputs_delivered=%lld",
              run.received, run.decoded, run.dead_lettered, c360_dlq_delivered(run.dlq),
              c360_dlq_failed(run.dlq), undelivered, run.resyncs, c360_idstage_records(run.identity),
-             c360_idstage_outputs(run.identity), c360_dlq_outputs_delivered(run.dlq));
+             c360_idstage_capped_keys(run.identity), c360_idstage_outputs(run.identity),
+             c360_dlq_outputs_delivered(run.dlq));
 
     /* Revokes the assignment through rebalance_cb and sends LeaveGroup. */
     rd_kafka_resp_err_t kerr = rd_kafka_consumer_close(rk);

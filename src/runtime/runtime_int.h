@@ -74,5 +74,8 @@ enum c360_err c360_idstage_apply(struct c360_idstage *st, const struct c360_reco
 /* Records the graph holds, and outputs queued so far. */
 size_t c360_idstage_records(const struct c360_idstage *st);
 long long c360_idstage_outputs(const struct c360_idstage *st);
+/* Blocking keys shared by too many records to join anyone (junk values the
+ * blocklist does not know yet). Counted, never printed: they are customer data. */
+size_t c360_idstage_capped_keys(const struct c360_idstage *st);
 
 #endif

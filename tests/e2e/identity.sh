@@ -51,7 +51,7 @@ read_tombstone() {
 wait_until 30 read_tombstone || fail "no tombstone for the deleted record: $(cat "$WORK/links2")"
 
 stop "$run_pid" TERM || fail "run exited $? on SIGTERM"
-grep -q 'identity_records=2 ' "$WORK/run.err" ||
+grep -q 'identity_records=2 identity_capped_keys=0 ' "$WORK/run.err" ||
     fail "counters: $(grep 'records received' "$WORK/run.err")"
 for secret in Jane jane.doe 'Mission Street' GP-000184; do
     grep -q "$secret" "$WORK/run.err" && fail "a record value reached the log: $secret"
