@@ -168,8 +168,8 @@ enum c360_err c360_idstage_apply(struct c360_idstage *st, const struct c360_reco
              part);
     c360_time_format(rec->occurred_at, at, sizeof(at));
     size_t index = 0;
-    struct c360_identity_link causing;
-    c360_identity_link_of(st->graph, in.key, &causing);
+    struct c360_identity_link causing; /* filled for a MERGE only: most changes have none */
+    bool have_causing = false;
     for (size_t i = 0; i < changes.count && !err; i++) {
         const struct c360_identity_event *ev = &changes.events[i];
         json_t *change = NULL;
@@ -190,6 +190,11 @@ enum c360_err c360_idstage_apply(struct c360_idstage *st, const struct c360_reco
                     link_value(st, ev->record_key, ev->into, event_id(position, index++), at));
             continue;
         case C360_IDENTITY_MERGE:
+            /* The upserted record is in the graph; an unknown key zeroes causing. */
+            if (!have_causing) {
+                (void)c360_identity_link_of(st->graph, in.key, &causing);
+                have_causing = true;
+            }
             change = json_pack("{s:o, s:s, s:o, s:o, s:o, s:s, s:s?, s:s}", "eventId",
                                event_id(position, index++), "type", "MERGE", "unifiedId",
                                uid(ev->into), "from", ids_array(ev->into, ev->ids, ev->n_ids),
