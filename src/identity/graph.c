@@ -295,9 +295,12 @@ static enum c360_err block_join(struct c360_identity *g, uint32_t b, uint32_t x)
  * only an email) and an email key: they cannot be compared by name, and
  * joining them to everyone with the email would bridge a household that
  * shares one. So they join the block's records only while the block holds
- * one person: all its named records agree with each other by the rule. The
- * edges are a function of the block's members alone, remade on every change
- * of the block, so a resolution from scratch finds the same ones.
+ * one person: all its named records agree with each other by the rule, and
+ * its records carry one globalPartyId at most. A nameless record that has a
+ * globalPartyId is placed by it alone: the bare email is weaker evidence than
+ * the party id, and would otherwise carry it into another party's profile.
+ * The edges are a function of the block's members alone, remade on every
+ * change of the block, so a resolution from scratch finds the same ones.
  */
 static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
 {
@@ -307,9 +310,13 @@ static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
     if (r->kind != C360_IDENTITY_EMAIL || !r->attach_nameless || blk->capped)
         return C360_OK;
     bool any_nameless = false, one_person = true;
+    const char *gp = NULL;
     for (uint32_t i = 0; i < blk->n; i++) {
         const struct node *a = &g->nodes[blk->members[i]];
         any_nameless |= !a->first;
+        if (a->gp && gp && strcmp(a->gp, gp) != 0)
+            one_person = false;
+        gp = a->gp ? a->gp : gp;
         for (uint32_t j = i + 1; j < blk->n && one_person && a->first; j++) {
             const struct node *o = &g->nodes[blk->members[j]];
             one_person = !o->first || rule_holds(g, r, a, o);
@@ -336,7 +343,8 @@ static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
         for (uint32_t j = i + 1; j < blk->n; j++) {
             uint32_t m = blk->members[j];
             struct node *a = &g->nodes[x], *o = &g->nodes[m];
-            if ((a->first && o->first) || !compatible(a, o))
+            if ((a->first && o->first) || (!a->first && a->gp) || (!o->first && o->gp) ||
+                !compatible(a, o))
                 continue;
             if ((err = edge_add(a, m, b)) || (err = edge_add(&g->nodes[m], x, b)))
                 return err;

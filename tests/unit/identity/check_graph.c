@@ -172,6 +172,15 @@ START_TEST(test_c360_identity_upsert_attaches_nameless_records_to_one_person_onl
     ck_assert_ptr_nonnull(event(C360_IDENTITY_SPLIT, NULL));
     delete (g, "fsc:2"); /* and back */
     ck_assert_uint_eq(id_of(g, "web:1"), id_of(g, "fsc:1"));
+    /* A nameless record with a party id is placed by the party id alone. */
+    upsert(g, (struct person){.key = "web:2", .gp = "GP-2", .email = "home@x.org"});
+    ck_assert_uint_ne(id_of(g, "web:2"), id_of(g, "fsc:1"));
+    /* …and its party id, another than the named record's, makes the email
+     * two persons' (a spouse's login), so the anonymous session is a guess. */
+    upsert(g, (struct person){.key = "fsc:1", .gp = "GP-1", .first = "ana", .email = "home@x.org"});
+    ck_assert_uint_ne(id_of(g, "web:1"), id_of(g, "fsc:1"));
+    delete (g, "web:2");
+    ck_assert_uint_eq(id_of(g, "web:1"), id_of(g, "fsc:1"));
     c360_identity_destroy(g);
     /* Off (the shipped default): nameless records never join by email. */
     struct c360_identity_config cfg = config(50, 100);
@@ -499,7 +508,9 @@ static bool oracle_holds(const struct c360_identity_rule *r, const struct person
 }
 
 /* The email rule between a and b sharing key ka: by name when both have one;
- * otherwise only while every two named holders of the key agree (one person). */
+ * otherwise only when the nameless ones have no party id, and while the key's
+ * holders are one person: every two named holders agree, and no two holders
+ * have different party ids. */
 static bool oracle_email(const struct c360_identity_rule *rule, size_t r,
                          const struct person *people, const bool *present, int a, int b,
                          const char *ka)
@@ -507,13 +518,23 @@ static bool oracle_email(const struct c360_identity_rule *rule, size_t r,
     char kc[256], kd[256];
     if (people[a].first && people[b].first)
         return oracle_holds(rule, &people[a], &people[b]);
-    if (!oracle_compatible(&people[a], &people[b]))
+    if (!oracle_compatible(&people[a], &people[b]) || (!people[a].first && people[a].gp) ||
+        (!people[b].first && people[b].gp))
         return false;
     for (int c = 0; c < KEYS; c++) {
-        if (!present[c] || !people[c].first)
+        if (!present[c])
             continue;
         rule_key(rule, r, &people[c], kc, sizeof(kc));
         if (strcmp(kc, ka) != 0)
+            continue;
+        for (int d = 0; d < KEYS; d++) {
+            if (!present[d] || !people[c].gp || !people[d].gp)
+                continue;
+            rule_key(rule, r, &people[d], kd, sizeof(kd));
+            if (strcmp(kd, ka) == 0 && strcmp(people[c].gp, people[d].gp) != 0)
+                return false;
+        }
+        if (!people[c].first)
             continue;
         for (int d = c + 1; d < KEYS; d++) {
             if (!present[d] || !people[d].first)
