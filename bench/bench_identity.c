@@ -6,8 +6,10 @@
  * them (nicknames, one-edit typos, swapped names, missing fields, email case
  * and Gmail dot/+tag variants, phone formats, diacritics, households sharing
  * an email or a phone, twins, crowds of common names, junk values, some
- * globalPartyIds). Each record is a canonical c360_record put through
- * c360_identity_input_from_record, so the normalizers see raw values.
+ * globalPartyIds), as a bank's sources carry them (profile=bank, the default)
+ * or as full individual records everywhere (profile=hard). Each record is a
+ * canonical c360_record put through c360_identity_rules_input with the shipped
+ * config/identity.json (or rules=PATH), so the normalizers see raw values.
  *
  * Then, timing CPU time of the graph calls only:
  *   load    every record upserted, in shuffled order;
@@ -21,8 +23,9 @@
  *   build/release/bench/bench_identity [N] [name=value ...]
  *
  * N is records (default 100,000). name=value sets a noise rate (an unknown
- * name lists them), the seed, or the graph's guards (postings_max, cluster_max) and
- * thresholds (email_jw, phone_jw, address_jw), attach_nameless (0 or 1).
+ * name lists them), the profile, the rules file, the seed, or overrides the
+ * rules' guards (postings_max, cluster_max), thresholds (email_jw, phone_jw,
+ * address_jw) and attach_nameless (0 or 1).
  */
 #include "c360/file.h"
 #include "c360/identity.h"
@@ -83,6 +86,10 @@ static bool chance(struct rng *r, double p)
 }
 
 /* --- Settings: noise rates, seed, graph guards and thresholds. */
+
+/* The population (see shapes below). */
+enum profile { PROFILE_BANK, PROFILE_HARD };
+static enum profile profile = PROFILE_BANK;
 
 enum {
     NZ_NICKNAME,   /* a record writes a nickname of the first name */
@@ -584,10 +591,20 @@ static int population_make(struct population *pop, size_t n)
         unsigned k = 0;
         for (double u = unit(&r); u > n_records_cum[k];)
             k++;
-        /* Distinct systems: one person is one record per source. */
+        /* Distinct systems: one person is one record per source. In the bank
+         * profile a customer's first record is the fsc person account (the
+         * bank's system of record for a relationship), and a prospect has no
+         * account, at the bank or linked. */
         uint8_t systems[SYS_COUNT] = {SYS_FSC, SYS_EDW, SYS_AGGREGATOR, SYS_WEB, SYS_ORG};
-        for (unsigned j = 0; j <= k && pop->n_records < n; j++) {
-            unsigned s = j + below(&r, SYS_COUNT - j);
+        unsigned n_systems = SYS_COUNT, fixed = 0;
+        if (profile == PROFILE_BANK && !pop->persons[i].gp) {
+            memcpy(systems, (uint8_t[]){SYS_FSC, SYS_WEB, SYS_ORG}, 3);
+            n_systems = 3;
+        } else if (profile == PROFILE_BANK) {
+            fixed = 1;
+        }
+        for (unsigned j = 0; j <= k && j < n_systems && pop->n_records < n; j++) {
+            unsigned s = j < fixed ? j : j + below(&r, n_systems - j);
             uint8_t t = systems[j];
             systems[j] = systems[s];
             systems[s] = t;
@@ -726,13 +743,65 @@ static void add_to(struct gen *g, struct c360_strs *list, const char *text)
 struct source_shape {
     double name, birth, email, phone, address, gp, tax_id, country;
 };
-static const struct source_shape shapes[SYS_COUNT] = {
-    [SYS_FSC] = {1.0, 0.9, 0.9, 0.9, 0.9, 0.95, 0.5, 0.9},
-    [SYS_EDW] = {1.0, 0.95, 0.6, 0.8, 0.95, 0.9, 0.7, 0.7},
-    [SYS_AGGREGATOR] = {1.0, 0.3, 0.9, 0.8, 0.5, 0.0, 0.0, 0.5},
-    [SYS_WEB] = {0.8, 0.1, 1.0, 0.3, 0.2, 0.05, 0.0, 0.5},
-    [SYS_ORG] = {1.0, 0.2, 0.9, 0.9, 0.6, 0.3, 0.0, 0.8},
+
+/*
+ * Two populations. "bank" (the default) gives each source the identity fields
+ * DESIGN.md §3 says it carries: the bank's own systems (fsc, edw) know their
+ * customers by globalPartyId, external accounts (aggregator) are held by a
+ * customer's globalPartyId and nothing else, web engagements carry the
+ * globalPartyId of a logged-in visitor or else an email and never a name, and
+ * other orgs' contacts carry names and contact details and sometimes the
+ * global id. Prospects (persons without a globalPartyId) appear only in fsc,
+ * web and org. "hard" is the earlier population: every source a full
+ * individual record, globalPartyId on half the persons and rarely outside
+ * fsc and edw; it measures the fuzzy rules alone.
+ */
+static const struct source_shape shapes[2][SYS_COUNT] =
+    {
+        [PROFILE_BANK] =
+            {
+                [SYS_FSC] = {1.0, 0.9, 0.9, 0.9, 0.9, 0.98, 0.5, 0.9},
+                [SYS_EDW] = {1.0, 0.95, 0.6, 0.8, 0.95, 0.98, 0.7, 0.7},
+                [SYS_AGGREGATOR] = {0, 0, 0, 0, 0, 1.0, 0, 0},
+                [SYS_WEB] = {0, 0, 1.0, 0, 0, 0.5, 0, 0},
+                [SYS_ORG] = {1.0, 0.2, 0.9, 0.9, 0.6, 0.3, 0.0, 0.8},
+            },
+        [PROFILE_HARD] =
+            {
+                [SYS_FSC] = {1.0, 0.9, 0.9, 0.9, 0.9, 0.95, 0.5, 0.9},
+                [SYS_EDW] = {1.0, 0.95, 0.6, 0.8, 0.95, 0.9, 0.7, 0.7},
+                [SYS_AGGREGATOR] = {1.0, 0.3, 0.9, 0.8, 0.5, 0.0, 0.0, 0.5},
+                [SYS_WEB] = {0.8, 0.1, 1.0, 0.3, 0.2, 0.05, 0.0, 0.5},
+                [SYS_ORG] = {1.0, 0.2, 0.9, 0.9, 0.6, 0.3, 0.0, 0.8},
+            },
 };
+
+static unsigned record_make(struct gen *g, size_t rec_index, unsigned version);
+
+/* The first email of a named record of rec_index's person (their records are
+ * neighbours), as that record writes it: 0, or -1 when none has one. */
+static int known_email(struct gen *g, size_t rec_index, char *out, size_t size)
+{
+    static struct c360_record *sibling_rec;
+    static char sibling_scratch[4][256];
+    struct population *pop = g->pop;
+    if (!sibling_rec && c360_record_new(C360_ENTITY_INDIVIDUAL, &sibling_rec))
+        return -1;
+    struct gen sib = {.pop = pop, .rec = sibling_rec, .scratch = sibling_scratch};
+    size_t lo = rec_index > SYS_COUNT ? rec_index - SYS_COUNT : 0;
+    for (size_t k = lo; k < pop->n_records && k <= rec_index + SYS_COUNT; k++) {
+        if (k == rec_index || pop->rec_person[k] != pop->rec_person[rec_index] ||
+            pop->rec_system[k] == SYS_WEB)
+            continue;
+        record_make(&sib, k, 0);
+        const struct c360_individual *ind = &sibling_rec->as.individual;
+        if (ind->first_name && ind->emails.count) {
+            snprintf(out, size, "%s", ind->emails.items[0]);
+            return 0;
+        }
+    }
+    return -1;
+}
 
 /*
  * Record rec_index (version 0; an edit is version 1 and later) into g->rec.
@@ -745,7 +814,7 @@ static unsigned record_make(struct gen *g, size_t rec_index, unsigned version)
     size_t pi = pop->rec_person[rec_index];
     struct person p = pop->persons[pi];
     enum system sys = pop->rec_system[rec_index];
-    const struct source_shape *sh = &shapes[sys];
+    const struct source_shape *sh = &shapes[profile][sys];
     double missing = noise[NZ_MISSING].rate;
     unsigned flags = 0;
     char buf[256], id[64];
@@ -824,8 +893,23 @@ static unsigned record_make(struct gen *g, size_t rec_index, unsigned version)
     }
 
     /* Emails: the person's own, or the household's when they share it. */
-    if (chance(&r, sh->email) && !chance(&r, missing)) {
-        bool shared = p.relation == REL_SPOUSE && chance(&r, noise[NZ_SHARE].rate);
+    /* A web engagement bears a globalPartyId or an email (DESIGN.md §3). */
+    if (profile == PROFILE_BANK && sys == SYS_WEB && !rec->global_party_id) {
+        /* Not logged in: the email came from a click in the bank's own mail
+         * to this person, so one of their named records holds it; a person
+         * the bank has no email for gave their own (a newsletter signup). */
+        if (known_email(g, rec_index, buf, sizeof(buf)) != 0)
+            mailbox(pop, pi, buf, sizeof(buf));
+        email_variant(&r, buf, g->scratch[0], sizeof(g->scratch[0]));
+        add_to(g, &ind->emails, g->scratch[0]);
+    } else if (chance(&r, sh->email) && !chance(&r, missing)) {
+        /* In the bank profile a spouse gives the household email to every
+         * source or to none: a web engagement's email is then one the bank
+         * knows for that person (a login, or a click on the bank's own
+         * email), not a guess between spouses no data could settle. */
+        struct rng habit = rng_for(pop->seed, 7, pi);
+        bool shared = p.relation == REL_SPOUSE &&
+                      chance(profile == PROFILE_BANK ? &habit : &r, noise[NZ_SHARE].rate);
         mailbox(pop, shared ? p.household : pi, buf, sizeof(buf));
         email_variant(&r, buf, g->scratch[0], sizeof(g->scratch[0]));
         add_to(g, &ind->emails, g->scratch[0]);
@@ -1266,6 +1350,7 @@ static const char *const cause_names[C_COUNT] = {"spouse", "twin", "same name", 
 
 struct analysis {
     uint64_t false_links[C360_IDENTITY_RULES_MAX][C_COUNT];
+    uint64_t false_attach[C_COUNT]; /* a nameless record joined by an email it shares */
     uint64_t impure_profiles;
     uint64_t missed[V_COUNT], missed_rule[V_COUNT][C360_IDENTITY_RULES_MAX];
     uint64_t missed_flags[F_FLAGS], missed_total;
@@ -1404,6 +1489,17 @@ static int recall_ceiling(const struct population *pop, const struct c360_identi
 }
 
 /* inputs[r]: record r's normalized input (by record index). */
+/* An email both records hold, or NULL. */
+static const char *shared_email(const struct c360_identity_input *a,
+                                const struct c360_identity_input *b)
+{
+    for (size_t i = 0; i < a->n_emails; i++)
+        for (size_t j = 0; j < b->n_emails; j++)
+            if (strcmp(a->emails[i], b->emails[j]) == 0)
+                return a->emails[i];
+    return NULL;
+}
+
 static int analyse(const struct population *pop, const struct c360_identity_config *cfg,
                    const struct c360_identity_input *inputs, const uint64_t *profile_of,
                    const unsigned *flags, struct analysis *an)
@@ -1474,8 +1570,14 @@ static int analyse(const struct population *pop, const struct c360_identity_conf
                 uint32_t pa = pop->rec_person[a], pb = pop->rec_person[b];
                 size_t rule = 0;
                 const char *value = "";
-                if (pa == pb || pair_verdict(&ck, &inputs[a], &inputs[b], &rule, &value) != V_JOIN)
+                if (pa == pb)
                     continue;
+                if (pair_verdict(&ck, &inputs[a], &inputs[b], &rule, &value) != V_JOIN) {
+                    const char *mail = shared_email(&inputs[a], &inputs[b]);
+                    if (mail && (!inputs[a].first_name || !inputs[b].first_name))
+                        an->false_attach[cause_of(pop, pa, pb, mail)]++;
+                    continue;
+                }
                 enum cause c = cause_of(pop, pa, pb, value);
                 an->false_links[rule][c]++;
                 if (an->n_examples < COUNT(an->examples) && (c == C_OTHER || an->n_examples < 4))
@@ -1539,6 +1641,10 @@ static void analysis_print(const struct analysis *an, const struct c360_identity
             printf(" %11llu", (unsigned long long)an->false_links[r][c]);
         printf("\n");
     }
+    printf("  %-20s", "nameless by email");
+    for (unsigned c = 0; c < C_COUNT; c++)
+        printf(" %11llu", (unsigned long long)an->false_attach[c]);
+    printf("\n");
     for (unsigned i = 0; i < an->n_examples; i++)
         printf("  e.g. %s\n", an->examples[i]);
     printf("\nrecall ceiling %.5f: records joined by any shared value under the postings cap, "
@@ -1585,6 +1691,10 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0; /* kilobytes on Linux */
 }
 
+/* The shipped rules (config/identity.json, or rules=PATH): their blocklist and
+ * calling code normalize the records, their rules and guards build the graph. */
+static const struct c360_identity_rules *bench_rules;
+
 /* Normalizes records idx[0..n) (version) into pool and st. */
 static int normalize_all(struct gen *g, const size_t *idx, size_t n, unsigned version,
                          struct pool *pl, struct stored *st, unsigned *flags)
@@ -1595,7 +1705,7 @@ static int normalize_all(struct gen *g, const size_t *idx, size_t n, unsigned ve
         unsigned f = record_make(g, idx[i], version);
         if (flags)
             flags[idx[i]] = f;
-        if (c360_identity_input_from_record(g->rec, "1", "US", buf, sizeof(buf), &in) ||
+        if (c360_identity_rules_input(bench_rules, g->rec, buf, sizeof(buf), &in) ||
             store(pl, &in, &st[i]))
             return -1;
     }
@@ -1607,27 +1717,41 @@ static void usage(void)
     fprintf(stderr, "usage: bench_identity [N] [name=value ...]\n  names:");
     for (unsigned i = 0; i < NZ_COUNT; i++)
         fprintf(stderr, " %s(%.3g)", noise[i].name, noise[i].rate);
-    fprintf(stderr, "\n  seed, postings_max, cluster_max, email_jw, phone_jw, address_jw, "
-                    "attach_nameless\n");
+    fprintf(stderr, "\n  profile (bank or hard), rules (a path), seed, postings_max, cluster_max, "
+                    "email_jw, phone_jw, address_jw, attach_nameless\n");
+}
+
+/* The rule of kind in cfg, or NULL. */
+static struct c360_identity_rule *rule_of(struct c360_identity_config *cfg,
+                                          enum c360_identity_kind kind)
+{
+    for (size_t r = 0; r < cfg->n_rules; r++)
+        if (cfg->rules[r].kind == kind)
+            return &cfg->rules[r];
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
     size_t n = 100000;
     uint64_t seed = 42;
-    struct c360_identity_config cfg = {
-        .rules =
-            {
-                {"global-party-id", C360_IDENTITY_GLOBAL_PARTY_ID, 0},
-                {"party-identifier", C360_IDENTITY_PARTY_IDENTIFIER, 0},
-                {"email-first-name", C360_IDENTITY_EMAIL, 0.92},
-                {"phone-name", C360_IDENTITY_PHONE, 0.92},
-                {"address-name-birth", C360_IDENTITY_ADDRESS, 0.96},
-            },
-        .n_rules = 5,
-        .postings_max = 50,
-        .cluster_max = 200,
-    };
+    const char *rules_path = C360_SOURCE_DIR "/config/identity.json";
+    bool gp_set = false;
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "rules=", 6) == 0)
+            rules_path = argv[i] + 6;
+    }
+    struct c360_identity_rules *rules;
+    struct c360_diag diag = {0};
+    if (c360_identity_rules_load(rules_path, &rules, &diag)) {
+        fprintf(stderr, "bench_identity: %s: %s\n", rules_path, diag.text);
+        return 1;
+    }
+    bench_rules = rules;
+    struct c360_identity_config cfg = *c360_identity_rules_config(rules);
+    struct c360_identity_rule *email = rule_of(&cfg, C360_IDENTITY_EMAIL),
+                              *phone = rule_of(&cfg, C360_IDENTITY_PHONE),
+                              *address = rule_of(&cfg, C360_IDENTITY_ADDRESS);
     for (int i = 1; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
         if (!eq) {
@@ -1637,25 +1761,31 @@ int main(int argc, char **argv)
         *eq = '\0';
         double v = atof(eq + 1);
         bool known = true;
-        if (strcmp(argv[i], "seed") == 0)
+        if (strcmp(argv[i], "rules") == 0)
+            ;
+        else if (strcmp(argv[i], "profile") == 0 && strcmp(eq + 1, "bank") == 0)
+            profile = PROFILE_BANK;
+        else if (strcmp(argv[i], "profile") == 0 && strcmp(eq + 1, "hard") == 0)
+            profile = PROFILE_HARD;
+        else if (strcmp(argv[i], "seed") == 0)
             seed = (uint64_t)v;
         else if (strcmp(argv[i], "postings_max") == 0)
             cfg.postings_max = (size_t)v;
         else if (strcmp(argv[i], "cluster_max") == 0)
             cfg.cluster_max = (size_t)v;
-        else if (strcmp(argv[i], "email_jw") == 0)
-            cfg.rules[2].threshold = v;
-        else if (strcmp(argv[i], "attach_nameless") == 0)
-            cfg.rules[2].attach_nameless = v != 0;
-        else if (strcmp(argv[i], "phone_jw") == 0)
-            cfg.rules[3].threshold = v;
-        else if (strcmp(argv[i], "address_jw") == 0)
-            cfg.rules[4].threshold = v;
+        else if (strcmp(argv[i], "email_jw") == 0 && email)
+            email->threshold = v;
+        else if (strcmp(argv[i], "attach_nameless") == 0 && email)
+            email->attach_nameless = v != 0;
+        else if (strcmp(argv[i], "phone_jw") == 0 && phone)
+            phone->threshold = v;
+        else if (strcmp(argv[i], "address_jw") == 0 && address)
+            address->threshold = v;
         else {
             known = false;
             for (unsigned k = 0; k < NZ_COUNT; k++)
                 if (strcmp(argv[i], noise[k].name) == 0)
-                    noise[k].rate = v, known = true;
+                    noise[k].rate = v, known = true, gp_set |= k == NZ_GP;
         }
         if (!known) {
             usage();
@@ -1666,27 +1796,29 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
+    /* Customers: most persons of a bank, half of the hard population. */
+    if (!gp_set)
+        noise[NZ_GP].rate = profile == PROFILE_BANK ? 0.85 : 0.5;
 
     /* Generate. */
     static struct population pop;
-    struct c360_nicknames *nk;
     const char *nick_path = C360_SOURCE_DIR "/config/nicknames.txt";
     pop.seed = seed;
-    if (c360_nicknames_load(nick_path, &nk, NULL) || names_read(&pop.names, nick_path) ||
-        population_make(&pop, n)) {
+    if (names_read(&pop.names, nick_path) || population_make(&pop, n)) {
         fprintf(stderr, "bench_identity: cannot build the population (%s)\n", nick_path);
         return 1;
     }
-    cfg.nicknames = nk;
     cfg.records_max = n + 16;
-    printf("identity graph, one core: %zu records of %zu persons (seed %llu)\nnoise:", n,
-           pop.n_persons, (unsigned long long)seed);
+    printf("identity graph, one core: %zu records of %zu persons (seed %llu, profile %s)\nnoise:",
+           n, pop.n_persons, (unsigned long long)seed, profile == PROFILE_BANK ? "bank" : "hard");
     for (unsigned i = 0; i < NZ_COUNT; i++)
         printf(" %s=%.3g", noise[i].name, noise[i].rate);
-    printf("\nconfig: postings_max=%zu cluster_max=%zu thresholds email %.2f phone %.2f "
-           "address %.2f; %zu nickname pairs\n",
-           cfg.postings_max, cfg.cluster_max, cfg.rules[2].threshold, cfg.rules[3].threshold,
-           cfg.rules[4].threshold, c360_nicknames_count(nk));
+    printf("\nconfig: %s; postings_max=%zu cluster_max=%zu\n rules:", rules_path, cfg.postings_max,
+           cfg.cluster_max);
+    for (size_t r = 0; r < cfg.n_rules; r++)
+        printf(" %s(%.2f%s)", cfg.rules[r].name, cfg.rules[r].threshold,
+               cfg.rules[r].attach_nameless ? ", attachNameless" : "");
+    printf("; %zu nickname pairs\n", c360_nicknames_count(cfg.nicknames));
 
     /* Records in shuffled order, normalized (the inputs the graph gets). */
     size_t *order = malloc(n * sizeof(*order));
@@ -1817,7 +1949,7 @@ int main(int argc, char **argv)
     printf("\npeak RSS              %10.0f MB at the end (the analysis included)\n", peak_rss_mb());
 
     c360_identity_destroy(graph);
-    c360_nicknames_free(nk);
+    c360_identity_rules_free(rules);
     c360_record_destroy(gen.rec);
     free(keys);
     free(st_edit);
