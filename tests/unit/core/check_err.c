@@ -100,5 +100,6 @@ Suite *c360_test_suite(void)
     c360_check_time_add(s);
     c360_check_file_add(s);
     c360_check_strmap_add(s);
+    c360_check_jsonw_add(s);
     return s;
 }

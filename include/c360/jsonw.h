@@ -1,0 +1,59 @@
+/*
+ * c360 core — a JSON text writer for output records.
+ *
+ * The engine renders its outputs as JSON text without a DOM, so that no
+ * json_t crosses into it and the bytes are the same on every run (keys in
+ * the order written, integers only, money as exact decimal text).
+ *
+ * Owns its buffer, which grows up to a cap given at creation: past the cap
+ * every call fails with C360_ERR_LIMIT and the writer stays failed until
+ * reset. Commas between members are placed by the writer; callers write
+ * keys and values in order. Does no I/O.
+ */
+#ifndef C360_JSONW_H
+#define C360_JSONW_H
+
+#include "c360/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define C360_JSONW_DEPTH_MAX 32
+
+struct c360_jsonw {
+    char *buf;
+    size_t len, cap, max;
+    enum c360_err err; /* the first failure, sticky until reset */
+    uint8_t depth;
+    bool need_comma[C360_JSONW_DEPTH_MAX];
+    bool after_key;
+};
+
+/* An empty writer whose text may grow to max bytes. */
+void c360_jsonw_init(struct c360_jsonw *w, size_t max);
+/* Empties the text and clears a failure, keeping the memory. */
+void c360_jsonw_reset(struct c360_jsonw *w);
+void c360_jsonw_free(struct c360_jsonw *w);
+
+void c360_jsonw_object(struct c360_jsonw *w);
+void c360_jsonw_object_end(struct c360_jsonw *w);
+void c360_jsonw_array(struct c360_jsonw *w);
+void c360_jsonw_array_end(struct c360_jsonw *w);
+/* A member name; the next value call writes its value. */
+void c360_jsonw_key(struct c360_jsonw *w, const char *key);
+/* A string value, escaped; NULL writes null. */
+void c360_jsonw_str(struct c360_jsonw *w, const char *s);
+void c360_jsonw_strn(struct c360_jsonw *w, const char *s, size_t n);
+void c360_jsonw_int(struct c360_jsonw *w, int64_t v);
+void c360_jsonw_bool(struct c360_jsonw *w, bool v);
+void c360_jsonw_null(struct c360_jsonw *w);
+/* Text that is already JSON (a value rendered elsewhere). */
+void c360_jsonw_raw(struct c360_jsonw *w, const char *json, size_t n);
+
+/* The text (NUL-terminated, borrowed until the next call) and its length,
+ * or the first failure. */
+enum c360_err c360_jsonw_text(const struct c360_jsonw *w, const char **text,
+                              size_t *len) C360_MUST_USE;
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * c360 core — JSON text writer (see include/c360/jsonw.h).
+ */
+#include "c360/jsonw.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void c360_jsonw_init(struct c360_jsonw *w, size_t max)
+{
+    memset(w, 0, sizeof(*w));
+    w->max = max;
+}
+
+void c360_jsonw_reset(struct c360_jsonw *w)
+{
+    w->len = 0;
+    w->err = C360_OK;
+    w->depth = 0;
+    w->need_comma[0] = false;
+    w->after_key = false;
+    if (w->buf)
+        w->buf[0] = '\0';
+}
+
+void c360_jsonw_free(struct c360_jsonw *w)
+{
+    free(w->buf);
+    memset(w, 0, sizeof(*w));
+}
+
+static void put(struct c360_jsonw *w, const char *s, size_t n)
+{
+    if (w->err)
+        return;
+    if (w->len + n + 1 > w->cap) {
+        if (w->len + n + 1 > w->max) {
+            w->err = C360_ERR_LIMIT;
+            return;
+        }
+        size_t cap = w->cap ? w->cap * 2 : 256;
+        while (cap < w->len + n + 1)
+            cap *= 2;
+        if (cap > w->max)
+            cap = w->max;
+        char *p = realloc(w->buf, cap);
+        if (!p) {
+            w->err = C360_ERR_NOMEM;
+            return;
+        }
+        w->buf = p;
+        w->cap = cap;
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+/* The comma before a value or a key, unless a key was just written. */
+static void before_value(struct c360_jsonw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->need_comma[w->depth])
+        put(w, ",", 1);
+    w->need_comma[w->depth] = true;
+}
+
+static void container_open(struct c360_jsonw *w, char c)
+{
+    before_value(w);
+    put(w, &c, 1);
+    if (w->depth + 1 >= C360_JSONW_DEPTH_MAX) {
+        if (!w->err)
+            w->err = C360_ERR_LIMIT;
+        return;
+    }
+    w->need_comma[++w->depth] = false;
+}
+
+static void container_close(struct c360_jsonw *w, char c)
+{
+    if (w->depth == 0) {
+        if (!w->err)
+            w->err = C360_ERR_INVALID;
+        return;
+    }
+    w->depth--;
+    put(w, &c, 1);
+}
+
+void c360_jsonw_object(struct c360_jsonw *w)
+{
+    container_open(w, '{');
+}
+void c360_jsonw_object_end(struct c360_jsonw *w)
+{
+    container_close(w, '}');
+}
+void c360_jsonw_array(struct c360_jsonw *w)
+{
+    container_open(w, '[');
+}
+void c360_jsonw_array_end(struct c360_jsonw *w)
+{
+    container_close(w, ']');
+}
+
+static void escaped(struct c360_jsonw *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;
+    put(w, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(w, s + run, i - run);
+        run = i + 1;
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        switch (c) {
+        case '"':
+            put(w, "\\\"", 2);
+            break;
+        case '\\':
+            put(w, "\\\\", 2);
+            break;
+        case '\n':
+            put(w, "\\n", 2);
+            break;
+        case '\t':
+            put(w, "\\t", 2);
+            break;
+        case '\r':
+            put(w, "\\r", 2);
+            break;
+        default:
+            put(w, esc, sizeof(esc));
+            break;
+        }
+    }
+    put(w, s + run, n - run);
+    put(w, "\"", 1);
+}
+
+void c360_jsonw_key(struct c360_jsonw *w, const char *key)
+{
+    before_value(w);
+    escaped(w, key, strlen(key));
+    put(w, ":", 1);
+    w->after_key = true;
+}
+
+void c360_jsonw_strn(struct c360_jsonw *w, const char *s, size_t n)
+{
+    before_value(w);
+    escaped(w, s, n);
+}
+
+void c360_jsonw_str(struct c360_jsonw *w, const char *s)
+{
+    if (!s) {
+        c360_jsonw_null(w);
+        return;
+    }
+    c360_jsonw_strn(w, s, strlen(s));
+}
+
+void c360_jsonw_int(struct c360_jsonw *w, int64_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof(buf), "%" PRId64, v);
+    before_value(w);
+    put(w, buf, (size_t)n);
+}
+
+void c360_jsonw_bool(struct c360_jsonw *w, bool v)
+{
+    before_value(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void c360_jsonw_null(struct c360_jsonw *w)
+{
+    before_value(w);
+    put(w, "null", 4);
+}
+
+void c360_jsonw_raw(struct c360_jsonw *w, const char *json, size_t n)
+{
+    before_value(w);
+    put(w, json, n);
+}
+
+enum c360_err c360_jsonw_text(const struct c360_jsonw *w, const char **text, size_t *len)
+{
+    if (w->err)
+        return w->err;
+    if (w->depth)
+        return C360_ERR_INVALID;
+    *text = w->buf ? w->buf : "";
+    *len = w->len;
+    return C360_OK;
+}

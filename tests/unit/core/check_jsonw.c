@@ -1,0 +1,109 @@
+/*
+ * Suite core: the JSON text writer (src/core/jsonw.c) — commas, escapes,
+ * nesting, and its cap. Every text it writes is checked to parse back with
+ * jansson, a parser we did not write.
+ */
+#include "c360/jsonw.h"
+
+#include "check_core.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <string.h>
+
+static const char *text_of(struct c360_jsonw *w)
+{
+    const char *text = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(c360_jsonw_text(w, &text, &len), C360_OK);
+    ck_assert_uint_eq(strlen(text), len);
+    json_error_t jerr;
+    json_t *back = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    ck_assert_msg(back != NULL, "not JSON: %s (%s)", text, jerr.text);
+    json_decref(back);
+    return text;
+}
+
+START_TEST(test_c360_jsonw_text_places_commas_and_nests)
+{
+    struct c360_jsonw w;
+    c360_jsonw_init(&w, 1024);
+    c360_jsonw_object(&w);
+    c360_jsonw_key(&w, "a");
+    c360_jsonw_int(&w, -9223372036854775807LL - 1);
+    c360_jsonw_key(&w, "b");
+    c360_jsonw_array(&w);
+    c360_jsonw_str(&w, "x");
+    c360_jsonw_null(&w);
+    c360_jsonw_object(&w);
+    c360_jsonw_object_end(&w);
+    c360_jsonw_array(&w);
+    c360_jsonw_array_end(&w);
+    c360_jsonw_bool(&w, true);
+    c360_jsonw_array_end(&w);
+    c360_jsonw_key(&w, "c");
+    c360_jsonw_raw(&w, "{\"d\":1}", 7);
+    c360_jsonw_key(&w, "e");
+    c360_jsonw_str(&w, NULL);
+    c360_jsonw_object_end(&w);
+    ck_assert_str_eq(text_of(&w),
+                     "{\"a\":-9223372036854775808,\"b\":[\"x\",null,{},[],true],\"c\":{\"d\":1},"
+                     "\"e\":null}");
+    c360_jsonw_reset(&w);
+    c360_jsonw_int(&w, 7);
+    ck_assert_str_eq(text_of(&w), "7");
+    c360_jsonw_free(&w);
+}
+END_TEST
+
+START_TEST(test_c360_jsonw_text_escapes_strings)
+{
+    struct c360_jsonw w;
+    c360_jsonw_init(&w, 1024);
+    c360_jsonw_object(&w);
+    c360_jsonw_key(&w, "k\"ey");
+    c360_jsonw_strn(&w,
+                    "a\"b\\c\nd\te\x01"
+                    "f\0g",
+                    13);
+    c360_jsonw_key(&w, "utf8");
+    c360_jsonw_str(&w, "Zoë");
+    c360_jsonw_object_end(&w);
+    ck_assert_str_eq(text_of(&w),
+                     "{\"k\\\"ey\":\"a\\\"b\\\\c\\nd\\te\\u0001f\\u0000g\",\"utf8\":\"Zoë\"}");
+    c360_jsonw_free(&w);
+}
+END_TEST
+
+START_TEST(test_c360_jsonw_text_fails_past_the_cap_and_on_open_containers)
+{
+    struct c360_jsonw w;
+    const char *text;
+    size_t len;
+    c360_jsonw_init(&w, 16);
+    c360_jsonw_array(&w);
+    c360_jsonw_str(&w, "0123456789abcdef");
+    c360_jsonw_array_end(&w);
+    ck_assert_int_eq(c360_jsonw_text(&w, &text, &len), C360_ERR_LIMIT);
+    c360_jsonw_reset(&w);
+    c360_jsonw_array(&w);
+    ck_assert_int_eq(c360_jsonw_text(&w, &text, &len), C360_ERR_INVALID);
+    c360_jsonw_reset(&w);
+    c360_jsonw_array_end(&w);
+    ck_assert_int_eq(c360_jsonw_text(&w, &text, &len), C360_ERR_INVALID);
+    c360_jsonw_reset(&w);
+    for (int i = 0; i < C360_JSONW_DEPTH_MAX; i++)
+        c360_jsonw_array(&w);
+    ck_assert_int_eq(c360_jsonw_text(&w, &text, &len), C360_ERR_LIMIT);
+    c360_jsonw_free(&w);
+}
+END_TEST
+
+void c360_check_jsonw_add(Suite *s)
+{
+    TCase *tc = tcase_create("c360_jsonw_text");
+    tcase_add_test(tc, test_c360_jsonw_text_places_commas_and_nests);
+    tcase_add_test(tc, test_c360_jsonw_text_escapes_strings);
+    tcase_add_test(tc, test_c360_jsonw_text_fails_past_the_cap_and_on_open_containers);
+    suite_add_tcase(s, tc);
+}
