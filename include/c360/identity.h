@@ -158,6 +158,10 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
 
 /* A record of the profile with unified id `id` (borrowed), or NULL. */
 const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id);
+/* Calls on_record with each record key of profile `id`, in no particular
+ * order; returns how many (0: no such profile). */
+size_t c360_identity_profile_records(const struct c360_identity *g, uint64_t id,
+                                     void (*on_record)(const char *key, void *arg), void *arg);
 
 /* Blocking keys that make no edges because too many records share them. */
 size_t c360_identity_capped_keys(const struct c360_identity *g);

@@ -13,6 +13,7 @@
 #include "c360/strmap.h"
 #include "c360/time.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,7 @@ struct c360_identity {
     size_t n_profiles, cap_profiles;
     struct u32s free_profiles;
     struct c360_strmap *by_key, *by_block;
+    struct c360_strmap *by_id; /* a live profile's id (decimal) to its slot */
     uint64_t next_seq, next_id;
     size_t capped;
     uint32_t gen;
@@ -146,6 +148,7 @@ enum c360_err c360_identity_new(const struct c360_identity_config *cfg, struct c
     g->cfg = *cfg;
     g->next_id = 1;
     if (c360_strmap_new(cfg->records_max, &g->by_key) ||
+        c360_strmap_new(cfg->records_max, &g->by_id) ||
         c360_strmap_new(cfg->records_max * C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX,
                         &g->by_block)) {
         c360_identity_destroy(g);
@@ -189,6 +192,7 @@ void c360_identity_destroy(struct c360_identity *g)
     for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
         free(scratch[i]->v);
     c360_strmap_destroy(g->by_key);
+    c360_strmap_destroy(g->by_id);
     c360_strmap_destroy(g->by_block);
     free(g->events);
     free(g->ids);
@@ -549,6 +553,10 @@ static enum c360_err profile_new(struct c360_identity *g, uint64_t id, uint32_t 
         p = (uint32_t)g->n_profiles++;
     }
     g->profiles[p] = (struct profile){.id = id, .live = true, .keep_comp = NONE};
+    char text[24];
+    snprintf(text, sizeof(text), "%" PRIu64, id);
+    if ((err = c360_strmap_put(g->by_id, text, p)))
+        return err;
     *out = p;
     return C360_OK;
 }
@@ -898,6 +906,9 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     /* Replace the old profiles by the components. */
     for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
         struct profile *p = &g->profiles[g->old_profiles.v[i]];
+        char text[24];
+        snprintf(text, sizeof(text), "%" PRIu64, p->id);
+        c360_strmap_del(g->by_id, text);
         free(p->members);
         memset(p, 0, sizeof(*p));
         err = u32s_push(&g->free_profiles, g->old_profiles.v[i]);
@@ -1166,14 +1177,31 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
     return true;
 }
 
+static const struct profile *profile_by_id(const struct c360_identity *g, uint64_t id)
+{
+    char text[24];
+    uint32_t p;
+    snprintf(text, sizeof(text), "%" PRIu64, id);
+    if (!c360_strmap_get(g->by_id, text, &p) || !g->profiles[p].live || !g->profiles[p].n)
+        return NULL;
+    return &g->profiles[p];
+}
+
 const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id)
 {
-    for (size_t i = 0; i < g->n_profiles; i++) {
-        const struct profile *p = &g->profiles[i];
-        if (p->live && p->id == id && p->n)
-            return g->nodes[p->members[0]].key;
-    }
-    return NULL;
+    const struct profile *p = profile_by_id(g, id);
+    return p ? g->nodes[p->members[0]].key : NULL;
+}
+
+size_t c360_identity_profile_records(const struct c360_identity *g, uint64_t id,
+                                     void (*on_record)(const char *key, void *arg), void *arg)
+{
+    const struct profile *p = profile_by_id(g, id);
+    if (!p)
+        return 0;
+    for (uint32_t m = 0; m < p->n; m++)
+        on_record(g->nodes[p->members[m]].key, arg);
+    return p->n;
 }
 
 size_t c360_identity_capped_keys(const struct c360_identity *g)

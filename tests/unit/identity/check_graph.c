@@ -620,6 +620,19 @@ static void oracle(const struct c360_identity_config *cfg, const struct person *
     }
 }
 
+struct listed {
+    const char *want;
+    size_t count;
+    bool found;
+};
+
+static void on_listed(const char *key, void *arg)
+{
+    struct listed *l = arg;
+    l->count++;
+    l->found |= strcmp(key, l->want) == 0;
+}
+
 START_TEST(test_c360_identity_upsert_equals_resolution_from_scratch)
 {
     /* _i seeds one batch of sequences; the loop test runs 10 batches. */
@@ -659,6 +672,14 @@ START_TEST(test_c360_identity_upsert_equals_resolution_from_scratch)
                               together ? "together" : "apart",
                               label[a] == label[b] ? "together" : "apart");
             }
+            /* The profile's record list holds exactly its members. */
+            size_t members = 0;
+            for (int b = 0; b < KEYS; b++)
+                members += present[b] && label[b] == label[a];
+            struct listed listed = {.want = key_names[a]};
+            ck_assert_uint_eq(c360_identity_profile_records(g, ida, on_listed, &listed), members);
+            ck_assert_uint_eq(listed.count, members);
+            ck_assert(listed.found);
         }
         c360_identity_destroy(g);
     }
