@@ -1,0 +1,114 @@
+/*
+ * c360 engine — the functional core (DESIGN.md §2): one canonical record, or
+ * the passing of time, applied to the state, and the output records it
+ * causes.
+ *
+ * The state is the identity graph (profiles), the individual records the
+ * golden profiles are reconciled from, the insight inputs (accounts,
+ * external accounts, web sessions), each profile's segment memberships and
+ * a timer index of when a profile's membership could next change with no
+ * input. Outputs are JSON text shaped like the schemas of their topics
+ * (schemas/*.avsc), keyed as topics/ declares, each with a deterministic
+ * eventId: a hash of the input position and the output's index, so a replay
+ * or a reprocessing after a crash re-emits identical events.
+ *
+ * Pure: no I/O, no logging, no clock — "now" is always a parameter. Owns its
+ * state; borrows the rules and segments it is given for its whole life.
+ */
+#ifndef C360_ENGINE_H
+#define C360_ENGINE_H
+
+#include "c360/err.h"
+#include "c360/identity.h"
+#include "c360/record.h"
+#include "c360/segment.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* How the engine knows "today" (DESIGN.md §5). */
+enum c360_clock {
+    C360_CLOCK_WALL,  /* the UTC date of the now the shell passes */
+    C360_CLOCK_EVENT, /* the UTC date of the largest occurredAt seen */
+};
+
+/* The output topics, by their declaration ids in topics/. */
+enum c360_engine_topic {
+    C360_OUT_IDENTITY_CHANGES,
+    C360_OUT_IDENTITY_LINKS,
+    C360_OUT_UNIFIED_PROFILE,
+    C360_OUT_SEGMENT_CHANGES,
+    C360_OUT_SEGMENT_MEMBERSHIP,
+    C360_OUT_ACTIVATION_MARKETING,
+    C360_OUT_ACTIVATION_CSR,
+};
+#define C360_OUT_COUNT 7
+
+/* The declaration id of an output topic ("segment-changes"…). */
+const char *c360_engine_topic_id(enum c360_engine_topic topic);
+
+/* The insights segment expressions may call (tenureDays, holds, adb,
+ * externalAdb, qualifyingVisit, accountCount, totalBalance), for
+ * c360_segment_set_load. */
+const struct c360_segment_insight *c360_engine_insights(size_t *count);
+
+struct c360_engine_config {
+    const struct c360_identity_rules *rules; /* borrowed */
+    const struct c360_segment_set *segments; /* borrowed; may be NULL (no segments) */
+    enum c360_clock clock;
+    size_t profiles_max; /* profiles and stored records held at most */
+};
+
+/* One output record. value NULL is a tombstone (compacted topics). */
+struct c360_engine_output {
+    enum c360_engine_topic topic;
+    const char *key, *value;
+    size_t key_len, value_len;
+};
+
+/* The outputs of the last call; valid until the next call on the engine. */
+struct c360_engine_outputs {
+    const struct c360_engine_output *items;
+    size_t count;
+};
+
+/* Where an input came from: the eventIds of its outputs derive from it. */
+struct c360_engine_position {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    uint32_t part; /* the record's index among the parts of one message */
+};
+
+struct c360_engine;
+
+/* *out is new (c360_engine_destroy). */
+enum c360_err c360_engine_new(const struct c360_engine_config *cfg,
+                              struct c360_engine **out) C360_MUST_USE;
+void c360_engine_destroy(struct c360_engine *eng);
+
+/*
+ * Applies one decoded record. now_ms is the wall clock for clock=wall (the
+ * engine advances its today to it first, firing due timers) and ignored for
+ * clock=event, where the record's occurredAt moves today. RESYNC records
+ * and entities the engine does not use change nothing.
+ */
+enum c360_err c360_engine_apply(struct c360_engine *eng, const struct c360_record *rec,
+                                const struct c360_engine_position *pos, int64_t now_ms,
+                                struct c360_engine_outputs *outs) C360_MUST_USE;
+
+/* Fires the timers due by now_ms (clock=wall; a no-op for clock=event). */
+enum c360_err c360_engine_tick(struct c360_engine *eng, int64_t now_ms,
+                               struct c360_engine_outputs *outs) C360_MUST_USE;
+
+/* The engine's today (days since 1970-01-01; INT32_MIN before any). */
+int32_t c360_engine_today(const struct c360_engine *eng);
+/* Profiles with a pending timer, for metrics. */
+size_t c360_engine_timers(const struct c360_engine *eng);
+/* Bytes of state held (approximate, counted), for metrics and bench/. */
+size_t c360_engine_bytes(const struct c360_engine *eng);
+/* The identity graph (borrowed), for explanations. */
+const struct c360_identity *c360_engine_identity(const struct c360_engine *eng);
+
+#endif

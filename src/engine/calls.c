@@ -1,0 +1,132 @@
+/*
+ * c360 engine — the insights a segment expression may call, and their
+ * values for one profile (DESIGN.md §5).
+ */
+#include "engine_int.h"
+
+#include <string.h>
+
+static const char *const account_types[] = {
+    "CHECKING", "SAVINGS", "MONEY_MARKET", "CD",    "CREDIT_CARD",
+    "LOAN",     "MORTGAGE", "INVESTMENT",  "OTHER", NULL,
+};
+
+enum {
+    CALL_TENURE_DAYS,
+    CALL_HOLDS,
+    CALL_ADB,
+    CALL_EXTERNAL_ADB,
+    CALL_QUALIFYING_VISIT,
+    CALL_ACCOUNT_COUNT,
+    CALL_TOTAL_BALANCE,
+};
+
+const struct c360_segment_insight c360_engine_insight_table[] = {
+    [CALL_TENURE_DAYS] = {"tenureDays", C360_SEGMENT_NUMBER, 0, 0, {0}, NULL},
+    [CALL_HOLDS] = {"holds", C360_SEGMENT_BOOL, 1, 1, {C360_SEGMENT_ARG_NAME}, account_types},
+    [CALL_ADB] = {"adb", C360_SEGMENT_MONEY, 1, 1, {C360_SEGMENT_ARG_NAMES}, account_types},
+    [CALL_EXTERNAL_ADB] = {"externalAdb", C360_SEGMENT_MONEY, 1, 1, {C360_SEGMENT_ARG_NAMES},
+                           account_types},
+    [CALL_QUALIFYING_VISIT] = {"qualifyingVisit",
+                               C360_SEGMENT_BOOL,
+                               3,
+                               3,
+                               {C360_SEGMENT_ARG_NAME, C360_SEGMENT_ARG_NUMBER,
+                                C360_SEGMENT_ARG_NUMBER},
+                               NULL},
+    [CALL_ACCOUNT_COUNT] = {"accountCount", C360_SEGMENT_NUMBER, 0, 0, {0}, NULL},
+    [CALL_TOTAL_BALANCE] = {"totalBalance", C360_SEGMENT_MONEY, 0, 0, {0}, NULL},
+};
+const size_t c360_engine_insight_count =
+    sizeof(c360_engine_insight_table) / sizeof(c360_engine_insight_table[0]);
+
+const struct c360_segment_insight *c360_engine_insights(size_t *count)
+{
+    *count = c360_engine_insight_count;
+    return c360_engine_insight_table;
+}
+
+/* The account type of a name the table allowed. */
+static enum c360_account_type type_of(const char *name)
+{
+    enum c360_account_type t;
+    return c360_account_type_parse(name, &t) ? C360_ACCOUNT_NONE : t;
+}
+
+static uint32_t types_of(const struct c360_segment_value *v)
+{
+    uint32_t types = 0;
+    if (v->kind == C360_SEGMENT_LIST) {
+        for (size_t i = 0; i < v->n_items; i++)
+            types |= C360_INSIGHTS_TYPE(type_of(v->items[i].text));
+    } else if (v->kind == C360_SEGMENT_SYMBOL || v->kind == C360_SEGMENT_STRING) {
+        types |= C360_INSIGHTS_TYPE(type_of(v->text));
+    }
+    return types;
+}
+
+/* A visit rule from a qualifyingVisit call's arguments: days and minutes
+ * are whole numbers (the language holds hundredths). */
+bool engine_visit_rule(const struct c360_segment_call *c, struct c360_insights_visit_rule *rule)
+{
+    if (c->insight != CALL_QUALIFYING_VISIT || c->n_args != 3)
+        return false;
+    rule->subject = c->args[0].text;
+    rule->min_minutes = (int32_t)(c->args[1].number / 100);
+    rule->days = (int32_t)(c->args[2].number / 100);
+    return c->args[1].number % 100 == 0 && c->args[2].number % 100 == 0 &&
+           c->args[1].number >= 0 && c->args[2].number >= 0 &&
+           c->args[2].number / 100 <= C360_INSIGHTS_VISIT_DAYS_MAX;
+}
+
+enum c360_err engine_call(void *ctx, const struct c360_segment_call *c,
+                          struct c360_segment_value *out, struct c360_diag *diag)
+{
+    const struct engine_eval *ev = ctx;
+    const struct c360_insights_summary *sum = ev->sum;
+    memset(out, 0, sizeof(*out));
+    switch (c->insight) {
+    case CALL_TENURE_DAYS:
+        out->kind = C360_SEGMENT_NUMBER;
+        out->number = (int64_t)sum->tenure_days * 100;
+        return C360_OK;
+    case CALL_HOLDS:
+        out->kind = C360_SEGMENT_BOOL;
+        out->boolean = sum->open_by_type[type_of(c->args[0].text)] > 0;
+        return C360_OK;
+    case CALL_ADB:
+        out->kind = C360_SEGMENT_MONEY;
+        out->money.minor = c360_insights_adb_sum(sum, types_of(&c->args[0]));
+        out->divisor = C360_INSIGHTS_WINDOW_DAYS;
+        memcpy(out->money.currency, ev->currency, sizeof(out->money.currency));
+        return C360_OK;
+    case CALL_EXTERNAL_ADB:
+        out->kind = C360_SEGMENT_MONEY;
+        out->money.minor = c360_insights_external_adb(sum, types_of(&c->args[0]));
+        out->divisor = 1;
+        memcpy(out->money.currency, ev->currency, sizeof(out->money.currency));
+        return C360_OK;
+    case CALL_QUALIFYING_VISIT: {
+        struct c360_insights_visit_rule rule;
+        if (!engine_visit_rule(c, &rule))
+            return c360_diag_fail(diag, C360_ERR_INVALID, c->text,
+                                  "qualifyingVisit takes a subject and whole minutes and days");
+        out->kind = C360_SEGMENT_BOOL;
+        out->boolean =
+            c360_insights_qualifying_visit(ev->ins, ev->keys, ev->n_keys, ev->today, &rule);
+        return C360_OK;
+    }
+    case CALL_ACCOUNT_COUNT:
+        out->kind = C360_SEGMENT_NUMBER;
+        out->number = (int64_t)sum->accounts * 100;
+        return C360_OK;
+    case CALL_TOTAL_BALANCE:
+        out->kind = C360_SEGMENT_MONEY;
+        out->money.minor = sum->balance;
+        out->divisor = 1;
+        memcpy(out->money.currency, ev->currency, sizeof(out->money.currency));
+        return C360_OK;
+    default:
+        return c360_diag_fail(diag, C360_ERR_INVALID, c->name, "unknown insight");
+    }
+}

@@ -1,0 +1,104 @@
+/*
+ * c360 engine — private parts shared by its files: the state, the output
+ * buffer and the renderers of each output topic (render.c).
+ */
+#ifndef C360_ENGINE_INT_H
+#define C360_ENGINE_INT_H
+
+#include "c360/engine.h"
+#include "c360/insights.h"
+#include "c360/jsonw.h"
+#include "c360/strmap.h"
+
+#define ENGINE_SEGMENTS_MAX 64   /* memberships are a 64-bit set */
+#define ENGINE_VALUE_MAX 65536   /* bytes of one output value */
+#define ENGINE_KEYS_MAX 1024     /* records of one profile read for an evaluation */
+#define ENGINE_VISIT_RULES_MAX 16
+
+/* One profile's segment state. */
+struct eprofile {
+    uint64_t id;
+    uint64_t members;                      /* bit s: member of segment s */
+    int64_t since[ENGINE_SEGMENTS_MAX];    /* epoch ms each membership began */
+    int32_t due;                           /* the pending timer's day, or C360_INSIGHTS_NEVER */
+    bool live;
+};
+
+struct timer {
+    int32_t day;
+    uint64_t id;
+};
+
+/* An individual record, copied flat into one allocation (free()). */
+struct stored {
+    struct c360_record rec;
+};
+
+struct c360_engine {
+    struct c360_engine_config cfg;
+    const struct c360_identity_config *idcfg;
+    struct c360_identity *graph;
+    struct c360_insights *ins;
+    struct c360_insights_visit_rule visit_rules[ENGINE_VISIT_RULES_MAX];
+    size_t n_visit_rules;
+    size_t n_segments;
+
+    struct c360_strmap *stored_by_key; /* record key -> slot in stored */
+    struct stored **stored;
+    size_t n_stored, cap_stored;
+    uint32_t *free_stored;
+    size_t n_free_stored;
+
+    struct c360_strmap *prof_by_id; /* decimal id -> slot in profs */
+    struct eprofile *profs;
+    size_t n_profs, cap_profs;
+    uint32_t *free_profs;
+    size_t n_free_profs;
+
+    struct timer *heap;
+    size_t n_heap, cap_heap;
+
+    int32_t today;
+    int64_t now_ms; /* the time outputs are stamped with */
+
+    /* Outputs of the current call. */
+    struct c360_engine_output *outs;
+    size_t n_outs, cap_outs;
+    char *text; /* keys and values of the outputs, back to back */
+    size_t text_len, text_cap;
+    struct c360_jsonw w;
+    char position[512]; /* the input position eventIds derive from */
+    size_t out_index;
+
+    /* Scratch of one call. */
+    uint64_t *affected;
+    size_t n_affected, cap_affected;
+};
+
+/* What an insight call of one evaluation reads. */
+struct engine_eval {
+    const struct c360_insights *ins;
+    const struct c360_insights_summary *sum;
+    const char *const *keys; /* the profile's owner keys */
+    size_t n_keys;
+    int32_t today;
+    char currency[4];
+};
+
+/* The c360_segment_eval callback (calls.c); ctx is a struct engine_eval. */
+enum c360_err engine_call(void *ctx, const struct c360_segment_call *c,
+                          struct c360_segment_value *out, struct c360_diag *diag);
+/* The visit rule of a qualifyingVisit call; false for another call. */
+bool engine_visit_rule(const struct c360_segment_call *c, struct c360_insights_visit_rule *rule);
+
+/* Appends an output; key and value are copied. value NULL: tombstone. */
+enum c360_err engine_emit(struct c360_engine *eng, enum c360_engine_topic topic, const char *key,
+                          const char *value, size_t value_len);
+/* The next eventId of the current input ("%016x" of FNV-1a), into buf[17]. */
+void engine_event_id(struct c360_engine *eng, char buf[17]);
+
+/* The insight table the segment language compiles against. */
+extern const struct c360_segment_insight c360_engine_insight_table[];
+extern const size_t c360_engine_insight_count;
+
+#endif
