@@ -57,7 +57,8 @@ struct c360_engine_config {
     const struct c360_identity_rules *rules; /* borrowed */
     const struct c360_segment_set *segments; /* borrowed; may be NULL (no segments) */
     enum c360_clock clock;
-    size_t profiles_max; /* profiles and stored records held at most */
+    const char *currency; /* the institution's ISO 4217 code, e.g. "USD"; borrowed */
+    size_t profiles_max;  /* profiles and stored records held at most */
 };
 
 /* One output record. value NULL is a tombstone (compacted topics). */
@@ -92,11 +93,15 @@ void c360_engine_destroy(struct c360_engine *eng);
  * Applies one decoded record. now_ms is the wall clock for clock=wall (the
  * engine advances its today to it first, firing due timers) and ignored for
  * clock=event, where the record's occurredAt moves today. RESYNC records
- * and entities the engine does not use change nothing.
+ * and entities the engine does not use change nothing. A record the engine
+ * cannot use (an account without the fields insights need, a cap reached)
+ * fails with diag saying why, for the dead-letter topic; the outputs made
+ * before the failure are in outs all the same.
  */
 enum c360_err c360_engine_apply(struct c360_engine *eng, const struct c360_record *rec,
                                 const struct c360_engine_position *pos, int64_t now_ms,
-                                struct c360_engine_outputs *outs) C360_MUST_USE;
+                                struct c360_engine_outputs *outs,
+                                struct c360_diag *diag) C360_MUST_USE;
 
 /* Fires the timers due by now_ms (clock=wall; a no-op for clock=event). */
 enum c360_err c360_engine_tick(struct c360_engine *eng, int64_t now_ms,

@@ -39,6 +39,32 @@ const struct c360_config_prop c360_config_props[] = {
                "junk values.",
     },
     {
+        .key = "segments",
+        .type = C360_CONFIG_PROP_PATH,
+        .def = C360_DEFAULT_SEGMENTS,
+        .def_shown = "`config/segments.json` of the source tree (set at build time with "
+                     "-DC360_SEGMENTS)",
+        .doc = "Segment definitions (JSON): each segment's name, its expression over the "
+               "insights (tenureDays, holds, adb, externalAdb, qualifyingVisit, accountCount, "
+               "totalBalance) and the activation text of its CSR message.",
+    },
+    {
+        .key = "clock",
+        .type = C360_CONFIG_PROP_ENUM,
+        .def = "wall",
+        .choices = "wall|event",
+        .doc = "What \"today\" is for the insights and the segment timers: the UTC date of the "
+               "wall clock, or of the largest occurredAt seen (deterministic, for replays and "
+               "tests; `c360 replay` uses event unless told otherwise).",
+    },
+    {
+        .key = "currency",
+        .type = C360_CONFIG_PROP_STRING,
+        .def = "USD",
+        .doc = "The institution's ISO 4217 currency. Balances are summed in it; accounts in "
+               "another currency are left out of sums and counted as foreign.",
+    },
+    {
         .key = "log.level",
         .type = C360_CONFIG_PROP_ENUM,
         .def = "info",

@@ -132,3 +132,1288 @@ static void position_set(struct c360_engine *eng, const char *fmt, ...)
     va_end(ap);
     eng->out_index = 0;
 }
+
+/* --- Stored individuals: one flat copy each. */
+
+struct flat {
+    char *p, *end;
+    size_t need;
+};
+
+static const char *flat_str(struct flat *f, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    f->need += n;
+    if (!f->p || f->p + n > f->end)
+        return NULL;
+    char *out = f->p;
+    memcpy(out, s, n);
+    f->p += n;
+    return out;
+}
+
+static void *flat_alloc(struct flat *f, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    f->need += n;
+    if (!f->p || f->p + n > f->end)
+        return NULL;
+    void *out = f->p;
+    memset(out, 0, n);
+    f->p += n;
+    return out;
+}
+
+/* Copies an individual's fields into f; with f->p NULL it only counts. */
+static void flat_individual(struct flat *f, const struct c360_record *src, struct c360_record *dst)
+{
+    const struct c360_individual *a = &src->as.individual;
+    struct c360_individual *b = dst ? &dst->as.individual : NULL;
+    const char *s;
+    s = flat_str(f, src->event_id), dst ? dst->event_id = s : 0;
+    s = flat_str(f, src->source_system), dst ? dst->source_system = s : 0;
+    s = flat_str(f, src->source_record_id), dst ? dst->source_record_id = s : 0;
+    s = flat_str(f, src->global_party_id), dst ? dst->global_party_id = s : 0;
+    s = flat_str(f, a->first_name), b ? b->first_name = s : 0;
+    s = flat_str(f, a->last_name), b ? b->last_name = s : 0;
+    s = flat_str(f, a->fsc_account_id), b ? b->fsc_account_id = s : 0;
+    s = flat_str(f, a->preferred_channel), b ? b->preferred_channel = s : 0;
+    s = flat_str(f, a->household_id), b ? b->household_id = s : 0;
+    const struct c360_strs *lists[2] = {&a->emails, &a->phones};
+    for (int l = 0; l < 2; l++) {
+        const char **items = flat_alloc(f, lists[l]->count * sizeof(char *));
+        for (uint16_t i = 0; i < lists[l]->count; i++) {
+            s = flat_str(f, lists[l]->items[i]);
+            if (items)
+                items[i] = s;
+        }
+        if (b) {
+            struct c360_strs *to = l == 0 ? &b->emails : &b->phones;
+            to->items = items;
+            to->count = items ? lists[l]->count : 0;
+        }
+    }
+    struct c360_address *addr = flat_alloc(f, a->n_addresses * sizeof(*addr));
+    for (uint16_t i = 0; i < a->n_addresses; i++) {
+        const struct c360_address *x = &a->addresses[i];
+        const char *l1 = flat_str(f, x->line1), *city = flat_str(f, x->city),
+                   *pc = flat_str(f, x->postal_code), *cc = flat_str(f, x->country);
+        if (addr)
+            addr[i] = (struct c360_address){l1, city, pc, cc};
+    }
+    struct c360_party_identifier *ids = flat_alloc(f, a->n_identifiers * sizeof(*ids));
+    for (uint16_t i = 0; i < a->n_identifiers; i++) {
+        const char *t = flat_str(f, a->identifiers[i].type),
+                   *v = flat_str(f, a->identifiers[i].value);
+        if (ids)
+            ids[i] = (struct c360_party_identifier){t, v};
+    }
+    if (b) {
+        b->addresses = addr;
+        b->n_addresses = addr ? a->n_addresses : 0;
+        b->identifiers = ids;
+        b->n_identifiers = ids ? a->n_identifiers : 0;
+    }
+}
+
+/* A flat copy of individual src; free() it. */
+static struct stored *stored_copy(const struct c360_record *src)
+{
+    struct flat count = {0};
+    flat_individual(&count, src, NULL);
+    struct stored *st = malloc(sizeof(*st) + count.need);
+    if (!st)
+        return NULL;
+    memset(&st->rec, 0, sizeof(st->rec));
+    st->rec.entity = src->entity;
+    st->rec.change = src->change;
+    st->rec.occurred_at = src->occurred_at;
+    st->rec.as.individual.birth_date = src->as.individual.birth_date;
+    struct flat f = {(char *)(st + 1), (char *)(st + 1) + count.need, 0};
+    flat_individual(&f, src, &st->rec);
+    return st;
+}
+
+static const struct c360_record *stored_get(const struct c360_engine *eng, const char *key)
+{
+    uint32_t slot;
+    return c360_strmap_get(eng->stored_by_key, key, &slot) ? &eng->stored[slot]->rec : NULL;
+}
+
+static enum c360_err stored_put(struct c360_engine *eng, const char *key,
+                                const struct c360_record *rec)
+{
+    uint32_t slot;
+    enum c360_err err;
+    struct stored *st = stored_copy(rec);
+    if (!st)
+        return C360_ERR_NOMEM;
+    if (c360_strmap_get(eng->stored_by_key, key, &slot)) {
+        free(eng->stored[slot]);
+        eng->stored[slot] = st;
+        return C360_OK;
+    }
+    if (eng->n_free_stored) {
+        slot = eng->free_stored[--eng->n_free_stored];
+    } else {
+        if ((err = grow((void **)&eng->stored, &eng->cap_stored, eng->n_stored + 1,
+                        sizeof(*eng->stored)))) {
+            free(st);
+            return err;
+        }
+        slot = (uint32_t)eng->n_stored++;
+    }
+    eng->stored[slot] = st;
+    if ((err = c360_strmap_put(eng->stored_by_key, key, slot))) {
+        free(st);
+        eng->stored[slot] = NULL;
+        return err;
+    }
+    return C360_OK;
+}
+
+static enum c360_err stored_del(struct c360_engine *eng, const char *key)
+{
+    uint32_t slot;
+    if (!c360_strmap_get(eng->stored_by_key, key, &slot))
+        return C360_OK;
+    c360_strmap_del(eng->stored_by_key, key);
+    free(eng->stored[slot]);
+    eng->stored[slot] = NULL;
+    uint32_t *fs = realloc(eng->free_stored, (eng->n_free_stored + 1) * sizeof(*fs));
+    if (!fs)
+        return C360_ERR_NOMEM;
+    eng->free_stored = fs;
+    eng->free_stored[eng->n_free_stored++] = slot;
+    return C360_OK;
+}
+
+/* --- Profiles' segment state, by unified id. */
+
+static struct eprofile *prof_get(struct c360_engine *eng, uint64_t id)
+{
+    char text[24];
+    uint32_t slot;
+    snprintf(text, sizeof(text), "%" PRIu64, id);
+    return c360_strmap_get(eng->prof_by_id, text, &slot) ? &eng->profs[slot] : NULL;
+}
+
+static enum c360_err prof_add(struct c360_engine *eng, uint64_t id, struct eprofile **out)
+{
+    char text[24];
+    uint32_t slot;
+    enum c360_err err;
+    if ((*out = prof_get(eng, id)))
+        return C360_OK;
+    if (eng->n_free_profs) {
+        slot = eng->free_profs[--eng->n_free_profs];
+    } else {
+        if ((err = grow((void **)&eng->profs, &eng->cap_profs, eng->n_profs + 1,
+                        sizeof(*eng->profs))))
+            return err;
+        slot = (uint32_t)eng->n_profs++;
+    }
+    snprintf(text, sizeof(text), "%" PRIu64, id);
+    if ((err = c360_strmap_put(eng->prof_by_id, text, slot)))
+        return err;
+    eng->profs[slot] = (struct eprofile){.id = id, .due = C360_INSIGHTS_NEVER, .live = true};
+    *out = &eng->profs[slot];
+    return C360_OK;
+}
+
+static enum c360_err prof_drop(struct c360_engine *eng, uint64_t id)
+{
+    char text[24];
+    uint32_t slot;
+    snprintf(text, sizeof(text), "%" PRIu64, id);
+    if (!c360_strmap_get(eng->prof_by_id, text, &slot))
+        return C360_OK;
+    c360_strmap_del(eng->prof_by_id, text);
+    eng->profs[slot].live = false;
+    uint32_t *fp = realloc(eng->free_profs, (eng->n_free_profs + 1) * sizeof(*fp));
+    if (!fp)
+        return C360_ERR_NOMEM;
+    eng->free_profs = fp;
+    eng->free_profs[eng->n_free_profs++] = slot;
+    return C360_OK;
+}
+
+/* --- Timers: a binary min-heap of (day, id); an entry whose profile has
+ * since been given another day, or is gone, is skipped when it surfaces. */
+
+static bool timer_less(const struct timer *a, const struct timer *b)
+{
+    return a->day < b->day || (a->day == b->day && a->id < b->id);
+}
+
+static enum c360_err timer_push(struct c360_engine *eng, int32_t day, uint64_t id)
+{
+    enum c360_err err;
+    if ((err = grow((void **)&eng->heap, &eng->cap_heap, eng->n_heap + 1, sizeof(*eng->heap))))
+        return err;
+    size_t i = eng->n_heap++;
+    eng->heap[i] = (struct timer){day, id};
+    while (i && timer_less(&eng->heap[i], &eng->heap[(i - 1) / 2])) {
+        struct timer t = eng->heap[i];
+        eng->heap[i] = eng->heap[(i - 1) / 2];
+        eng->heap[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return C360_OK;
+}
+
+static struct timer timer_pop(struct c360_engine *eng)
+{
+    struct timer top = eng->heap[0];
+    eng->heap[0] = eng->heap[--eng->n_heap];
+    for (size_t i = 0;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < eng->n_heap && timer_less(&eng->heap[l], &eng->heap[m]))
+            m = l;
+        if (r < eng->n_heap && timer_less(&eng->heap[r], &eng->heap[m]))
+            m = r;
+        if (m == i)
+            break;
+        struct timer t = eng->heap[i];
+        eng->heap[i] = eng->heap[m];
+        eng->heap[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+size_t c360_engine_timers(const struct c360_engine *eng)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < eng->n_profs; i++)
+        n += eng->profs[i].live && eng->profs[i].due != C360_INSIGHTS_NEVER;
+    return n;
+}
+
+/* --- One profile as an evaluation reads it. */
+
+struct view {
+    struct c360_engine *eng;
+    uint64_t id;
+    const char *keys[ENGINE_KEYS_MAX]; /* record keys */
+    size_t n_keys;
+    const char *owners[2 * ENGINE_KEYS_MAX]; /* insight owner keys */
+    size_t n_owners;
+    const char *gps[ENGINE_KEYS_MAX]; /* distinct globalPartyIds, sorted */
+    size_t n_gps;
+    const struct c360_record *recs[ENGINE_KEYS_MAX]; /* stored individuals */
+    size_t n_recs;
+    struct c360_insights_summary sum;
+    struct c360_golden golden;
+    bool truncated; /* more records than ENGINE_KEYS_MAX */
+};
+
+static void view_key(const char *key, void *arg)
+{
+    struct view *v = arg;
+    if (v->n_keys == ENGINE_KEYS_MAX) {
+        v->truncated = true;
+        return;
+    }
+    v->keys[v->n_keys++] = key;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void gp_add(struct view *v, const char *gp)
+{
+    if (!gp || !*gp || v->n_gps == ENGINE_KEYS_MAX)
+        return;
+    for (size_t i = 0; i < v->n_gps; i++)
+        if (strcmp(v->gps[i], gp) == 0)
+            return;
+    v->gps[v->n_gps++] = gp;
+}
+
+static void view_build(struct c360_engine *eng, uint64_t id, struct view *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->eng = eng;
+    v->id = id;
+    c360_identity_profile_records(eng->graph, id, view_key, v);
+    /* Sorted, so everything derived from the list is in one order. */
+    qsort(v->keys, v->n_keys, sizeof(v->keys[0]), str_cmp);
+    for (size_t i = 0; i < v->n_keys; i++) {
+        const char *k = v->keys[i];
+        const struct c360_record *rec;
+        if (strncmp(k, "party:", 6) == 0) {
+            gp_add(v, k + 6);
+        } else if (strstr(k, ":session:")) {
+            v->owners[v->n_owners++] = k;
+        } else if ((rec = stored_get(eng, k))) {
+            v->recs[v->n_recs++] = rec;
+            gp_add(v, rec->global_party_id);
+        }
+    }
+    qsort(v->gps, v->n_gps, sizeof(v->gps[0]), str_cmp);
+    for (size_t i = 0; i < v->n_gps; i++)
+        v->owners[v->n_owners++] = v->gps[i];
+    c360_insights_summarize(eng->ins, v->owners, v->n_owners, eng->today, &v->sum);
+    c360_golden_reconcile(c360_identity_rules_golden(eng->cfg.rules), v->recs, v->n_recs,
+                          &v->golden);
+}
+
+/* The next day after today on which the profile's memberships could change
+ * by time alone. */
+static int32_t view_next_due(const struct c360_engine *eng, const struct view *v)
+{
+    int32_t next = c360_insights_next_change(eng->ins, v->owners, v->n_owners, eng->today,
+                                             eng->visit_rules, eng->n_visit_rules);
+    int32_t opened = v->sum.earliest_opened;
+    if (opened == C360_DATE_NONE)
+        return next;
+    for (size_t s = 0; s < eng->n_segments; s++) {
+        const struct c360_segment_def *def = c360_segment_set_at(eng->cfg.segments, s);
+        struct c360_segment_thresholds th;
+        c360_segment_thresholds(def->seg, "tenureDays", &th);
+        if (th.elsewhere && eng->today + 1 < next)
+            next = eng->today + 1;
+        for (size_t i = 0; i < th.count; i++) {
+            /* tenureDays = today − opened crosses v on the day it equals
+             * ⌈v⌉ (≥, ==) and the day after (>). */
+            int64_t v100 = th.items[i].value;
+            int64_t d = v100 >= 0 ? (v100 + 99) / 100 : v100 / 100;
+            for (int64_t day = opened + d; day <= opened + d + 1; day++)
+                if (day > eng->today && day < next)
+                    next = (int32_t)day;
+        }
+    }
+    return next;
+}
+
+/* --- Rendering. */
+
+static void uid_text(uint64_t id, char buf[24])
+{
+    snprintf(buf, 24, "u%" PRIu64, id);
+}
+
+static void w_money(struct c360_jsonw *w, int64_t minor, const char *currency)
+{
+    char amount[40];
+    c360_jsonw_object(w);
+    c360_jsonw_key(w, "amount");
+    c360_jsonw_str(w, c360_money_format(minor, amount, sizeof(amount)));
+    c360_jsonw_key(w, "currency");
+    c360_jsonw_str(w, currency);
+    c360_jsonw_object_end(w);
+}
+
+static void w_gps(struct c360_jsonw *w, const struct view *v)
+{
+    c360_jsonw_key(w, "globalPartyIds");
+    c360_jsonw_array(w);
+    for (size_t i = 0; i < v->n_gps; i++)
+        c360_jsonw_str(w, v->gps[i]);
+    c360_jsonw_array_end(w);
+}
+
+/* The insight values of an evaluation, keyed by the call's text. */
+static void w_trace(struct c360_jsonw *w, const struct c360_segment_result *res)
+{
+    char text[256];
+    c360_jsonw_key(w, "insights");
+    c360_jsonw_object(w);
+    for (size_t i = 0; i < res->n_trace; i++) {
+        c360_jsonw_key(w, res->trace[i].call->text);
+        if (c360_segment_value_text(&res->trace[i].value, text, sizeof(text)))
+            snprintf(text, sizeof(text), "?");
+        c360_jsonw_str(w, text);
+    }
+    c360_jsonw_object_end(w);
+}
+
+static enum c360_err w_emit(struct c360_engine *eng, enum c360_engine_topic topic, const char *key)
+{
+    const char *text;
+    size_t len;
+    enum c360_err err = c360_jsonw_text(&eng->w, &text, &len);
+    return err ? err : engine_emit(eng, topic, key, text, len);
+}
+
+static void w_begin(struct c360_engine *eng)
+{
+    char eid[17];
+    c360_jsonw_reset(&eng->w);
+    c360_jsonw_object(&eng->w);
+    c360_jsonw_key(&eng->w, "eventId");
+    engine_event_id(eng, eid);
+    c360_jsonw_str(&eng->w, eid);
+}
+
+static const char *lower_type(enum c360_account_type t, char *buf, size_t size)
+{
+    const char *name = c360_account_type_name(t);
+    size_t i = 0;
+    for (; name[i] && i + 1 < size; i++)
+        buf[i] = name[i] == '_' ? ' ' : (char)(name[i] | 0x20);
+    buf[i] = '\0';
+    return buf;
+}
+
+/* The CSR's message: who, how long a client, and the values that decided
+ * it, then the offer (DESIGN.md §5). Customer data goes to the CSR only. */
+static void csr_text(const struct c360_engine *eng, const struct view *v,
+                     const struct c360_segment_def *def, const struct c360_segment_result *res,
+                     char *out, size_t size)
+{
+    size_t n = 0;
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int k_ = snprintf(out + n, n < size ? size - n : 0, __VA_ARGS__);                          \
+        if (k_ > 0)                                                                                \
+            n += (size_t)k_;                                                                       \
+    } while (0)
+    PUT("%s: %s%s%s", def->kind ? def->kind : def->name,
+        v->golden.first_name ? v->golden.first_name : "", v->golden.first_name ? " " : "",
+        v->golden.last_name ? v->golden.last_name : "the client");
+    if (v->sum.earliest_opened != C360_DATE_NONE) {
+        char date[16];
+        c360_date_format(v->sum.earliest_opened, date, sizeof(date));
+        PUT(", client since %.4s", date);
+    }
+    for (size_t i = 0; i < res->n_trace; i++) {
+        const struct c360_segment_call *c = res->trace[i].call;
+        const struct c360_segment_value *val = &res->trace[i].value;
+        char tb[32], amount[48];
+        if (strcmp(c->name, "holds") == 0) {
+            enum c360_account_type t;
+            if (c360_account_type_parse(c->args[0].text, &t))
+                t = C360_ACCOUNT_OTHER;
+            PUT(val->boolean ? ", holds %s" : ", no %s account", lower_type(t, tb, sizeof(tb)));
+        } else if (strcmp(c->name, "adb") == 0 || strcmp(c->name, "externalAdb") == 0) {
+            int64_t shown = strcmp(c->name, "adb") == 0
+                                ? c360_insights_adb_floor(val->money.minor)
+                                : val->money.minor;
+            PUT(", %s $%s across", strcmp(c->name, "adb") == 0
+                                       ? "a 30-day average balance of"
+                                       : "average balances elsewhere of",
+                c360_money_format(shown, amount, sizeof(amount)));
+            const struct c360_segment_value *list = &c->args[0];
+            for (size_t k = 0; k < list->n_items; k++) {
+                enum c360_account_type t;
+                if (c360_account_type_parse(list->items[k].text, &t))
+                    t = C360_ACCOUNT_OTHER;
+                PUT("%s %s", k == 0 ? "" : (k + 1 == list->n_items ? " and" : ","),
+                    lower_type(t, tb, sizeof(tb)));
+            }
+        } else if (strcmp(c->name, "qualifyingVisit") == 0 && val->boolean) {
+            PUT(", recently spent over %" PRId64 " minutes on %s pages", c->args[1].number / 100,
+                c->args[0].text);
+        }
+    }
+    if (def->offer)
+        PUT(". Suggest a %s.", def->offer);
+    else
+        PUT(".");
+#undef PUT
+    (void)eng;
+    if (n >= size && size > 4)
+        memcpy(out + size - 4, "...", 4);
+}
+
+enum cause { CAUSE_INPUT, CAUSE_TIMER };
+
+static enum c360_err emit_segment_change(struct c360_engine *eng, const struct view *v,
+                                         const struct c360_segment_def *def, bool enter,
+                                         enum cause cause, const char *record_key,
+                                         const struct c360_segment_result *res, int64_t since)
+{
+    struct c360_jsonw *w = &eng->w;
+    char uid[24], key[160], text[2048];
+    enum c360_err err;
+    uid_text(v->id, uid);
+    /* segment-changes */
+    w_begin(eng);
+    c360_jsonw_key(w, "segment");
+    c360_jsonw_str(w, def->name);
+    c360_jsonw_key(w, "unifiedId");
+    c360_jsonw_str(w, uid);
+    c360_jsonw_key(w, "action");
+    c360_jsonw_str(w, enter ? "ENTER" : "EXIT");
+    c360_jsonw_key(w, "at");
+    c360_jsonw_int(w, eng->now_ms);
+    c360_jsonw_key(w, "cause");
+    c360_jsonw_str(w, cause == CAUSE_TIMER ? "TIMER" : "INPUT");
+    c360_jsonw_key(w, "recordKey");
+    c360_jsonw_str(w, cause == CAUSE_INPUT ? record_key : NULL);
+    if (res)
+        w_trace(w, res);
+    else {
+        c360_jsonw_key(w, "insights");
+        c360_jsonw_object(w);
+        c360_jsonw_object_end(w);
+    }
+    c360_jsonw_object_end(w);
+    if ((err = w_emit(eng, C360_OUT_SEGMENT_CHANGES, uid)))
+        return err;
+    /* segment-membership: the member's record, or its tombstone */
+    snprintf(key, sizeof(key), "%s|%s", def->name, uid);
+    if (enter) {
+        w_begin(eng);
+        c360_jsonw_key(w, "segment");
+        c360_jsonw_str(w, def->name);
+        c360_jsonw_key(w, "unifiedId");
+        c360_jsonw_str(w, uid);
+        w_gps(w, v);
+        c360_jsonw_key(w, "since");
+        c360_jsonw_int(w, since);
+        w_trace(w, res);
+        c360_jsonw_object_end(w);
+        err = w_emit(eng, C360_OUT_SEGMENT_MEMBERSHIP, key);
+    } else {
+        err = engine_emit(eng, C360_OUT_SEGMENT_MEMBERSHIP, key, NULL, 0);
+    }
+    if (err)
+        return err;
+    /* activation.marketing: a data-extension row */
+    w_begin(eng);
+    c360_jsonw_key(w, "contactKey");
+    c360_jsonw_str(w, uid);
+    c360_jsonw_key(w, "unifiedId");
+    c360_jsonw_str(w, uid);
+    c360_jsonw_key(w, "email");
+    c360_jsonw_str(w, v->golden.email);
+    c360_jsonw_key(w, "firstName");
+    c360_jsonw_str(w, v->golden.first_name);
+    c360_jsonw_key(w, "segment");
+    c360_jsonw_str(w, def->name);
+    c360_jsonw_key(w, "action");
+    c360_jsonw_str(w, enter ? "ADD" : "REMOVE");
+    c360_jsonw_key(w, "at");
+    c360_jsonw_int(w, eng->now_ms);
+    c360_jsonw_object_end(w);
+    if ((err = w_emit(eng, C360_OUT_ACTIVATION_MARKETING, uid)))
+        return err;
+    /* activation.csr-insight: on entry, for a profile with an FSC account */
+    if (!enter || !v->golden.fsc_account_id)
+        return C360_OK;
+    csr_text(eng, v, def, res, text, sizeof(text));
+    w_begin(eng);
+    c360_jsonw_key(w, "feedElementType");
+    c360_jsonw_str(w, "FeedItem");
+    c360_jsonw_key(w, "subjectId");
+    c360_jsonw_str(w, v->golden.fsc_account_id);
+    c360_jsonw_key(w, "body");
+    c360_jsonw_object(w);
+    c360_jsonw_key(w, "messageSegments");
+    c360_jsonw_array(w);
+    c360_jsonw_object(w);
+    c360_jsonw_key(w, "type");
+    c360_jsonw_str(w, "Text");
+    c360_jsonw_key(w, "text");
+    c360_jsonw_str(w, text);
+    c360_jsonw_object_end(w);
+    c360_jsonw_array_end(w);
+    c360_jsonw_object_end(w);
+    c360_jsonw_key(w, "segment");
+    c360_jsonw_str(w, def->name);
+    c360_jsonw_key(w, "unifiedId");
+    c360_jsonw_str(w, uid);
+    c360_jsonw_key(w, "at");
+    c360_jsonw_int(w, eng->now_ms);
+    c360_jsonw_object_end(w);
+    return w_emit(eng, C360_OUT_ACTIVATION_CSR, v->golden.fsc_account_id);
+}
+
+static void w_strs_golden(struct c360_jsonw *w, const char *key, const char *golden)
+{
+    c360_jsonw_key(w, key);
+    c360_jsonw_array(w);
+    if (golden)
+        c360_jsonw_str(w, golden);
+    c360_jsonw_array_end(w);
+}
+
+static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
+                                  const struct eprofile *prof)
+{
+    struct c360_jsonw *w = &eng->w;
+    const struct c360_golden *g = &v->golden;
+    const struct c360_insights_summary *sum = &v->sum;
+    const char *cur = eng->cfg.currency;
+    char uid[24];
+    uid_text(v->id, uid);
+    w_begin(eng);
+    c360_jsonw_key(w, "unifiedId");
+    c360_jsonw_str(w, uid);
+    w_gps(w, v);
+    c360_jsonw_key(w, "recordKeys");
+    c360_jsonw_array(w);
+    for (size_t i = 0; i < v->n_keys; i++)
+        c360_jsonw_str(w, v->keys[i]);
+    c360_jsonw_array_end(w);
+    c360_jsonw_key(w, "firstName");
+    c360_jsonw_str(w, g->first_name);
+    c360_jsonw_key(w, "lastName");
+    c360_jsonw_str(w, g->last_name);
+    c360_jsonw_key(w, "birthDate");
+    if (g->birth_date == C360_DATE_NONE)
+        c360_jsonw_null(w);
+    else
+        c360_jsonw_int(w, g->birth_date);
+    w_strs_golden(w, "emails", g->email);
+    w_strs_golden(w, "phones", g->phone);
+    c360_jsonw_key(w, "addresses");
+    c360_jsonw_array(w);
+    if (g->address) {
+        c360_jsonw_object(w);
+        c360_jsonw_key(w, "line1");
+        c360_jsonw_str(w, g->address->line1);
+        c360_jsonw_key(w, "city");
+        c360_jsonw_str(w, g->address->city);
+        c360_jsonw_key(w, "postalCode");
+        c360_jsonw_str(w, g->address->postal_code);
+        c360_jsonw_key(w, "country");
+        c360_jsonw_str(w, g->address->country);
+        c360_jsonw_object_end(w);
+    }
+    c360_jsonw_array_end(w);
+    c360_jsonw_key(w, "fscAccountId");
+    c360_jsonw_str(w, g->fsc_account_id);
+    c360_jsonw_key(w, "preferredChannel");
+    c360_jsonw_str(w, g->preferred_channel);
+    c360_jsonw_key(w, "householdId");
+    c360_jsonw_str(w, g->household_id);
+    c360_jsonw_key(w, "insights");
+    c360_jsonw_object(w);
+    c360_jsonw_key(w, "asOfDate");
+    c360_jsonw_int(w, eng->today);
+    c360_jsonw_key(w, "tenureDays");
+    if (sum->earliest_opened == C360_DATE_NONE)
+        c360_jsonw_null(w);
+    else
+        c360_jsonw_int(w, sum->tenure_days);
+    c360_jsonw_key(w, "accountCount");
+    c360_jsonw_int(w, sum->accounts);
+    c360_jsonw_key(w, "heldAccountTypes");
+    c360_jsonw_array(w);
+    for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++)
+        if (sum->open_by_type[t])
+            c360_jsonw_str(w, c360_account_type_name((enum c360_account_type)t));
+    c360_jsonw_array_end(w);
+    c360_jsonw_key(w, "totalBalance");
+    if (sum->open)
+        w_money(w, sum->balance, cur);
+    else
+        c360_jsonw_null(w);
+    c360_jsonw_key(w, "adb30");
+    c360_jsonw_object(w);
+    for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
+        if (!sum->adb_sum[t])
+            continue;
+        c360_jsonw_key(w, c360_account_type_name((enum c360_account_type)t));
+        w_money(w, c360_insights_adb_floor(sum->adb_sum[t]), cur);
+    }
+    c360_jsonw_object_end(w);
+    c360_jsonw_key(w, "externalAdb");
+    c360_jsonw_object(w);
+    for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
+        if (!sum->external_adb[t])
+            continue;
+        c360_jsonw_key(w, c360_account_type_name((enum c360_account_type)t));
+        w_money(w, sum->external_adb[t], cur);
+    }
+    c360_jsonw_object_end(w);
+    c360_jsonw_object_end(w);
+    c360_jsonw_key(w, "segments");
+    c360_jsonw_array(w);
+    for (size_t s = 0; s < eng->n_segments; s++)
+        if (prof && (prof->members >> s & 1))
+            c360_jsonw_str(w, c360_segment_set_at(eng->cfg.segments, s)->name);
+    c360_jsonw_array_end(w);
+    c360_jsonw_key(w, "updatedAt");
+    c360_jsonw_int(w, eng->now_ms);
+    c360_jsonw_object_end(w);
+    return w_emit(eng, C360_OUT_UNIFIED_PROFILE, uid);
+}
+
+/* --- Evaluation. */
+
+/* Re-evaluates profile id: its memberships, their outputs, the golden
+ * profile and its next timer. */
+static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause cause,
+                              const char *record_key)
+{
+    struct view *v = eng->view;
+    struct eprofile *prof;
+    enum c360_err err;
+    if (!c360_identity_record_of_profile(eng->graph, id))
+        return C360_OK;
+    if ((err = prof_add(eng, id, &prof)))
+        return err;
+    view_build(eng, id, v);
+    struct engine_eval ev = {eng->ins, &v->sum, v->owners, v->n_owners, eng->today, {0}};
+    memcpy(ev.currency, eng->cfg.currency, 3);
+    for (size_t s = 0; s < eng->n_segments; s++) {
+        const struct c360_segment_def *def = c360_segment_set_at(eng->cfg.segments, s);
+        struct c360_segment_result res;
+        struct c360_diag diag;
+        c360_diag_clear(&diag);
+        bool member = false;
+        if (c360_segment_eval(def->seg, engine_call, &ev, &res, &diag) == C360_OK)
+            member = res.member;
+        else
+            eng->eval_errors++, res.n_trace = 0;
+        bool was = prof->members >> s & 1;
+        if (member == was)
+            continue;
+        if (member) {
+            prof->members |= UINT64_C(1) << s;
+            prof->since[s] = eng->now_ms;
+        } else {
+            prof->members &= ~(UINT64_C(1) << s);
+        }
+        if ((err = emit_segment_change(eng, v, def, member, cause, record_key, &res,
+                                       prof->since[s])))
+            return err;
+    }
+    if ((err = emit_profile(eng, v, prof)))
+        return err;
+    int32_t due = view_next_due(eng, v);
+    if (due != prof->due) {
+        prof->due = due;
+        if (due != C360_INSIGHTS_NEVER && (err = timer_push(eng, due, id)))
+            return err;
+    }
+    return C360_OK;
+}
+
+/* A unified id that no longer exists (absorbed by a merge, or its last
+ * record deleted): its memberships exit and its golden profile goes. */
+static enum c360_err dissolve(struct c360_engine *eng, uint64_t id, const char *record_key)
+{
+    struct view *v = eng->view;
+    struct eprofile *prof = prof_get(eng, id);
+    char uid[24];
+    enum c360_err err;
+    if (c360_identity_record_of_profile(eng->graph, id))
+        return C360_OK; /* still there */
+    memset(v, 0, sizeof(*v));
+    v->id = id;
+    v->sum.earliest_opened = C360_DATE_NONE;
+    v->golden.birth_date = C360_DATE_NONE;
+    for (size_t s = 0; prof && s < eng->n_segments; s++) {
+        if (!(prof->members >> s & 1))
+            continue;
+        const struct c360_segment_def *def = c360_segment_set_at(eng->cfg.segments, s);
+        if ((err = emit_segment_change(eng, v, def, false, CAUSE_INPUT, record_key, NULL, 0)))
+            return err;
+    }
+    uid_text(id, uid);
+    if (prof && (err = engine_emit(eng, C360_OUT_UNIFIED_PROFILE, uid, NULL, 0)))
+        return err;
+    return prof_drop(eng, id);
+}
+
+static enum c360_err affected_add(struct c360_engine *eng, uint64_t id)
+{
+    enum c360_err err;
+    if (!id)
+        return C360_OK;
+    for (size_t i = 0; i < eng->n_affected; i++)
+        if (eng->affected[i] == id)
+            return C360_OK;
+    if ((err = grow((void **)&eng->affected, &eng->cap_affected, eng->n_affected + 1,
+                    sizeof(*eng->affected))))
+        return err;
+    eng->affected[eng->n_affected++] = id;
+    return C360_OK;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Evaluates every affected profile, dissolving the ones gone, in id order. */
+static enum c360_err settle(struct c360_engine *eng, const char *record_key)
+{
+    enum c360_err err = C360_OK;
+    qsort(eng->affected, eng->n_affected, sizeof(*eng->affected), u64_cmp);
+    for (size_t i = 0; i < eng->n_affected && !err; i++) {
+        uint64_t id = eng->affected[i];
+        err = c360_identity_record_of_profile(eng->graph, id)
+                  ? evaluate(eng, id, CAUSE_INPUT, record_key)
+                  : dissolve(eng, id, record_key);
+    }
+    eng->n_affected = 0;
+    return err;
+}
+
+/* --- Identity. */
+
+static void w_ids(struct c360_jsonw *w, const char *key, uint64_t first, const uint64_t *ids,
+                  size_t n)
+{
+    char uid[24];
+    c360_jsonw_key(w, key);
+    c360_jsonw_array(w);
+    if (first) {
+        uid_text(first, uid);
+        c360_jsonw_str(w, uid);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uid_text(ids[i], uid);
+        c360_jsonw_str(w, uid);
+    }
+    c360_jsonw_array_end(w);
+}
+
+static enum c360_err emit_change(struct c360_engine *eng, const char *type, uint64_t unified,
+                                 uint64_t from, const uint64_t *from_ids, size_t n_from,
+                                 uint64_t into, const uint64_t *into_ids, size_t n_into,
+                                 const char *record_key, const char *rule)
+{
+    struct c360_jsonw *w = &eng->w;
+    char uid[24];
+    uid_text(unified, uid);
+    w_begin(eng);
+    c360_jsonw_key(w, "type");
+    c360_jsonw_str(w, type);
+    c360_jsonw_key(w, "unifiedId");
+    c360_jsonw_str(w, uid);
+    w_ids(w, "from", from, from_ids, n_from);
+    w_ids(w, "into", into, into_ids, n_into);
+    c360_jsonw_key(w, "recordKey");
+    c360_jsonw_str(w, record_key);
+    c360_jsonw_key(w, "rule");
+    c360_jsonw_str(w, rule);
+    c360_jsonw_key(w, "at");
+    c360_jsonw_int(w, eng->now_ms);
+    c360_jsonw_object_end(w);
+    /* Keyed by the profile, so one profile's changes stay in order. */
+    return w_emit(eng, C360_OUT_IDENTITY_CHANGES, uid);
+}
+
+static enum c360_err emit_link(struct c360_engine *eng, const char *key, uint64_t id)
+{
+    struct c360_jsonw *w = &eng->w;
+    struct c360_identity_link link;
+    char uid[24];
+    if (!c360_identity_link_of(eng->graph, key, &link))
+        memset(&link, 0, sizeof(link));
+    uid_text(id, uid);
+    w_begin(eng);
+    c360_jsonw_key(w, "recordKey");
+    c360_jsonw_str(w, key);
+    c360_jsonw_key(w, "unifiedId");
+    c360_jsonw_str(w, uid);
+    c360_jsonw_key(w, "rule");
+    c360_jsonw_str(w, link.rule);
+    c360_jsonw_key(w, "matchedWith");
+    c360_jsonw_str(w, link.matched_with);
+    c360_jsonw_key(w, "matchedOn");
+    c360_jsonw_array(w);
+    for (size_t i = 0; i < link.n_parts; i++) {
+        const struct c360_identity_evidence *e = &link.parts[i];
+        c360_jsonw_object(w);
+        c360_jsonw_key(w, "field");
+        c360_jsonw_str(w, e->field);
+        c360_jsonw_key(w, "value");
+        c360_jsonw_str(w, e->value);
+        c360_jsonw_key(w, "otherValue");
+        c360_jsonw_str(w, e->other_value);
+        c360_jsonw_key(w, "score");
+        if (e->score < 0) {
+            c360_jsonw_null(w);
+        } else {
+            /* Three decimals, written without a double's noise. */
+            char score[16];
+            long milli = (long)(e->score * 1000 + 0.5);
+            int n = snprintf(score, sizeof(score), "%ld.%03ld", milli / 1000, milli % 1000);
+            c360_jsonw_raw(w, score, (size_t)n);
+        }
+        c360_jsonw_object_end(w);
+    }
+    c360_jsonw_array_end(w);
+    c360_jsonw_key(w, "updatedAt");
+    c360_jsonw_int(w, eng->now_ms);
+    c360_jsonw_object_end(w);
+    return w_emit(eng, C360_OUT_IDENTITY_LINKS, key);
+}
+
+/* Outputs of one graph change, and the profiles it affected. */
+static enum c360_err identity_changed(struct c360_engine *eng, const char *changed_key,
+                                      const struct c360_identity_changes *changes)
+{
+    enum c360_err err = C360_OK;
+    struct c360_identity_link causing;
+    bool have_causing = false;
+    for (size_t i = 0; i < changes->count && !err; i++) {
+        const struct c360_identity_event *ev = &changes->events[i];
+        switch (ev->kind) {
+        case C360_IDENTITY_UNLINK:
+            if (!(err = engine_emit(eng, C360_OUT_IDENTITY_LINKS, ev->record_key, NULL, 0)))
+                err = affected_add(eng, ev->from);
+            break;
+        case C360_IDENTITY_LINK:
+            if (!(err = emit_change(eng, "LINK", ev->into, ev->from, NULL, 0, ev->into, NULL, 0,
+                                    ev->record_key, ev->rule)) &&
+                !(err = emit_link(eng, ev->record_key, ev->into)))
+                err = affected_add(eng, ev->into);
+            if (!err && ev->from)
+                err = affected_add(eng, ev->from);
+            break;
+        case C360_IDENTITY_MERGE:
+            if (!have_causing) {
+                if (!c360_identity_link_of(eng->graph, changed_key, &causing))
+                    memset(&causing, 0, sizeof(causing));
+                have_causing = true;
+            }
+            err = emit_change(eng, "MERGE", ev->into, ev->into, ev->ids, ev->n_ids, ev->into, NULL,
+                              0, changed_key, causing.rule);
+            for (size_t k = 0; k < ev->n_ids && !err; k++)
+                err = affected_add(eng, ev->ids[k]);
+            if (!err)
+                err = affected_add(eng, ev->into);
+            break;
+        case C360_IDENTITY_SPLIT:
+            err = emit_change(eng, "SPLIT", ev->into ? ev->into : ev->from, ev->from, NULL, 0,
+                              ev->into, ev->ids, ev->n_ids, changed_key, NULL);
+            for (size_t k = 0; k < ev->n_ids && !err; k++)
+                err = affected_add(eng, ev->ids[k]);
+            if (!err)
+                err = affected_add(eng, ev->from);
+            if (!err)
+                err = affected_add(eng, ev->into);
+            break;
+        }
+    }
+    return err;
+}
+
+static enum c360_err graph_upsert(struct c360_engine *eng, const struct c360_identity_input *in)
+{
+    struct c360_identity_changes changes;
+    enum c360_err err = c360_identity_upsert(eng->graph, in, &changes);
+    return err ? err : identity_changed(eng, in->key, &changes);
+}
+
+static enum c360_err graph_delete(struct c360_engine *eng, const char *key)
+{
+    struct c360_identity_changes changes;
+    enum c360_err err = c360_identity_delete(eng->graph, key, &changes);
+    return err ? err : identity_changed(eng, key, &changes);
+}
+
+/* The record "party:<gp>" that stands for a party id named by an account,
+ * an external account, a transaction or a session; and its profile, which
+ * the insights of that party change. */
+static enum c360_err party(struct c360_engine *eng, const char *gp)
+{
+    char key[C360_RECORD_STRING_MAX + 8], buf[C360_RECORD_STRING_MAX + 64];
+    struct c360_identity_input in;
+    uint64_t id;
+    enum c360_err err;
+    if (!gp || !*gp)
+        return C360_OK;
+    snprintf(key, sizeof(key), "party:%s", gp);
+    if (!c360_identity_profile_of(eng->graph, key, &id)) {
+        /* Through the rules, so a blocklisted party id makes no record. */
+        struct c360_record *r = eng->scratch;
+        c360_record_reset(r, C360_ENTITY_FINANCIAL_ACCOUNT);
+        r->source_system = "party";
+        r->source_record_id = gp;
+        r->global_party_id = gp;
+        if ((err = c360_identity_rules_input(eng->cfg.rules, r, buf, sizeof(buf), &in)))
+            return err;
+        if (!in.global_party_id || (err = graph_upsert(eng, &in)))
+            return err;
+        if (!c360_identity_profile_of(eng->graph, key, &id))
+            return C360_OK;
+    }
+    return affected_add(eng, id);
+}
+
+/* The profiles whose insight owners the record touched. */
+static enum c360_err touched_add(struct c360_engine *eng, const struct c360_insights_touched *t)
+{
+    enum c360_err err = C360_OK;
+    for (size_t i = 0; i < t->count && !err; i++) {
+        uint64_t id;
+        if (strstr(t->keys[i], ":session:")) {
+            if (c360_identity_profile_of(eng->graph, t->keys[i], &id))
+                err = affected_add(eng, id);
+        } else {
+            err = party(eng, t->keys[i]);
+        }
+    }
+    return err;
+}
+
+/* --- Time. */
+
+/* Moves today to day, firing the timers due by then, in time order. */
+static enum c360_err advance(struct c360_engine *eng, int32_t day)
+{
+    enum c360_err err;
+    if (day <= eng->today && eng->today != INT32_MIN)
+        return C360_OK;
+    while (eng->n_heap && eng->heap[0].day <= day) {
+        struct timer t = timer_pop(eng);
+        struct eprofile *prof = prof_get(eng, t.id);
+        if (!prof || prof->due != t.day)
+            continue; /* superseded */
+        eng->today = t.day;
+        prof->due = C360_INSIGHTS_NEVER;
+        if (eng->cfg.clock == C360_CLOCK_EVENT || eng->now_ms < (int64_t)t.day * DAY_MS)
+            eng->now_ms = (int64_t)t.day * DAY_MS;
+        position_set(eng, "timer:%" PRId32 ":u%" PRIu64, t.day, t.id);
+        if ((err = evaluate(eng, t.id, CAUSE_TIMER, NULL)))
+            return err;
+    }
+    eng->today = day;
+    c360_insights_prune(eng->ins, day);
+    return C360_OK;
+}
+
+enum c360_err c360_engine_tick(struct c360_engine *eng, int64_t now_ms,
+                               struct c360_engine_outputs *outs)
+{
+    enum c360_err err = C360_OK;
+    outputs_begin(eng);
+    if (eng->cfg.clock == C360_CLOCK_WALL) {
+        eng->now_ms = now_ms;
+        err = advance(eng, day_of(now_ms));
+        eng->now_ms = now_ms;
+    }
+    outputs_publish(eng, outs);
+    return err;
+}
+
+/* --- Records. */
+
+static enum c360_err apply_individual(struct c360_engine *eng, const struct c360_record *rec)
+{
+    char buf[16384];
+    struct c360_identity_input in;
+    enum c360_err err;
+    if ((err = c360_identity_rules_input(eng->cfg.rules, rec, buf, sizeof(buf), &in)))
+        return err;
+    if (rec->change == C360_CHANGE_DELETE) {
+        if ((err = stored_del(eng, in.key)))
+            return err;
+        return graph_delete(eng, in.key);
+    }
+    if ((err = stored_put(eng, in.key, rec)) || (err = graph_upsert(eng, &in)))
+        return err;
+    uint64_t id;
+    if (c360_identity_profile_of(eng->graph, in.key, &id))
+        err = affected_add(eng, id); /* golden attributes may have changed */
+    return err;
+}
+
+/* A web engagement: its session is an identity record, the engagement an
+ * insight of the session. */
+static enum c360_err apply_web(struct c360_engine *eng, const struct c360_record *rec,
+                               struct c360_diag *diag)
+{
+    const struct c360_web_engagement *web = &rec->as.web;
+    char key[2 * C360_RECORD_STRING_MAX + 16], buf[4096];
+    struct c360_identity_input in;
+    struct c360_insights_touched touched;
+    uint64_t id;
+    enum c360_err err;
+    snprintf(key, sizeof(key), "%s:session:%s", rec->source_system ? rec->source_system : "",
+             web->session_id ? web->session_id : "");
+    bool known = c360_identity_profile_of(eng->graph, key, &id);
+    if (rec->change != C360_CHANGE_DELETE && (!known || rec->global_party_id)) {
+        /* A new session, or a visitor who logged in: the session record takes
+         * the engagement's identity (a later anonymous page keeps it). */
+        struct c360_record *r = eng->scratch;
+        c360_record_reset(r, C360_ENTITY_WEB_ENGAGEMENT);
+        r->source_system = rec->source_system;
+        r->source_record_id = key + strlen(rec->source_system ? rec->source_system : "") + 1;
+        r->global_party_id = rec->global_party_id;
+        r->as.web.email = web->email;
+        if ((err = c360_identity_rules_input(eng->cfg.rules, r, buf, sizeof(buf), &in)) ||
+            (err = graph_upsert(eng, &in)) || (err = party(eng, rec->global_party_id)))
+            return err;
+    }
+    if ((err = c360_insights_apply(eng->ins, rec, key, eng->today, &touched, diag)))
+        return err;
+    if (c360_identity_profile_of(eng->graph, key, &id))
+        err = affected_add(eng, id);
+    return err;
+}
+
+static enum c360_err apply_holding(struct c360_engine *eng, const struct c360_record *rec,
+                                   struct c360_diag *diag)
+{
+    struct c360_insights_touched touched = {0};
+    enum c360_err err;
+    if ((err = c360_insights_apply(eng->ins, rec, NULL, eng->today, &touched, diag)) ||
+        (err = party(eng, rec->global_party_id)))
+        return err;
+    return touched_add(eng, &touched);
+}
+
+static char *record_key_of(const struct c360_record *rec, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s:%s", rec->source_system ? rec->source_system : "",
+             rec->source_record_id ? rec->source_record_id : "");
+    return buf;
+}
+
+enum c360_err c360_engine_apply(struct c360_engine *eng, const struct c360_record *rec,
+                                const struct c360_engine_position *pos, int64_t now_ms,
+                                struct c360_engine_outputs *outs, struct c360_diag *diag)
+{
+    char rkey[2 * C360_RECORD_STRING_MAX + 2];
+    enum c360_err err = C360_OK;
+    outputs_begin(eng);
+    eng->n_affected = 0;
+    if (eng->cfg.clock == C360_CLOCK_WALL) {
+        eng->now_ms = now_ms;
+        err = advance(eng, day_of(now_ms));
+        eng->now_ms = now_ms;
+    } else if (rec->occurred_at != C360_TIME_NONE) {
+        err = advance(eng, day_of(rec->occurred_at));
+        if (rec->occurred_at > eng->now_ms)
+            eng->now_ms = rec->occurred_at;
+    }
+    if (err)
+        goto done;
+    position_set(eng, "%s:%" PRId32 ":%" PRId64 ":%" PRIu32, pos->topic, pos->partition,
+                 pos->offset, pos->part);
+    switch (rec->change == C360_CHANGE_RESYNC ? C360_ENTITY_ORG_ACCOUNT : rec->entity) {
+    case C360_ENTITY_INDIVIDUAL:
+        err = apply_individual(eng, rec);
+        break;
+    case C360_ENTITY_WEB_ENGAGEMENT:
+        err = apply_web(eng, rec, diag);
+        break;
+    case C360_ENTITY_FINANCIAL_ACCOUNT:
+    case C360_ENTITY_EXTERNAL_ACCOUNT:
+    case C360_ENTITY_FINANCIAL_TRANSACTION:
+        err = apply_holding(eng, rec, diag);
+        break;
+    default:
+        break; /* org records and re-syncs are org sync's (DESIGN.md §7) */
+    }
+    if (!err)
+        err = settle(eng, record_key_of(rec, rkey, sizeof(rkey)));
+done:
+    eng->n_affected = 0;
+    outputs_publish(eng, outs);
+    return err;
+}
+
+/* --- Life. */
+
+enum c360_err c360_engine_new(const struct c360_engine_config *cfg, struct c360_engine **out)
+{
+    struct c360_diag diag;
+    enum c360_err err = C360_ERR_NOMEM;
+    struct c360_engine *eng = calloc(1, sizeof(*eng));
+    *out = NULL;
+    if (!eng)
+        return C360_ERR_NOMEM;
+    eng->cfg = *cfg;
+    if (!eng->cfg.currency)
+        eng->cfg.currency = "USD";
+    eng->today = INT32_MIN;
+    eng->now_ms = 0;
+    eng->n_segments = cfg->segments ? c360_segment_set_count(cfg->segments) : 0;
+    if (eng->n_segments > ENGINE_SEGMENTS_MAX) {
+        err = C360_ERR_LIMIT;
+        goto fail;
+    }
+    /* The visit rules every qualifyingVisit call of the segments asks. */
+    int32_t days_max = 0;
+    for (size_t s = 0; s < eng->n_segments; s++) {
+        const struct c360_segment_call *calls;
+        size_t n = c360_segment_calls(c360_segment_set_at(cfg->segments, s)->seg, &calls);
+        for (size_t i = 0; i < n; i++) {
+            struct c360_insights_visit_rule rule;
+            if (!engine_visit_rule(&calls[i], &rule))
+                continue;
+            if (eng->n_visit_rules == ENGINE_VISIT_RULES_MAX) {
+                err = C360_ERR_LIMIT;
+                goto fail;
+            }
+            eng->visit_rules[eng->n_visit_rules++] = rule;
+            if (rule.days > days_max)
+                days_max = rule.days;
+        }
+    }
+    struct c360_identity_config idcfg = *c360_identity_rules_config(cfg->rules);
+    size_t max = cfg->profiles_max ? cfg->profiles_max : 10000000;
+    struct c360_insights_config icfg = {
+        .parties_max = max, .accounts_max = max, .externals_max = max, .visit_days_max = days_max};
+    memcpy(icfg.currency, eng->cfg.currency, 3);
+    c360_diag_clear(&diag);
+    c360_jsonw_init(&eng->w, ENGINE_VALUE_MAX);
+    if ((err = c360_identity_new(&idcfg, &eng->graph)) ||
+        (err = c360_insights_new(&icfg, &eng->ins, &diag)) ||
+        (err = c360_strmap_new(max, &eng->stored_by_key)) ||
+        (err = c360_strmap_new(max, &eng->prof_by_id)) ||
+        (err = c360_record_new(C360_ENTITY_INDIVIDUAL, &eng->scratch)))
+        goto fail;
+    if (!(eng->view = calloc(1, sizeof(struct view)))) {
+        err = C360_ERR_NOMEM;
+        goto fail;
+    }
+    *out = eng;
+    return C360_OK;
+fail:
+    c360_engine_destroy(eng);
+    return err;
+}
+
+void c360_engine_destroy(struct c360_engine *eng)
+{
+    if (!eng)
+        return;
+    c360_identity_destroy(eng->graph);
+    c360_insights_destroy(eng->ins);
+    for (size_t i = 0; i < eng->n_stored; i++)
+        free(eng->stored[i]);
+    free(eng->stored);
+    free(eng->free_stored);
+    c360_strmap_destroy(eng->stored_by_key);
+    c360_strmap_destroy(eng->prof_by_id);
+    free(eng->profs);
+    free(eng->free_profs);
+    free(eng->heap);
+    free(eng->outs);
+    free(eng->text);
+    free(eng->affected);
+    free(eng->view);
+    c360_record_destroy(eng->scratch);
+    c360_jsonw_free(&eng->w);
+    free(eng);
+}
+
+int32_t c360_engine_today(const struct c360_engine *eng)
+{
+    return eng->today;
+}
+
+const struct c360_identity *c360_engine_identity(const struct c360_engine *eng)
+{
+    return eng->graph;
+}
+
+size_t c360_engine_bytes(const struct c360_engine *eng)
+{
+    size_t n = sizeof(*eng) + c360_identity_bytes(eng->graph) + c360_insights_bytes(eng->ins) +
+               eng->cap_profs * sizeof(*eng->profs) + eng->cap_heap * sizeof(*eng->heap) +
+               eng->cap_stored * sizeof(*eng->stored);
+    for (size_t i = 0; i < eng->n_stored; i++)
+        if (eng->stored[i])
+            n += sizeof(struct stored) + 64; /* the flat copy; its strings are a guess */
+    return n;
+}

@@ -70,7 +70,11 @@ struct c360_engine {
     char position[512]; /* the input position eventIds derive from */
     size_t out_index;
 
+    uint64_t eval_errors; /* segment evaluations that failed (counted as not a member) */
+
     /* Scratch of one call. */
+    void *view; /* struct view of engine.c: a profile as one evaluation reads it */
+    struct c360_record *scratch; /* identity inputs the engine makes up (party, session) */
     uint64_t *affected;
     size_t n_affected, cap_affected;
 };

@@ -1,0 +1,252 @@
+/*
+ * Suite engine: the functional core (src/engine/engine.c) — records in,
+ * outputs out, with the shipped identity rules and the default segments of
+ * config/segments.json: entering and leaving at the thresholds, time alone
+ * changing a membership through a timer, a merge dissolving a profile, and
+ * the same inputs giving the same bytes.
+ */
+#include "c360/codec.h"
+#include "c360/engine.h"
+#include "c360/segment.h"
+#include "c360/time.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fixture {
+    struct c360_identity_rules *rules;
+    struct c360_segment_set *segments;
+    struct c360_engine *eng;
+    struct c360_record *rec;
+    long offset;
+    /* Outputs of the last apply, copied: topic id, key, value. */
+    char log[64][2048];
+    size_t n_log;
+};
+
+static void setup(struct fixture *f)
+{
+    struct c360_diag diag;
+    size_t n;
+    const struct c360_segment_insight *insights = c360_engine_insights(&n);
+    memset(f, 0, sizeof(*f));
+    c360_diag_clear(&diag);
+    ck_assert_int_eq(
+        c360_identity_rules_load(C360_SOURCE_DIR "/config/identity.json", &f->rules, &diag),
+        C360_OK);
+    ck_assert_msg(c360_segment_set_load(C360_SOURCE_DIR "/config/segments.json", insights, n,
+                                        &f->segments, &diag) == C360_OK,
+                  "%s", diag.text);
+    struct c360_engine_config cfg = {
+        .rules = f->rules, .segments = f->segments, .clock = C360_CLOCK_EVENT, .currency = "USD"};
+    ck_assert_int_eq(c360_engine_new(&cfg, &f->eng), C360_OK);
+    ck_assert_int_eq(c360_record_new(C360_ENTITY_INDIVIDUAL, &f->rec), C360_OK);
+}
+
+static void teardown(struct fixture *f)
+{
+    c360_engine_destroy(f->eng);
+    c360_segment_set_free(f->segments);
+    c360_identity_rules_free(f->rules);
+    c360_record_destroy(f->rec);
+}
+
+/* Applies one canonical JSON record of entity; keeps its outputs in f->log. */
+static void apply(struct fixture *f, enum c360_entity entity, const char *json)
+{
+    struct c360_diag diag;
+    struct c360_engine_outputs outs;
+    c360_diag_clear(&diag);
+    c360_record_reset(f->rec, entity);
+    ck_assert_msg(c360_codec_json_decode(json, strlen(json), f->rec, &diag) == C360_OK, "%s: %s",
+                  diag.field, diag.text);
+    struct c360_engine_position pos = {"test", 0, f->offset++, 0};
+    ck_assert_msg(c360_engine_apply(f->eng, f->rec, &pos, 0, &outs, &diag) == C360_OK, "%s",
+                  diag.text);
+    f->n_log = 0;
+    for (size_t i = 0; i < outs.count && f->n_log < 64; i++)
+        snprintf(f->log[f->n_log++], sizeof(f->log[0]), "%s %.*s %s",
+                 c360_engine_topic_id(outs.items[i].topic), (int)outs.items[i].key_len,
+                 outs.items[i].key, outs.items[i].value ? outs.items[i].value : "null");
+}
+
+/* The first output of the last apply on topic containing every needle. */
+static const char *find(const struct fixture *f, const char *topic, const char *needle1,
+                        const char *needle2)
+{
+    for (size_t i = 0; i < f->n_log; i++) {
+        const char *line = f->log[i];
+        if (strncmp(line, topic, strlen(topic)) == 0 && line[strlen(topic)] == ' ' &&
+            (!needle1 || strstr(line, needle1)) && (!needle2 || strstr(line, needle2)))
+            return line;
+    }
+    return NULL;
+}
+
+static void individual(struct fixture *f, const char *id, const char *gp, const char *first,
+                       const char *at)
+{
+    char json[1024];
+    snprintf(json, sizeof(json),
+             "{\"eventId\":\"i-%s\",\"changeType\":\"UPSERT\",\"occurredAt\":\"%s\","
+             "\"source\":{\"system\":\"fsc\",\"recordId\":\"%s\"},\"globalPartyId\":\"%s\","
+             "\"firstName\":\"%s\",\"lastName\":\"Doe\",\"emails\":[\"%s@example.com\"],"
+             "\"fscAccountId\":\"001%s\"}",
+             id, at, id, gp, first, first, id);
+    apply(f, C360_ENTITY_INDIVIDUAL, json);
+}
+
+/* An account event: balance observed at as_of, the event occurring at `at`. */
+static void account(struct fixture *f, const char *id, const char *gp, const char *type,
+                    const char *opened, const char *balance, const char *as_of, const char *at)
+{
+    char json[1024];
+    snprintf(json, sizeof(json),
+             "{\"eventId\":\"a-%s-%s\",\"changeType\":\"UPSERT\",\"occurredAt\":\"%s\","
+             "\"source\":{\"system\":\"snowflake\",\"recordId\":\"%s\"},\"globalPartyId\":\"%s\","
+             "\"globalAccountId\":\"%s\",\"accountType\":\"%s\",\"status\":\"OPEN\","
+             "\"balance\":{\"amount\":\"%s\",\"currency\":\"USD\"},\"balanceAsOf\":\"%s\","
+             "\"openedDate\":\"%s\"}",
+             id, as_of, at, id, gp, id, type, balance, as_of, opened);
+    apply(f, C360_ENTITY_FINANCIAL_ACCOUNT, json);
+}
+
+/* A savings account with `balance` held since long before the window: the
+ * 30-day average is the balance itself. */
+static void saver(struct fixture *f, const char *gp, const char *opened, const char *balance,
+                  const char *today)
+{
+    char id[64], at[64];
+    snprintf(id, sizeof(id), "S-%s", gp);
+    snprintf(at, sizeof(at), "%sT08:00:00Z", today);
+    account(f, id, gp, "SAVINGS", opened, balance, "2025-01-01T12:00:00Z", at);
+}
+
+START_TEST(test_c360_engine_apply_enters_cross_sell_at_the_adb_threshold)
+{
+    struct fixture f;
+    setup(&f);
+    individual(&f, "1", "GP-1", "Jane", "2026-11-01T09:00:00Z");
+    ck_assert_ptr_nonnull(find(&f, "identity-links", "\"fsc:1\"", NULL));
+    ck_assert_ptr_nonnull(find(&f, "unified-profile", "\"u1\"", NULL));
+    ck_assert_ptr_null(find(&f, "segment-changes", NULL, NULL));
+    /* 2999.99 on average: not yet. */
+    individual(&f, "2", "GP-2", "John", "2026-11-01T09:00:00Z");
+    saver(&f, "GP-2", "2020-01-01", "2999.99", "2026-11-20");
+    ck_assert_ptr_null(find(&f, "segment-changes", NULL, NULL));
+    /* 3000.00: a member, with the values that decided it. */
+    saver(&f, "GP-1", "2020-01-01", "3000.00", "2026-11-20");
+    const char *enter = find(&f, "segment-changes", "\"ENTER\"", "cross_sell_money_market");
+    ck_assert_ptr_nonnull(enter);
+    ck_assert_ptr_nonnull(strstr(enter, "\"cause\":\"INPUT\""));
+    ck_assert_ptr_nonnull(strstr(enter, "\"adb([SAVINGS,CHECKING])\":\"3000"));
+    ck_assert_ptr_nonnull(find(&f, "segment-membership", "cross_sell_money_market|u1", "GP-1"));
+    ck_assert_ptr_nonnull(find(&f, "activation-marketing", "\"ADD\"", "jane@example.com"));
+    const char *csr = find(&f, "activation-csr-insight", "\"subjectId\":\"0011\"", NULL);
+    ck_assert_ptr_nonnull(csr);
+    ck_assert_ptr_nonnull(strstr(csr, "Jane Doe, client since 2020"));
+    ck_assert_ptr_nonnull(strstr(csr, "Suggest a Money Market account."));
+    /* A money market account: out again. */
+    account(&f, "M-1", "GP-1", "MONEY_MARKET", "2026-11-20", "10.00", "2026-11-20T08:00:00Z",
+            "2026-11-20T09:00:00Z");
+    ck_assert_ptr_nonnull(find(&f, "segment-changes", "\"EXIT\"", "cross_sell_money_market"));
+    ck_assert_ptr_nonnull(find(&f, "segment-membership", "cross_sell_money_market|u1 null", NULL));
+    ck_assert_ptr_nonnull(find(&f, "activation-marketing", "\"REMOVE\"", NULL));
+    teardown(&f);
+}
+END_TEST
+
+START_TEST(test_c360_engine_apply_enters_by_timer_when_tenure_reaches_365_days)
+{
+    struct fixture f;
+    setup(&f);
+    individual(&f, "1", "GP-1", "Jane", "2026-11-20T09:00:00Z");
+    /* Opened 2025-11-21: 364 days on 2026-11-20. */
+    saver(&f, "GP-1", "2025-11-21", "5000.00", "2026-11-20");
+    ck_assert_ptr_null(find(&f, "segment-changes", NULL, NULL));
+    ck_assert_uint_eq(c360_engine_timers(f.eng), 1);
+    /* Any record of the next day moves the event clock: the timer fires
+     * first, with no input of that profile. */
+    individual(&f, "9", "GP-9", "Other", "2026-11-21T00:00:01Z");
+    const char *enter = find(&f, "segment-changes", "\"ENTER\"", "\"u1\"");
+    ck_assert_ptr_nonnull(enter);
+    ck_assert_ptr_nonnull(strstr(enter, "\"cause\":\"TIMER\""));
+    ck_assert_ptr_nonnull(strstr(enter, "\"recordKey\":null"));
+    ck_assert_ptr_nonnull(strstr(enter, "\"tenureDays\":\"365\""));
+    teardown(&f);
+}
+END_TEST
+
+START_TEST(test_c360_engine_apply_exits_the_profile_a_merge_absorbs)
+{
+    struct fixture f;
+    setup(&f);
+    individual(&f, "1", "GP-1", "Jane", "2026-11-01T09:00:00Z"); /* u1 */
+    individual(&f, "2", "GP-2", "Mark", "2026-11-01T09:00:00Z"); /* u2 */
+    saver(&f, "GP-2", "2020-01-01", "4000.00", "2026-11-20");
+    ck_assert_ptr_nonnull(find(&f, "segment-changes", "\"ENTER\"", "\"u2\""));
+    /* The same tax id on both: one person with two party ids. u1 is the
+     * older, so u2 is absorbed: its membership exits, u1's enters. */
+    const char *tin = "\"partyIdentifiers\":[{\"type\":\"TIN\",\"value\":\"123456789\"}]";
+    char json[1024];
+    snprintf(json, sizeof(json),
+             "{\"eventId\":\"x1\",\"changeType\":\"UPSERT\",\"occurredAt\":"
+             "\"2026-11-20T10:00:00Z\",\"source\":{\"system\":\"fsc\",\"recordId\":\"1\"},"
+             "\"globalPartyId\":\"GP-1\",\"firstName\":\"Jane\",\"lastName\":\"Doe\",%s}",
+             tin);
+    apply(&f, C360_ENTITY_INDIVIDUAL, json);
+    ck_assert_ptr_null(find(&f, "identity-changes", "\"MERGE\"", NULL));
+    snprintf(json, sizeof(json),
+             "{\"eventId\":\"x2\",\"changeType\":\"UPSERT\",\"occurredAt\":"
+             "\"2026-11-20T10:00:01Z\",\"source\":{\"system\":\"fsc\",\"recordId\":\"2\"},"
+             "\"globalPartyId\":\"GP-2\",\"firstName\":\"Jane\",\"lastName\":\"Doe\",%s}",
+             tin);
+    apply(&f, C360_ENTITY_INDIVIDUAL, json);
+    ck_assert_ptr_nonnull(find(&f, "identity-changes", "\"MERGE\"", "\"from\":[\"u1\",\"u2\"]"));
+    ck_assert_ptr_nonnull(find(&f, "segment-changes", "\"EXIT\"", "\"u2\""));
+    ck_assert_ptr_nonnull(find(&f, "segment-membership", "cross_sell_money_market|u2 null", NULL));
+    ck_assert_ptr_nonnull(find(&f, "unified-profile", "u2 null", NULL));
+    const char *enter = find(&f, "segment-changes", "\"ENTER\"", "\"u1\"");
+    ck_assert_ptr_nonnull(enter);
+    ck_assert_ptr_nonnull(find(&f, "segment-membership", "cross_sell_money_market|u1", "GP-2"));
+    teardown(&f);
+}
+END_TEST
+
+START_TEST(test_c360_engine_apply_is_deterministic)
+{
+    char first[64][2048];
+    size_t n_first = 0;
+    for (int run = 0; run < 2; run++) {
+        struct fixture f;
+        setup(&f);
+        individual(&f, "1", "GP-1", "Jane", "2026-11-01T09:00:00Z");
+        saver(&f, "GP-1", "2020-01-01", "3000.00", "2026-11-20");
+        if (run == 0) {
+            memcpy(first, f.log, sizeof(first));
+            n_first = f.n_log;
+        } else {
+            ck_assert_uint_eq(f.n_log, n_first);
+            for (size_t i = 0; i < f.n_log; i++)
+                ck_assert_str_eq(f.log[i], first[i]);
+        }
+        teardown(&f);
+    }
+    ck_assert_uint_gt(n_first, 3);
+}
+END_TEST
+
+Suite *c360_test_suite(void);
+Suite *c360_test_suite(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("c360_engine_apply");
+    tcase_add_test(tc, test_c360_engine_apply_enters_cross_sell_at_the_adb_threshold);
+    tcase_add_test(tc, test_c360_engine_apply_enters_by_timer_when_tenure_reaches_365_days);
+    tcase_add_test(tc, test_c360_engine_apply_exits_the_profile_a_merge_absorbs);
+    tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
+    suite_add_tcase(s, tc);
+    return s;
+}
