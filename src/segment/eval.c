@@ -7,6 +7,7 @@
  */
 #include "segment_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,11 +25,18 @@ struct eval_state {
 };
 
 static enum c360_err fail_at(const struct eval_state *st, enum c360_err err, size_t node,
-                             const char *what, const char *a, const char *b)
+                             const char *fmt, ...) C360_PRINTF(4, 5);
+
+static enum c360_err fail_at(const struct eval_state *st, enum c360_err err, size_t node,
+                             const char *fmt, ...)
 {
     const struct c360_segment *seg = st->seg;
-    return c360_segment_fail_at(st->diag, err, seg->src, seg->len, seg->nodes[node].pos, "%s%s%s%s",
-                                what, a ? a : "", b ? " and " : "", b ? b : "");
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return c360_segment_fail_at(st->diag, err, seg->src, seg->len, seg->nodes[node].pos, "%s", msg);
 }
 
 /* The text of a node's operator, for messages. */
@@ -174,14 +182,12 @@ static enum c360_err arith(const struct eval_state *st, size_t node,
     bool add = st->seg->nodes[node].op == C360_SEGMENT_OP_ADD;
     const char *currency;
     if (!is_numeric(a) || !is_numeric(b))
-        return fail_at(st, C360_ERR_INVALID, node,
-                       add ? "'+' needs numbers or money, not "
-                           : "'-' needs numbers or money, not ",
-                       c360_segment_kind_name(a->kind), c360_segment_kind_name(b->kind));
+        return fail_at(st, C360_ERR_INVALID, node, "'%c' needs numbers or money, not %s and %s",
+                       add ? '+' : '-', c360_segment_kind_name(a->kind),
+                       c360_segment_kind_name(b->kind));
     if (!currency_join(a, b, &currency))
-        return fail_at(st, C360_ERR_INVALID, node,
-                       add ? "cannot add money in " : "cannot subtract money in ", currency_name(a),
-                       currency_name(b));
+        return fail_at(st, C360_ERR_INVALID, node, "cannot %s money in %s and %s",
+                       add ? "add" : "subtract", currency_name(a), currency_name(b));
     struct exact x = exact_of(a), y = exact_of(b);
     /* |num| < 2^63 and den < 2^63: the products fit in 127 bits, the sum in 128. */
     i128 num, den;
@@ -198,8 +204,7 @@ static enum c360_err arith(const struct eval_state *st, size_t node,
         }
     }
     if (num > INT64_MAX || num < INT64_MIN || den > INT64_MAX)
-        return fail_at(st, C360_ERR_LIMIT, node,
-                       add ? "the sum overflows" : "the difference overflows", NULL, NULL);
+        return fail_at(st, C360_ERR_LIMIT, node, "the %s overflows", add ? "sum" : "difference");
     if (!x.money && !y.money) {
         *out = (struct c360_segment_value){.kind = C360_SEGMENT_NUMBER, .number = (int64_t)num};
         return C360_OK;
@@ -214,11 +219,11 @@ static enum c360_err negate(const struct eval_state *st, size_t node,
                             const struct c360_segment_value *a, struct c360_segment_value *out)
 {
     if (!is_numeric(a))
-        return fail_at(st, C360_ERR_INVALID, node, "'-' needs a number or money, not ",
-                       c360_segment_kind_name(a->kind), NULL);
+        return fail_at(st, C360_ERR_INVALID, node, "'-' needs a number or money, not %s",
+                       c360_segment_kind_name(a->kind));
     int64_t v = a->kind == C360_SEGMENT_MONEY ? a->money.minor : a->number;
     if (v == INT64_MIN)
-        return fail_at(st, C360_ERR_LIMIT, node, "the negation overflows", NULL, NULL);
+        return fail_at(st, C360_ERR_LIMIT, node, "the negation overflows");
     *out = *a;
     if (a->kind == C360_SEGMENT_MONEY)
         out->money.minor = -v;
@@ -227,7 +232,7 @@ static enum c360_err negate(const struct eval_state *st, size_t node,
     return C360_OK;
 }
 
-static bool holds(enum c360_segment_cmp cmp, int order)
+static bool comparison_holds(enum c360_segment_cmp cmp, int order)
 {
     switch (cmp) {
     case C360_SEGMENT_EQ:
@@ -258,8 +263,8 @@ static enum c360_err compare(const struct eval_state *st, size_t node,
     int order;
     if (is_numeric(a) && is_numeric(b)) {
         if (!currency_join(a, b, &currency))
-            return fail_at(st, C360_ERR_INVALID, node, "cannot compare money in ", currency_name(a),
-                           currency_name(b));
+            return fail_at(st, C360_ERR_INVALID, node, "cannot compare money in %s and %s",
+                           currency_name(a), currency_name(b));
         struct exact x = exact_of(a), y = exact_of(b);
         i128 l = x.num * y.den, r = y.num * x.den; /* dens ≥ 1: the order holds */
         order = l < r ? -1 : l > r;
@@ -268,12 +273,11 @@ static enum c360_err compare(const struct eval_state *st, size_t node,
     } else if (!ordered && stringlike_a && stringlike_b) {
         order = strcmp(a->text, b->text) != 0;
     } else {
-        char what[64];
-        snprintf(what, sizeof(what), "%s cannot compare ", op_text(&st->seg->nodes[node]));
-        return fail_at(st, C360_ERR_INVALID, node, what, c360_segment_kind_name(a->kind),
+        return fail_at(st, C360_ERR_INVALID, node, "%s cannot compare %s with %s",
+                       op_text(&st->seg->nodes[node]), c360_segment_kind_name(a->kind),
                        c360_segment_kind_name(b->kind));
     }
-    *out = holds(cmp, order);
+    *out = comparison_holds(cmp, order);
     return C360_OK;
 }
 
@@ -287,10 +291,8 @@ static enum c360_err eval_bool(struct eval_state *st, size_t parent, size_t n, c
     if (err)
         return err;
     if (v.kind != C360_SEGMENT_BOOL) {
-        char what[64];
-        snprintf(what, sizeof(what), "%s needs true or false%s, not ",
-                 op_text(&st->seg->nodes[parent]), side);
-        return fail_at(st, C360_ERR_INVALID, parent, what, c360_segment_kind_name(v.kind), NULL);
+        return fail_at(st, C360_ERR_INVALID, parent, "%s needs true or false%s, not %s",
+                       op_text(&st->seg->nodes[parent]), side, c360_segment_kind_name(v.kind));
     }
     *out = v.boolean;
     return C360_OK;
@@ -340,7 +342,7 @@ static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segm
         *out = (struct c360_segment_value){.kind = C360_SEGMENT_BOOL, .boolean = x};
         return C360_OK;
     }
-    return fail_at(st, C360_ERR_INVALID, n, "unknown operator", NULL, NULL);
+    return fail_at(st, C360_ERR_INVALID, n, "unknown operator");
 }
 
 enum c360_err c360_segment_eval(const struct c360_segment *seg,

@@ -194,9 +194,12 @@ static enum c360_err parse_list(struct parser *p, struct parsed_arg *arg)
             return err;
         arg->item_pos[n] = item.pos;
         items[n++] = item.value;
+        /* No trailing comma: "[a, ]" is more likely a name left out. */
         if (p->tok.kind == C360_SEGMENT_TOK_COMMA) {
             if ((err = advance(p)))
                 return err;
+            if (p->tok.kind == C360_SEGMENT_TOK_RBRACKET)
+                return expected(p, "a list item (a name, number, string, true or false)");
         } else if (p->tok.kind != C360_SEGMENT_TOK_RBRACKET) {
             return expected(p, "',' or ']'");
         }
@@ -332,6 +335,9 @@ static enum c360_err parse_call(struct parser *p, size_t *out)
             if (p->tok.kind == C360_SEGMENT_TOK_COMMA) {
                 if ((err = advance(p)))
                     return err;
+                if (p->tok.kind == C360_SEGMENT_TOK_RPAREN)
+                    return expected(p, "an argument (a name, number, string, true, false or "
+                                       "[list])");
             } else if (p->tok.kind != C360_SEGMENT_TOK_RPAREN) {
                 return expected(p, "',' or ')' after an argument (arguments are literals)");
             }
@@ -388,6 +394,15 @@ static enum c360_err parse_call(struct parser *p, size_t *out)
 
 /* --- Operators, loosest last. */
 
+static enum c360_err enter(struct parser *p, size_t pos)
+{
+    if (++p->depth > C360_SEGMENT_DEPTH_MAX)
+        return c360_segment_fail_at(p->diag, C360_ERR_LIMIT, p->seg->src, p->seg->len, pos,
+                                    "nested deeper than %d (C360_SEGMENT_DEPTH_MAX)",
+                                    C360_SEGMENT_DEPTH_MAX);
+    return C360_OK;
+}
+
 static enum c360_err parse_primary(struct parser *p, size_t *out)
 {
     struct c360_segment_token *t = &p->tok;
@@ -398,8 +413,9 @@ static enum c360_err parse_primary(struct parser *p, size_t *out)
     case C360_SEGMENT_TOK_IDENT:
         return parse_call(p, out);
     case C360_SEGMENT_TOK_LPAREN:
-        if ((err = advance(p)) || (err = parse_or(p, out)))
+        if ((err = enter(p, open)) || (err = advance(p)) || (err = parse_or(p, out)))
             return err;
+        p->depth--;
         if (t->kind != C360_SEGMENT_TOK_RPAREN) {
             char what[64];
             size_t line, column;
@@ -423,15 +439,6 @@ static enum c360_err parse_primary(struct parser *p, size_t *out)
     default:
         return expected(p, "a value (a number, a string, true, false, an insight or '(')");
     }
-}
-
-static enum c360_err enter(struct parser *p, size_t pos)
-{
-    if (++p->depth > C360_SEGMENT_DEPTH_MAX)
-        return c360_segment_fail_at(p->diag, C360_ERR_LIMIT, p->seg->src, p->seg->len, pos,
-                                    "nested deeper than %d (C360_SEGMENT_DEPTH_MAX)",
-                                    C360_SEGMENT_DEPTH_MAX);
-    return C360_OK;
 }
 
 static enum c360_err parse_unary(struct parser *p, size_t *out)
@@ -607,12 +614,7 @@ static enum c360_err parse_and(struct parser *p, size_t *out)
 
 static enum c360_err parse_or(struct parser *p, size_t *out)
 {
-    enum c360_err err;
-    if ((err = enter(p, p->tok.pos)) ||
-        (err = parse_chain(p, C360_SEGMENT_TOK_OR, C360_SEGMENT_OP_OR, "or", parse_and, out)))
-        return err;
-    p->depth--;
-    return C360_OK;
+    return parse_chain(p, C360_SEGMENT_TOK_OR, C360_SEGMENT_OP_OR, "or", parse_and, out);
 }
 
 /* --- The whole expression. */

@@ -118,4 +118,9 @@ const char *c360_segment_kind_name(enum c360_segment_kind kind);
 /* A set of kinds for messages: its one kind's name, or "an insight value". */
 const char *c360_segment_kinds_name(unsigned kinds);
 
+/* The tree fully parenthesised, e.g. "((tenureDays >= 365) and holds(SAVINGS))":
+ * how tests and a curious reader see the precedence the parser applied. */
+enum c360_err c360_segment_dump(const struct c360_segment *seg, char *buf,
+                                size_t size) C360_MUST_USE;
+
 #endif

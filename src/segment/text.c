@@ -159,3 +159,48 @@ enum c360_err c360_segment_value_text(const struct c360_segment_value *value, ch
     put_value(&o, value, false);
     return done(&o);
 }
+
+static void put_node(struct text_out *o, const struct c360_segment *seg, size_t n)
+{
+    static const char *const cmps[] = {" == ", " != ", " < ", " <= ", " > ", " >= "};
+    const struct c360_segment_node *node = &seg->nodes[n];
+    switch (node->op) {
+    case C360_SEGMENT_OP_LITERAL:
+        put_value(o, &node->value, false);
+        return;
+    case C360_SEGMENT_OP_CALL:
+        puts_(o, seg->calls[node->slot].text);
+        return;
+    case C360_SEGMENT_OP_NOT:
+    case C360_SEGMENT_OP_NEG:
+        puts_(o, node->op == C360_SEGMENT_OP_NOT ? "(not " : "(-");
+        put_node(o, seg, node->left);
+        puts_(o, ")");
+        return;
+    case C360_SEGMENT_OP_AND:
+    case C360_SEGMENT_OP_OR:
+    case C360_SEGMENT_OP_CMP:
+    case C360_SEGMENT_OP_ADD:
+    case C360_SEGMENT_OP_SUB:
+        puts_(o, "(");
+        put_node(o, seg, node->left);
+        puts_(o, node->op == C360_SEGMENT_OP_AND   ? " and "
+                 : node->op == C360_SEGMENT_OP_OR  ? " or "
+                 : node->op == C360_SEGMENT_OP_ADD ? " + "
+                 : node->op == C360_SEGMENT_OP_SUB ? " - "
+                                                   : cmps[node->cmp]);
+        put_node(o, seg, node->right);
+        puts_(o, ")");
+        return;
+    }
+}
+
+enum c360_err c360_segment_dump(const struct c360_segment *seg, char *buf, size_t size)
+{
+    struct text_out o = {.buf = buf, .size = size};
+    if (size == 0)
+        return C360_ERR_LIMIT;
+    buf[0] = '\0';
+    put_node(&o, seg, seg->root);
+    return done(&o);
+}
