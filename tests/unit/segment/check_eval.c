@@ -188,6 +188,13 @@ static const struct {
      -1,
      "1:3: the sum overflows",
      2},
+    /* sums keep the smallest divisor: 1/2^40 + 1/2^41 is 3/2^41, where the
+     * product of the divisors (2^81) would not fit */
+    {"m + m2 > 0 and m + m2 < 0.01",
+     {{"m", MONEY(1, "USD", INT64_C(1) << 40)}, {"m2", MONEY(1, "USD", INT64_C(1) << 41)}},
+     1,
+     NULL,
+     2},
     /* a failing callback stops the evaluation with its own words */
     {"holds(SAVINGS)", {{0}}, -1, "the world has no holds(SAVINGS)", 1},
 };
