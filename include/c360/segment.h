@@ -14,7 +14,10 @@
  * Values are exact: numbers are decimals with at most 2 fraction digits held
  * as int64 hundredths, money is int64 minor units over an exact divisor (an
  * average over 30 days is its sum over 30, DESIGN.md §5 "thresholds on money
- * compare exactly"); never a double. Any int64 overflow is an error.
+ * compare exactly"); never a double. Any int64 overflow is an error. A
+ * number meets money as an amount in its currency; money meets money of
+ * the same currency, or a zero amount with no currency (an insight over no
+ * accounts); anything else is an evaluation error.
  *
  * Pure: no I/O but c360_segment_set_load reading its file, no logging, no
  * clock. A compiled segment owns copies of everything it was given and is
@@ -113,7 +116,7 @@ struct c360_segment;
  * Compiles an expression of len bytes against the insight table (borrowed for
  * the call only). Grammar, loosest first:
  *   expr := expr or expr | expr and expr | not expr
- *         | sum (== | != | < | <= | > | >=) sum     (comparisons do not chain)
+ *         | sum | sum (== | != | < | <= | > | >=) sum  (comparisons do not chain)
  *   sum  := sum (+ | -) sum | - sum | ( expr ) | literal | insight
  *   insight := name | name(arg, …)    (a bare name is a zero-argument call)
  *   arg  := literal | identifier (a symbol) | [item, …] | -number
