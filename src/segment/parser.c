@@ -8,6 +8,7 @@
  */
 #include "segment_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +64,18 @@ const char *c360_segment_kinds_name(unsigned kinds)
     return "an insight value";
 }
 
-static enum c360_err fail(struct parser *p, enum c360_err err, size_t pos, const char *what,
-                          const char *detail)
+static enum c360_err fail(struct parser *p, enum c360_err err, size_t pos, const char *fmt, ...)
+    C360_PRINTF(4, 5);
+
+/* A refusal at byte pos of the expression. */
+static enum c360_err fail(struct parser *p, enum c360_err err, size_t pos, const char *fmt, ...)
 {
-    return c360_segment_fail_at(p->diag, err, p->seg->src, p->seg->len, pos, "%s%s", what,
-                                detail ? detail : "");
+    char msg[sizeof(p->diag->text)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return c360_segment_fail_at(p->diag, err, p->seg->src, p->seg->len, pos, "%s", msg);
 }
 
 /* "expected X, found Y" at the next token. */
@@ -75,12 +83,11 @@ static enum c360_err expected(struct parser *p, const char *what)
 {
     const struct c360_segment_token *t = &p->tok;
     if (t->kind == C360_SEGMENT_TOK_END)
-        return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, t->pos,
-                                    "expected %s, found the end of the expression", what);
+        return fail(p, C360_ERR_INVALID, t->pos, "expected %s, found the end of the expression",
+                    what);
     int n = t->len > 40 ? 40 : (int)t->len;
-    return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, t->pos,
-                                "expected %s, found '%.*s'%s", what, n, p->seg->src + t->pos,
-                                t->len > 40 ? "…" : "");
+    return fail(p, C360_ERR_INVALID, t->pos, "expected %s, found '%.*s'%s", what, n,
+                p->seg->src + t->pos, t->len > 40 ? "…" : "");
 }
 
 static enum c360_err advance(struct parser *p)
@@ -94,8 +101,7 @@ static enum c360_err pool_put(struct parser *p, const char *text, size_t n, cons
     /* The pool is sized from the expression's length so this cannot fail;
      * the check keeps a mistake in that sum from writing past it. */
     if (n + 1 > seg->pool_cap - seg->pool_len)
-        return fail(p, C360_ERR_LIMIT, p->tok.pos, "the expression's texts overflow their pool",
-                    NULL);
+        return fail(p, C360_ERR_LIMIT, p->tok.pos, "the expression's texts overflow their pool");
     char *dst = seg->pool + seg->pool_len;
     memcpy(dst, text, n);
     dst[n] = '\0';
@@ -108,10 +114,10 @@ static enum c360_err pool_put(struct parser *p, const char *text, size_t n, cons
 static enum c360_err reserve(struct parser *p, size_t pos, size_t count)
 {
     if (p->seg->n_nodes + p->seg->n_items + count > C360_SEGMENT_NODES_MAX)
-        return c360_segment_fail_at(p->diag, C360_ERR_LIMIT, p->seg->src, p->seg->len, pos,
-                                    "more than %d parts in one expression "
-                                    "(C360_SEGMENT_NODES_MAX)",
-                                    C360_SEGMENT_NODES_MAX);
+        return fail(p, C360_ERR_LIMIT, pos,
+                    "more than %d parts in one expression "
+                    "(C360_SEGMENT_NODES_MAX)",
+                    C360_SEGMENT_NODES_MAX);
     return C360_OK;
 }
 
@@ -167,7 +173,7 @@ static enum c360_err parse_arg(struct parser *p, struct parsed_arg *arg, bool in
         break;
     case C360_SEGMENT_TOK_LBRACKET:
         if (in_list)
-            return fail(p, C360_ERR_INVALID, t->pos, "lists do not nest", NULL);
+            return fail(p, C360_ERR_INVALID, t->pos, "lists do not nest");
         return parse_list(p, arg);
     default:
         return expected(p, in_list ? "a list item (a name, number, string, true or false)"
@@ -187,9 +193,9 @@ static enum c360_err parse_list(struct parser *p, struct parsed_arg *arg)
     while (p->tok.kind != C360_SEGMENT_TOK_RBRACKET) {
         struct parsed_arg item;
         if (n == C360_SEGMENT_LIST_MAX)
-            return c360_segment_fail_at(
-                p->diag, C360_ERR_LIMIT, p->seg->src, p->seg->len, p->tok.pos,
-                "a list has more than %d items (C360_SEGMENT_LIST_MAX)", C360_SEGMENT_LIST_MAX);
+            return fail(p, C360_ERR_LIMIT, p->tok.pos,
+                        "a list has more than %d items (C360_SEGMENT_LIST_MAX)",
+                        C360_SEGMENT_LIST_MAX);
         if ((err = parse_arg(p, &item, true)))
             return err;
         arg->item_pos[n] = item.pos;
@@ -230,10 +236,9 @@ static enum c360_err check_name(struct parser *p, const struct c360_segment_insi
 {
     char known[256];
     if (v->kind != C360_SEGMENT_SYMBOL && v->kind != C360_SEGMENT_STRING)
-        return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                    "argument %zu of %s is a name such as %s, not %s", j + 1,
-                                    ins->name, ins->names && ins->names[0] ? ins->names[0] : "X",
-                                    c360_segment_kind_name(v->kind));
+        return fail(p, C360_ERR_INVALID, pos, "argument %zu of %s is a name such as %s, not %s",
+                    j + 1, ins->name, ins->names && ins->names[0] ? ins->names[0] : "X",
+                    c360_segment_kind_name(v->kind));
     if (!ins->names)
         return C360_OK;
     for (size_t i = 0; ins->names[i]; i++) {
@@ -241,8 +246,8 @@ static enum c360_err check_name(struct parser *p, const struct c360_segment_insi
             return C360_OK;
     }
     names_list(ins->names, known, sizeof(known));
-    return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                "%s does not know '%.64s'; it knows %s", ins->name, v->text, known);
+    return fail(p, C360_ERR_INVALID, pos, "%s does not know '%.64s'; it knows %s", ins->name,
+                v->text, known);
 }
 
 static enum c360_err check_arg(struct parser *p, const struct c360_segment_insight *ins, size_t j,
@@ -257,12 +262,11 @@ static enum c360_err check_arg(struct parser *p, const struct c360_segment_insig
         return check_name(p, ins, v, arg->pos, j);
     case C360_SEGMENT_ARG_NAMES:
         if (v->kind != C360_SEGMENT_LIST || v->n_items == 0)
-            return c360_segment_fail_at(
-                p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, arg->pos,
-                "argument %zu of %s is a list of names such as "
-                "[%s], not %s",
-                j + 1, ins->name, ins->names && ins->names[0] ? ins->names[0] : "X",
-                v->kind == C360_SEGMENT_LIST ? "an empty list" : c360_segment_kind_name(v->kind));
+            return fail(p, C360_ERR_INVALID, arg->pos,
+                        "argument %zu of %s is a list of names such as [%s], not %s", j + 1,
+                        ins->name, ins->names && ins->names[0] ? ins->names[0] : "X",
+                        v->kind == C360_SEGMENT_LIST ? "an empty list"
+                                                     : c360_segment_kind_name(v->kind));
         for (size_t i = 0; i < v->n_items; i++) {
             if ((err = check_name(p, ins, &v->items[i], arg->item_pos[i], j)))
                 return err;
@@ -274,9 +278,8 @@ static enum c360_err check_arg(struct parser *p, const struct c360_segment_insig
             ins->args[j] == C360_SEGMENT_ARG_NUMBER ? C360_SEGMENT_NUMBER : C360_SEGMENT_BOOL;
         if (v->kind == want)
             return C360_OK;
-        return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, arg->pos,
-                                    "argument %zu of %s is %s, not %s", j + 1, ins->name,
-                                    c360_segment_kind_name(want), c360_segment_kind_name(v->kind));
+        return fail(p, C360_ERR_INVALID, arg->pos, "argument %zu of %s is %s, not %s", j + 1,
+                    ins->name, c360_segment_kind_name(want), c360_segment_kind_name(v->kind));
     }
     }
     return C360_OK;
@@ -287,19 +290,16 @@ static enum c360_err unknown_insight(struct parser *p, const char *name, size_t 
     static const char *const words[] = {"and", "or", "not", "true", "false"};
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
         if (strcasecmp(words[i], name) == 0)
-            return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                        "unknown insight '%s'; write '%s' in lower case", name,
-                                        words[i]);
+            return fail(p, C360_ERR_INVALID, pos, "unknown insight '%s'; write '%s' in lower case",
+                        name, words[i]);
     }
     for (size_t i = 0; i < p->n_insights; i++) {
         if (strcasecmp(p->insights[i].name, name) == 0)
-            return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                        "unknown insight '%s'; did you mean '%s'?", name,
-                                        p->insights[i].name);
+            return fail(p, C360_ERR_INVALID, pos, "unknown insight '%s'; did you mean '%s'?", name,
+                        p->insights[i].name);
     }
-    return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                "unknown insight '%s'%s", name,
-                                p->n_insights == 0 ? " (no insights are known)" : "");
+    return fail(p, C360_ERR_INVALID, pos, "unknown insight '%s'%s", name,
+                p->n_insights == 0 ? " (no insights are known)" : "");
 }
 
 /* name or name(arg, …), the name already in p->tok. */
@@ -324,10 +324,10 @@ static enum c360_err parse_call(struct parser *p, size_t *out)
             return err;
         while (p->tok.kind != C360_SEGMENT_TOK_RPAREN) {
             if (n == C360_SEGMENT_ARGS_MAX)
-                return c360_segment_fail_at(p->diag, C360_ERR_LIMIT, seg->src, seg->len, p->tok.pos,
-                                            "a call has more than %d arguments "
-                                            "(C360_SEGMENT_ARGS_MAX)",
-                                            C360_SEGMENT_ARGS_MAX);
+                return fail(p, C360_ERR_LIMIT, p->tok.pos,
+                            "a call has more than %d arguments "
+                            "(C360_SEGMENT_ARGS_MAX)",
+                            C360_SEGMENT_ARGS_MAX);
             if ((err = parse_arg(p, &args[n], false)))
                 return err;
             values[n] = args[n].value;
@@ -352,8 +352,7 @@ static enum c360_err parse_call(struct parser *p, size_t *out)
                      ins->min_args == 1 ? "" : "s");
         else
             snprintf(takes, sizeof(takes), "%zu to %zu arguments", ins->min_args, ins->max_args);
-        return c360_segment_fail_at(p->diag, C360_ERR_INVALID, seg->src, seg->len, pos,
-                                    "%s takes %s, given %zu", name, takes, n);
+        return fail(p, C360_ERR_INVALID, pos, "%s takes %s, given %zu", name, takes, n);
     }
     for (size_t j = 0; j < n; j++) {
         if ((err = check_arg(p, ins, j, &args[j])))
@@ -363,16 +362,16 @@ static enum c360_err parse_call(struct parser *p, size_t *out)
     /* One slot per distinct canonical text. */
     struct c360_segment_call call = {.name = name, .insight = i, .args = values, .n_args = n};
     if (c360_segment_call_text(&call, text, sizeof(text)) != C360_OK)
-        return fail(p, C360_ERR_LIMIT, pos, "a call's text is too long", NULL);
+        return fail(p, C360_ERR_LIMIT, pos, "a call's text is too long");
     size_t slot = 0;
     while (slot < seg->n_calls && strcmp(seg->calls[slot].text, text) != 0)
         slot++;
     if (slot == seg->n_calls) {
         if (slot == C360_SEGMENT_CALLS_MAX)
-            return c360_segment_fail_at(p->diag, C360_ERR_LIMIT, seg->src, seg->len, pos,
-                                        "more than %d distinct insight calls "
-                                        "(C360_SEGMENT_CALLS_MAX)",
-                                        C360_SEGMENT_CALLS_MAX);
+            return fail(p, C360_ERR_LIMIT, pos,
+                        "more than %d distinct insight calls "
+                        "(C360_SEGMENT_CALLS_MAX)",
+                        C360_SEGMENT_CALLS_MAX);
         if ((err = reserve(p, pos, n + 1)))
             return err;
         memcpy(seg->items + seg->n_items, values, n * sizeof(values[0]));
@@ -397,9 +396,8 @@ static enum c360_err parse_call(struct parser *p, size_t *out)
 static enum c360_err enter(struct parser *p, size_t pos)
 {
     if (++p->depth > C360_SEGMENT_DEPTH_MAX)
-        return c360_segment_fail_at(p->diag, C360_ERR_LIMIT, p->seg->src, p->seg->len, pos,
-                                    "nested deeper than %d (C360_SEGMENT_DEPTH_MAX)",
-                                    C360_SEGMENT_DEPTH_MAX);
+        return fail(p, C360_ERR_LIMIT, pos, "nested deeper than %d (C360_SEGMENT_DEPTH_MAX)",
+                    C360_SEGMENT_DEPTH_MAX);
     return C360_OK;
 }
 
@@ -452,9 +450,8 @@ static enum c360_err parse_unary(struct parser *p, size_t *out)
     p->depth--;
     unsigned kinds = p->seg->nodes[operand].kinds;
     if (!(kinds & C360_SEGMENT_NUMERIC))
-        return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                    "'-' needs a number or money, not %s",
-                                    c360_segment_kinds_name(kinds));
+        return fail(p, C360_ERR_INVALID, pos, "'-' needs a number or money, not %s",
+                    c360_segment_kinds_name(kinds));
     if ((err = add_node(p, C360_SEGMENT_OP_NEG, pos, kinds & C360_SEGMENT_NUMERIC, out)))
         return err;
     p->seg->nodes[*out].left = (uint16_t)operand;
@@ -486,10 +483,9 @@ static enum c360_err parse_sum(struct parser *p, size_t *out)
             return err;
         unsigned l = p->seg->nodes[left].kinds, r = p->seg->nodes[right].kinds;
         if (!(l & C360_SEGMENT_NUMERIC) || !(r & C360_SEGMENT_NUMERIC))
-            return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                        "'%c' needs numbers or money, not %s and %s",
-                                        op == C360_SEGMENT_OP_ADD ? '+' : '-',
-                                        c360_segment_kinds_name(l), c360_segment_kinds_name(r));
+            return fail(p, C360_ERR_INVALID, pos, "'%c' needs numbers or money, not %s and %s",
+                        op == C360_SEGMENT_OP_ADD ? '+' : '-', c360_segment_kinds_name(l),
+                        c360_segment_kinds_name(r));
         /* Money with anything gives money; a number only from two numbers. */
         unsigned kinds = ((l & r) & C360_SEGMENT_BIT(C360_SEGMENT_NUMBER)) |
                          ((l | r) & C360_SEGMENT_BIT(C360_SEGMENT_MONEY));
@@ -546,16 +542,14 @@ static enum c360_err parse_comparison(struct parser *p, size_t *out)
     if (!ordered)
         ok = ok || ((l & BOOLEAN) && (r & BOOLEAN)) || ((l & STRINGLIKE) && (r & STRINGLIKE));
     if (!ok)
-        return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                    "'%.*s' cannot compare %s with %s", (int)oplen,
-                                    p->seg->src + pos, c360_segment_kinds_name(l),
-                                    c360_segment_kinds_name(r));
+        return fail(p, C360_ERR_INVALID, pos, "'%.*s' cannot compare %s with %s", (int)oplen,
+                    p->seg->src + pos, c360_segment_kinds_name(l), c360_segment_kinds_name(r));
     if ((err = binary(p, C360_SEGMENT_OP_CMP, pos, left, right, BOOLEAN, out)))
         return err;
     p->seg->nodes[*out].cmp = cmp;
     if (comparison(p->tok.kind, &cmp))
         return fail(p, C360_ERR_INVALID, p->tok.pos,
-                    "comparisons do not chain; join them with 'and'", NULL);
+                    "comparisons do not chain; join them with 'and'");
     return C360_OK;
 }
 
@@ -565,9 +559,8 @@ static enum c360_err need_condition(struct parser *p, size_t node, size_t pos, c
     unsigned kinds = p->seg->nodes[node].kinds;
     if (kinds & BOOLEAN)
         return C360_OK;
-    return c360_segment_fail_at(p->diag, C360_ERR_INVALID, p->seg->src, p->seg->len, pos,
-                                "'%s' needs true or false%s, not %s", op, side,
-                                c360_segment_kinds_name(kinds));
+    return fail(p, C360_ERR_INVALID, pos, "'%s' needs true or false%s, not %s", op, side,
+                c360_segment_kinds_name(kinds));
 }
 
 static enum c360_err parse_not(struct parser *p, size_t *out)
@@ -688,9 +681,8 @@ enum c360_err c360_segment_parse(const char *text, size_t len,
     }
     unsigned kinds = seg->nodes[seg->root].kinds;
     if (!(kinds & BOOLEAN)) {
-        err = c360_segment_fail_at(diag, C360_ERR_INVALID, seg->src, len, 0,
-                                   "the expression gives %s; a segment needs true or false",
-                                   c360_segment_kinds_name(kinds));
+        err = fail(p, C360_ERR_INVALID, 0, "the expression gives %s; a segment needs true or false",
+                   c360_segment_kinds_name(kinds));
         goto fail;
     }
     free(p);
