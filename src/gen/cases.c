@@ -23,18 +23,16 @@
 #define CROSS_SELL "cross_sell_money_market"
 #define MORTGAGE "upsell_mortgage"
 
-struct case_truth {
+/* One row per customer. A row with a builder starts a household; the rows
+ * after it without one are its other members (built by the same builder). A
+ * row without a name has no truth line. */
+struct case_def {
     const char *name, *segment;
     bool member;
     int next_days; /* 0: membership stays as long as no input comes */
-    const char *detail;
-};
-
-struct case_def {
-    int people;
     void (*build)(struct gen_unit *u, int arg);
     int arg;
-    struct case_truth truth[GEN_UNIT_PEOPLE]; /* per person; name NULL = none */
+    const char *detail;
 };
 
 /* An account with one balance from its opening (or the history's start). */
@@ -295,199 +293,122 @@ static void mu_money_market_closed(struct gen_unit *u, int arg)
 #define VISIT_AGES_OUT 28
 
 static const struct case_def cases[] = {
-    {1,
-     cs_tenure,
-     364,
-     {{"tenure-364", CROSS_SELL, false, 1,
-       "earliest openedDate T-364; SAVINGS 4000.00 + CHECKING 1500.00 a day"}}},
-    {1,
-     cs_tenure,
-     365,
-     {{"tenure-365", CROSS_SELL, true, 0,
-       "earliest openedDate T-365; SAVINGS 4000.00 + CHECKING 1500.00 a day"}}},
-    {1,
-     cs_tenure,
-     366,
-     {{"tenure-366", CROSS_SELL, true, 0,
-       "earliest openedDate T-366; SAVINGS 4000.00 + CHECKING 1500.00 a day"}}},
-    {1,
-     cs_tenure_closed,
-     365,
-     {{"tenure-365-closed-account", CROSS_SELL, true, 0,
-       "earliest openedDate T-365 on a CD closed T-200; SAVINGS and "
-       "CHECKING opened T-100"}}},
-    {1,
-     cs_adb,
-     USD(999, 99),
-     {{"adb-2999.99", CROSS_SELL, false, 0,
-       "SAVINGS 2000.00 + CHECKING 999.99 every day: sum 89999.70"}}},
-    {1,
-     cs_adb,
-     USD(1000, 0),
-     {{"adb-3000.00", CROSS_SELL, true, 0,
-       "SAVINGS 2000.00 + CHECKING 1000.00 every day: sum 90000.00"}}},
-    {1,
-     cs_adb_dip,
-     0,
-     {{"adb-2999.99-one-day-dip", CROSS_SELL, false, 16,
-       "SAVINGS 2000.00 + CHECKING 1000.00, 999.70 on T-15: sum 89999.70; "
-       "90000.00 once T-15 leaves the window"}}},
-    {1,
-     cs_adb_late,
-     0,
-     {{"adb-late-row", CROSS_SELL, false, 11,
-       "SAVINGS 3000.00, 2999.99 on T-20 in a row loaded last: sum "
-       "89999.99; 90000.00 once T-20 leaves the window"}}},
-    {1,
-     cs_adb_peak,
-     0,
-     {{"adb-peak-leaves-window", CROSS_SELL, true, 1,
-       "SAVINGS 2000.00 + CHECKING 999.99, 1000.29 on T-30: sum 90000.00; "
-       "89999.70 tomorrow"}}},
-    {1,
-     cs_adb_closed,
-     0,
-     {{"adb-closed-account-leaves-window", CROSS_SELL, true, 1,
-       "SAVINGS 2500.00 + CHECKING 1500.00 closed T-20: sum 90000.00; "
-       "88500.00 tomorrow"}}},
-    {1,
-     cs_adb_opened,
-     0,
-     {{"adb-savings-opened-in-window", CROSS_SELL, true, 0,
-       "SAVINGS opened T-10 with 9000.00, CHECKING 0.00: sum 90000.00"}}},
-    {1,
-     cs_money_market,
-     0,
-     {{"holds-money-market", CROSS_SELL, false, 0, "eligible, and a MONEY_MARKET account open"}}},
-    {1,
-     cs_money_market,
-     1,
-     {{"money-market-closed", CROSS_SELL, true, 0,
-       "eligible, and a MONEY_MARKET account closed T-60"}}},
-    {1,
-     cs_on_hold,
-     0,
-     {{"savings-on-hold", CROSS_SELL, false, 0, "SAVINGS 4000.00 ON_HOLD, CHECKING 1500.00"}}},
-    {2,
-     cs_joint,
-     0,
-     {{"joint-primary", CROSS_SELL, true, 0,
-       "primary owner of SAVINGS 4000.00 (joint) and CHECKING 1500.00"},
-      {"joint-owner", CROSS_SELL, true, 0,
-       "no account of their own; joint owner of SAVINGS 4000.00 opened T-900"}}},
-    {2,
-     cs_joint_money_market,
-     0,
-     {{NULL, NULL, false, 0, NULL},
-      {"joint-owner-holds-money-market", CROSS_SELL, false, 0,
-       "eligible on their own SAVINGS and CHECKING; joint owner of an open MONEY_MARKET"}}},
-    {1,
-     mu_tenure,
-     1094,
-     {{"tenure-1094", MORTGAGE, false, 1,
-       "earliest openedDate T-1094; ADB 12000.00; 25-min real_estate "
-       "visit on T-3"}}},
-    {1,
-     mu_tenure,
-     1095,
-     {{"tenure-1095", MORTGAGE, true, VISIT_AGES_OUT,
-       "earliest openedDate T-1095; ADB 12000.00; 25-min real_estate "
-       "visit on T-3"}}},
-    {1,
-     mu_tenure,
-     1096,
-     {{"tenure-1096", MORTGAGE, true, VISIT_AGES_OUT,
-       "earliest openedDate T-1096; ADB 12000.00; 25-min real_estate "
-       "visit on T-3"}}},
-    {1,
-     mu_external,
-     USD(2999, 99),
-     {{"adb-plus-external-9999.99", MORTGAGE, false, 0,
-       "internal ADB 7000.00 + open external MONEY_MARKET "
-       "2999.99 (latest file)"}}},
-    {1,
-     mu_external,
-     USD(3000, 0),
-     {{"adb-plus-external-10000.00", MORTGAGE, true, VISIT_AGES_OUT,
-       "internal ADB 7000.00 + open external MONEY_MARKET "
-       "3000.00 (latest file)"}}},
-    {1,
-     mu_visit,
-     VISIT_20_00,
-     {{"visit-20:00", MORTGAGE, false, 0, "real_estate visit of exactly 20 minutes on T-3"}}},
-    {1,
-     mu_visit,
-     VISIT_20_01,
-     {{"visit-20:01", MORTGAGE, true, VISIT_AGES_OUT,
-       "real_estate visit of 20 minutes 1 second on T-3"}}},
-    {1,
-     mu_visit,
-     VISIT_AT_EDGE,
-     {{"visit-last-event-at-window-start", MORTGAGE, true, 1,
-       "25-min real_estate visit whose last event is exactly "
-       "start of T-30"}}},
-    {1,
-     mu_visit,
-     VISIT_BEFORE_EDGE,
-     {{"visit-last-event-1ms-before-window", MORTGAGE, false, 0,
-       "25-min real_estate visit whose last event is 1 ms "
-       "before start of T-30"}}},
-    {1,
-     mu_visit,
-     TIE_LOST,
-     {{"visit-subject-tie-credit-cards", MORTGAGE, false, 0,
-       "25-min visit, 750 s credit_cards and 750 s real_estate: "
-       "main subject credit_cards"}}},
-    {1,
-     mu_visit,
-     TIE_WON,
-     {{"visit-subject-tie-real-estate", MORTGAGE, true, VISIT_AGES_OUT,
-       "25-min visit, 750 s retirement and 750 s real_estate: main "
-       "subject real_estate"}}},
-    {1,
-     mu_money_market_closed,
-     0,
-     {{"mortgage-money-market-closed", MORTGAGE, false, 0,
-       "ADB 10000.00 and a good visit, MONEY_MARKET closed "
-       "T-60"}}},
+    {"tenure-364", CROSS_SELL, false, 1, cs_tenure, 364,
+     "earliest openedDate T-364; SAVINGS 4000.00 + CHECKING 1500.00 a day"},
+    {"tenure-365", CROSS_SELL, true, 0, cs_tenure, 365,
+     "earliest openedDate T-365; SAVINGS 4000.00 + CHECKING 1500.00 a day"},
+    {"tenure-366", CROSS_SELL, true, 0, cs_tenure, 366,
+     "earliest openedDate T-366; SAVINGS 4000.00 + CHECKING 1500.00 a day"},
+    {"tenure-365-closed-account", CROSS_SELL, true, 0, cs_tenure_closed, 365,
+     "earliest openedDate T-365 on a CD closed T-200; SAVINGS and CHECKING opened T-100"},
+    {"adb-2999.99", CROSS_SELL, false, 0, cs_adb, USD(999, 99),
+     "SAVINGS 2000.00 + CHECKING 999.99 every day: sum 89999.70"},
+    {"adb-3000.00", CROSS_SELL, true, 0, cs_adb, USD(1000, 0),
+     "SAVINGS 2000.00 + CHECKING 1000.00 every day: sum 90000.00"},
+    {"adb-2999.99-one-day-dip", CROSS_SELL, false, 16, cs_adb_dip, 0,
+     "SAVINGS 2000.00 + CHECKING 1000.00, 999.70 on T-15: sum 89999.70; 90000.00 once T-15 "
+     "leaves the window"},
+    {"adb-late-row", CROSS_SELL, false, 11, cs_adb_late, 0,
+     "SAVINGS 3000.00, 2999.99 on T-20 in a row loaded last: sum 89999.99; 90000.00 once "
+     "T-20 leaves the window"},
+    {"adb-peak-leaves-window", CROSS_SELL, true, 1, cs_adb_peak, 0,
+     "SAVINGS 2000.00 + CHECKING 999.99, 1000.29 on T-30: sum 90000.00; 89999.70 tomorrow"},
+    {"adb-closed-account-leaves-window", CROSS_SELL, true, 1, cs_adb_closed, 0,
+     "SAVINGS 2500.00 + CHECKING 1500.00 closed T-20: sum 90000.00; 88500.00 tomorrow"},
+    {"adb-savings-opened-in-window", CROSS_SELL, true, 0, cs_adb_opened, 0,
+     "SAVINGS opened T-10 with 9000.00, CHECKING 0.00: sum 90000.00"},
+    {"holds-money-market", CROSS_SELL, false, 0, cs_money_market, 0,
+     "eligible, and a MONEY_MARKET account open"},
+    {"money-market-closed", CROSS_SELL, true, 0, cs_money_market, 1,
+     "eligible, and a MONEY_MARKET account closed T-60"},
+    {"savings-on-hold", CROSS_SELL, false, 0, cs_on_hold, 0,
+     "SAVINGS 4000.00 ON_HOLD, CHECKING 1500.00"},
+    {"joint-primary", CROSS_SELL, true, 0, cs_joint, 0,
+     "primary owner of SAVINGS 4000.00 (joint) and CHECKING 1500.00"},
+    {"joint-owner", CROSS_SELL, true, 0, NULL, 0,
+     "no account of their own; joint owner of SAVINGS 4000.00 opened T-900"},
+    {NULL, NULL, false, 0, cs_joint_money_market, 0, NULL},
+    {"joint-owner-holds-money-market", CROSS_SELL, false, 0, NULL, 0,
+     "eligible on their own SAVINGS and CHECKING; joint owner of an open MONEY_MARKET"},
+    {"tenure-1094", MORTGAGE, false, 1, mu_tenure, 1094,
+     "earliest openedDate T-1094; ADB 12000.00; 25-min real_estate visit on T-3"},
+    {"tenure-1095", MORTGAGE, true, VISIT_AGES_OUT, mu_tenure, 1095,
+     "earliest openedDate T-1095; ADB 12000.00; 25-min real_estate visit on T-3"},
+    {"tenure-1096", MORTGAGE, true, VISIT_AGES_OUT, mu_tenure, 1096,
+     "earliest openedDate T-1096; ADB 12000.00; 25-min real_estate visit on T-3"},
+    {"adb-plus-external-9999.99", MORTGAGE, false, 0, mu_external, USD(2999, 99),
+     "internal ADB 7000.00 + open external MONEY_MARKET 2999.99 (latest file)"},
+    {"adb-plus-external-10000.00", MORTGAGE, true, VISIT_AGES_OUT, mu_external, USD(3000, 0),
+     "internal ADB 7000.00 + open external MONEY_MARKET 3000.00 (latest file)"},
+    {"visit-20:00", MORTGAGE, false, 0, mu_visit, VISIT_20_00,
+     "real_estate visit of exactly 20 minutes on T-3"},
+    {"visit-20:01", MORTGAGE, true, VISIT_AGES_OUT, mu_visit, VISIT_20_01,
+     "real_estate visit of 20 minutes 1 second on T-3"},
+    {"visit-last-event-at-window-start", MORTGAGE, true, 1, mu_visit, VISIT_AT_EDGE,
+     "25-min real_estate visit whose last event is exactly start of T-30"},
+    {"visit-last-event-1ms-before-window", MORTGAGE, false, 0, mu_visit, VISIT_BEFORE_EDGE,
+     "25-min real_estate visit whose last event is 1 ms before start of T-30"},
+    {"visit-subject-tie-credit-cards", MORTGAGE, false, 0, mu_visit, TIE_LOST,
+     "25-min visit, 750 s credit_cards and 750 s real_estate: main subject credit_cards"},
+    {"visit-subject-tie-real-estate", MORTGAGE, true, VISIT_AGES_OUT, mu_visit, TIE_WON,
+     "25-min visit, 750 s retirement and 750 s real_estate: main subject real_estate"},
+    {"mortgage-money-market-closed", MORTGAGE, false, 0, mu_money_market_closed, 0,
+     "ADB 10000.00 and a good visit, MONEY_MARKET closed T-60"},
 };
 
-#define CASES ((int)(sizeof(cases) / sizeof(cases[0])))
+#define ROWS ((int)(sizeof(cases) / sizeof(cases[0])))
+
+/* Households are numbered in table order: household i starts at the row of
+ * the i-th builder. */
+static int household_row(int i)
+{
+    for (int row = 0; row < ROWS; row++) {
+        if (cases[row].build && i-- == 0)
+            return row;
+    }
+    return ROWS;
+}
 
 int gen_case_count(void)
 {
-    return CASES;
+    int n = 0;
+    for (int row = 0; row < ROWS; row++)
+        n += cases[row].build != NULL;
+    return n;
 }
 
 int gen_case_people(int i)
 {
-    return cases[i].people;
+    int row = household_row(i), n = 1;
+    while (row + n < ROWS && !cases[row + n].build)
+        n++;
+    return n;
 }
 
 void gen_case_build(struct gen_unit *u, int i, uint32_t index)
 {
-    const struct case_def *c = &cases[i];
+    int row = household_row(i), people = gen_case_people(i);
     struct gen_person *a = gen_person_add(u, index);
-    if (c->people == 2) {
-        struct gen_person *b = gen_person_add(u, index + 1);
+    for (int p = 1; p < people; p++) {
+        struct gen_person *b = gen_person_add(u, index + (uint32_t)p);
         if (a && b)
             gen_household(u, a, b);
     }
-    c->build(u, c->arg);
+    cases[row].build(u, cases[row].arg);
     gen_people_finish(u);
-    for (int p = 0; p < c->people; p++) {
-        const struct case_truth *t = &c->truth[p];
-        if (!t->name)
+    for (int p = 0; p < people; p++) {
+        const struct case_def *c = &cases[row + p];
+        if (!c->name)
             continue;
         if (u->n_truths == GEN_UNIT_TRUTHS) {
             u->over = true;
             return;
         }
         u->truths[u->n_truths++] = (struct gen_truth){.person = p,
-                                                      .name = t->name,
-                                                      .segment = t->segment,
-                                                      .detail = t->detail,
-                                                      .member = t->member,
-                                                      .next_days = t->next_days};
+                                                      .name = c->name,
+                                                      .segment = c->segment,
+                                                      .detail = c->detail,
+                                                      .member = c->member,
+                                                      .next_days = c->next_days};
     }
 }
