@@ -439,7 +439,7 @@ struct gen_account *gen_account_add(struct gen_unit *u, int owner, enum gen_kind
     a->status = "Open";
     /* The EDW view is loaded nightly; a row reaches Kafka when the row changes
      * or the balance snapshot is refreshed, every few days. */
-    a->step = (int)gen_rng_range(&u->rng, 4, 8);
+    a->step = (int)gen_rng_range(&u->rng, 5, 9);
     a->late = -1;
     return a;
 }
@@ -552,7 +552,7 @@ static int64_t random_change(struct gen_rng *rng, enum gen_kind kind, int64_t ba
 {
     switch (kind) {
     case GEN_CHECKING:
-        if (!gen_rng_chance(rng, 9))
+        if (!gen_rng_chance(rng, 7))
             return 0;
         if (gen_rng_chance(rng, 40) || bal < 2000)
             return gen_rng_range(rng, 50000, 300000); /* payroll, transfer in */

@@ -68,13 +68,15 @@ static void json_str(struct gen_buf *b, const char *s)
         return;
     }
     put_raw(b, "\"");
-    for (const char *c = s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            put(b, "\\%c", *c);
-        else if ((unsigned char)*c < 0x20)
-            put(b, "\\u%04x", (unsigned)*c);
-        else
-            put(b, "%c", *c);
+    for (const char *c = s; *c && !b->over; c++) {
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) {
+            put(b, "\\u%04x", (unsigned)(unsigned char)*c);
+        } else if (b->len + 1 < sizeof(b->text)) {
+            b->text[b->len++] = *c;
+            b->text[b->len] = '\0';
+        } else {
+            b->over = true;
+        }
     }
     put_raw(b, "\"");
 }
