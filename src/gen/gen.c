@@ -36,170 +36,35 @@ bool gen_rng_chance(struct gen_rng *rng, int percent)
 
 #define PICK(rng, table) (table)[gen_rng_next(rng) % (sizeof(table) / sizeof((table)[0]))]
 
-/* --- Tables. Names carry an ASCII form for email addresses; a few have
- * diacritics because real CRM data does (identity folds them). */
+/* --- Tables. A few names have diacritics because real CRM data does
+ * (identity folds them); email addresses get their ASCII form. */
 
-struct name {
-    const char *text, *ascii;
-};
+static const char *const female_names[] = {
+    "Mary",   "Patricia", "Jennifer", "Linda",   "Elizabeth", "Barbara",   "Susan",    "Jessica",
+    "Sarah",  "Karen",    "Lisa",     "Nancy",   "Sandra",    "Ashley",    "Kimberly", "Emily",
+    "Donna",  "Carol",    "Amanda",   "Melissa", "Deborah",   "Stephanie", "Rebecca",  "Laura",
+    "Sharon", "Cynthia",  "Kathleen", "Amy",     "Angela",    "Anna",      "Brenda",   "Emma",
+    "Olivia", "Zoë",      "Renée",    "Chloé",   "María",     "Sofía",     "Ingrid",   "Aisha",
+    "Mei",    "Priya",    "Fatima",   "Hannah",  "Grace"};
 
-static const struct name female_names[] = {
-    {"Mary", "mary"},
-    {"Patricia", "patricia"},
-    {"Jennifer", "jennifer"},
-    {"Linda", "linda"},
-    {"Elizabeth", "elizabeth"},
-    {"Barbara", "barbara"},
-    {"Susan", "susan"},
-    {"Jessica", "jessica"},
-    {"Sarah", "sarah"},
-    {"Karen", "karen"},
-    {"Lisa", "lisa"},
-    {"Nancy", "nancy"},
-    {"Sandra", "sandra"},
-    {"Ashley", "ashley"},
-    {"Kimberly", "kimberly"},
-    {"Emily", "emily"},
-    {"Donna", "donna"},
-    {"Carol", "carol"},
-    {"Amanda", "amanda"},
-    {"Melissa", "melissa"},
-    {"Deborah", "deborah"},
-    {"Stephanie", "stephanie"},
-    {"Rebecca", "rebecca"},
-    {"Laura", "laura"},
-    {"Sharon", "sharon"},
-    {"Cynthia", "cynthia"},
-    {"Kathleen", "kathleen"},
-    {"Amy", "amy"},
-    {"Angela", "angela"},
-    {"Anna", "anna"},
-    {"Brenda", "brenda"},
-    {"Emma", "emma"},
-    {"Olivia", "olivia"},
-    {"Zoë", "zoe"},
-    {"Renée", "renee"},
-    {"Chloé", "chloe"},
-    {"María", "maria"},
-    {"Sofía", "sofia"},
-    {"Ingrid", "ingrid"},
-    {"Aisha", "aisha"},
-    {"Mei", "mei"},
-    {"Priya", "priya"},
-    {"Fatima", "fatima"},
-    {"Hannah", "hannah"},
-    {"Grace", "grace"},
-};
+static const char *const male_names[] = {
+    "James",    "Robert",  "John",        "Michael", "William", "David",   "Richard", "Joseph",
+    "Thomas",   "Charles", "Christopher", "Daniel",  "Matthew", "Anthony", "Mark",    "Donald",
+    "Steven",   "Paul",    "Andrew",      "Joshua",  "Kenneth", "Kevin",   "Brian",   "George",
+    "Timothy",  "Ronald",  "Edward",      "Jason",   "Jeffrey", "Ryan",    "José",    "André",
+    "François", "Björn",   "Hiroshi",     "Rahul",   "Omar",    "Wei",     "Liam",    "Noah"};
 
-static const struct name male_names[] = {
-    {"James", "james"},
-    {"Robert", "robert"},
-    {"John", "john"},
-    {"Michael", "michael"},
-    {"William", "william"},
-    {"David", "david"},
-    {"Richard", "richard"},
-    {"Joseph", "joseph"},
-    {"Thomas", "thomas"},
-    {"Charles", "charles"},
-    {"Christopher", "christopher"},
-    {"Daniel", "daniel"},
-    {"Matthew", "matthew"},
-    {"Anthony", "anthony"},
-    {"Mark", "mark"},
-    {"Donald", "donald"},
-    {"Steven", "steven"},
-    {"Paul", "paul"},
-    {"Andrew", "andrew"},
-    {"Joshua", "joshua"},
-    {"Kenneth", "kenneth"},
-    {"Kevin", "kevin"},
-    {"Brian", "brian"},
-    {"George", "george"},
-    {"Timothy", "timothy"},
-    {"Ronald", "ronald"},
-    {"Edward", "edward"},
-    {"Jason", "jason"},
-    {"Jeffrey", "jeffrey"},
-    {"Ryan", "ryan"},
-    {"José", "jose"},
-    {"André", "andre"},
-    {"François", "francois"},
-    {"Björn", "bjorn"},
-    {"Hiroshi", "hiroshi"},
-    {"Rahul", "rahul"},
-    {"Omar", "omar"},
-    {"Wei", "wei"},
-    {"Liam", "liam"},
-    {"Noah", "noah"},
-};
-
-static const struct name last_names[] = {
-    {"Smith", "smith"},
-    {"Johnson", "johnson"},
-    {"Williams", "williams"},
-    {"Brown", "brown"},
-    {"Jones", "jones"},
-    {"García", "garcia"},
-    {"Miller", "miller"},
-    {"Davis", "davis"},
-    {"Rodríguez", "rodriguez"},
-    {"Martínez", "martinez"},
-    {"Hernandez", "hernandez"},
-    {"Lopez", "lopez"},
-    {"Gonzalez", "gonzalez"},
-    {"Wilson", "wilson"},
-    {"Anderson", "anderson"},
-    {"Thomas", "thomas"},
-    {"Taylor", "taylor"},
-    {"Moore", "moore"},
-    {"Jackson", "jackson"},
-    {"Martin", "martin"},
-    {"Lee", "lee"},
-    {"Perez", "perez"},
-    {"Thompson", "thompson"},
-    {"White", "white"},
-    {"Harris", "harris"},
-    {"Sanchez", "sanchez"},
-    {"Clark", "clark"},
-    {"Ramirez", "ramirez"},
-    {"Lewis", "lewis"},
-    {"Robinson", "robinson"},
-    {"Walker", "walker"},
-    {"Young", "young"},
-    {"Allen", "allen"},
-    {"King", "king"},
-    {"Wright", "wright"},
-    {"Scott", "scott"},
-    {"Torres", "torres"},
-    {"Nguyen", "nguyen"},
-    {"Hill", "hill"},
-    {"Flores", "flores"},
-    {"Green", "green"},
-    {"Adams", "adams"},
-    {"Nelson", "nelson"},
-    {"Baker", "baker"},
-    {"Hall", "hall"},
-    {"Rivera", "rivera"},
-    {"Campbell", "campbell"},
-    {"Mitchell", "mitchell"},
-    {"Carter", "carter"},
-    {"Roberts", "roberts"},
-    {"Müller", "muller"},
-    {"O'Brien", "obrien"},
-    {"Kowalski", "kowalski"},
-    {"Schmidt", "schmidt"},
-    {"Patel", "patel"},
-    {"Kim", "kim"},
-    {"Chen", "chen"},
-    {"Novak", "novak"},
-    {"Dubois", "dubois"},
-    {"Rossi", "rossi"},
-    {"Haddad", "haddad"},
-    {"Okafor", "okafor"},
-    {"Andersson", "andersson"},
-    {"Yamamoto", "yamamoto"},
-};
+static const char *const last_names[] = {
+    "Smith",    "Johnson",   "Williams", "Brown",     "Jones",    "García",   "Miller",
+    "Davis",    "Rodríguez", "Martínez", "Hernandez", "Lopez",    "Gonzalez", "Wilson",
+    "Anderson", "Thomas",    "Taylor",   "Moore",     "Jackson",  "Martin",   "Lee",
+    "Perez",    "Thompson",  "White",    "Harris",    "Sanchez",  "Clark",    "Ramirez",
+    "Lewis",    "Robinson",  "Walker",   "Young",     "Allen",    "King",     "Wright",
+    "Scott",    "Torres",    "Nguyen",   "Hill",      "Flores",   "Green",    "Adams",
+    "Nelson",   "Baker",     "Hall",     "Rivera",    "Campbell", "Mitchell", "Carter",
+    "Roberts",  "Müller",    "O'Brien",  "Kowalski",  "Schmidt",  "Patel",    "Kim",
+    "Chen",     "Novak",     "Dubois",   "Rossi",     "Haddad",   "Okafor",   "Andersson",
+    "Yamamoto"};
 
 struct city {
     const char *name, *state, *zip3;
@@ -313,28 +178,50 @@ static void phone(char *buf, size_t size, int style, unsigned area, uint32_t ind
 
 static void pick_first(struct gen_rng *rng, struct gen_person *p, bool female)
 {
-    const struct name *n = female ? &PICK(rng, female_names) : &PICK(rng, male_names);
-    p->first = n->text;
-    p->first_ascii = n->ascii;
+    p->first = female ? PICK(rng, female_names) : PICK(rng, male_names);
     p->salutation = gen_rng_chance(rng, 15)  ? NULL
                     : gen_rng_chance(rng, 8) ? "Dr."
                     : female                 ? (gen_rng_chance(rng, 50) ? "Ms." : "Mrs.")
                                              : "Mr.";
 }
 
+/* name in lower-case ASCII letters for an email address: Latin-1 letters
+ * (UTF-8 C3 80-BF) lose their accents, anything else not a letter goes. */
+static void email_name(const char *name, char *out, size_t size)
+{
+    static const char latin1[] = "aaaaaaaceeeeiiiidnooooo ouuuuyts"
+                                 "aaaaaaaceeeeiiiidnooooo ouuuuyty";
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)name; *c && n + 1 < size; c++) {
+        char a = 0;
+        if (*c >= 'A' && *c <= 'Z')
+            a = (char)(*c - 'A' + 'a');
+        else if (*c >= 'a' && *c <= 'z')
+            a = (char)*c;
+        else if (*c == 0xC3 && c[1] >= 0x80 && c[1] <= 0xBF)
+            a = latin1[*++c - 0x80];
+        if (a && a != ' ')
+            out[n++] = a;
+    }
+    out[n] = '\0';
+}
+
 static void make_email(struct gen_rng *rng, struct gen_person *p, char *buf, size_t size)
 {
     const char *domain = PICK(rng, domains);
+    char first[32], last[32];
+    email_name(p->first, first, sizeof(first));
+    email_name(p->last, last, sizeof(last));
     /* The customer number keeps addresses unique, as the bank's data is. */
     switch (gen_rng_next(rng) % 3) {
     case 0:
-        snprintf(buf, size, "%s.%s%u@%s", p->first_ascii, p->last_ascii, p->index, domain);
+        snprintf(buf, size, "%s.%s%u@%s", first, last, p->index, domain);
         break;
     case 1:
-        snprintf(buf, size, "%c%s%u@%s", p->first_ascii[0], p->last_ascii, p->index, domain);
+        snprintf(buf, size, "%c%s%u@%s", first[0], last, p->index, domain);
         break;
     default:
-        snprintf(buf, size, "%s_%s%u@%s", p->first_ascii, p->last_ascii, p->index, domain);
+        snprintf(buf, size, "%s_%s%u@%s", first, last, p->index, domain);
         break;
     }
 }
@@ -342,7 +229,7 @@ static void make_email(struct gen_rng *rng, struct gen_person *p, char *buf, siz
 static bool is_female(const struct gen_person *p)
 {
     for (size_t i = 0; i < sizeof(female_names) / sizeof(female_names[0]); i++) {
-        if (p->first == female_names[i].text)
+        if (p->first == female_names[i])
             return true;
     }
     return false;
@@ -361,9 +248,7 @@ struct gen_person *gen_person_add(struct gen_unit *u, uint32_t index)
     snprintf(p->gp, sizeof(p->gp), "GP-%08u", index);
     sf_id(p->sfid, "0015f0000", index);
     pick_first(rng, p, gen_rng_chance(rng, 50));
-    const struct name *last = &PICK(rng, last_names);
-    p->last = last->text;
-    p->last_ascii = last->ascii;
+    p->last = PICK(rng, last_names);
     p->birth = u->today - (int32_t)gen_rng_range(rng, 18 * 365 + 5, 88 * 365);
     const struct city *city = &PICK(rng, cities);
     p->city = city->name;
@@ -405,7 +290,6 @@ void gen_household(struct gen_unit *u, struct gen_person *a, struct gen_person *
     while (b->first == a->first);
     if (gen_rng_chance(rng, 80)) {
         b->last = a->last;
-        b->last_ascii = a->last_ascii;
     }
     make_email(rng, b, b->email, sizeof(b->email));
     memcpy(b->street, a->street, sizeof(b->street));

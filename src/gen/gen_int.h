@@ -68,7 +68,6 @@ struct gen_person {
     char sfid[20];  /* the person account's 18-character Salesforce Id */
     char dup_sfid[20];
     const char *salutation, *first, *last; /* first and last may hold UTF-8 */
-    const char *first_ascii, *last_ascii;
     char email[96], new_email[96];
     char mobile[24], phone[24], home[24]; /* "" when none */
     int32_t birth;
