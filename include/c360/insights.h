@@ -78,7 +78,7 @@
 #define C360_INSIGHTS_BALANCES_MAX 48
 #define C360_INSIGHTS_VISITS_MAX 64        /* per owner key; the stalest visit is evicted */
 #define C360_INSIGHTS_VISIT_EVENTS_MAX 128 /* engagements of one visit; more are refused */
-#define C360_INSIGHTS_SUBJECTS_MAX 4096    /* distinct web subjects, interned for good */
+#define C360_INSIGHTS_SUBJECTS_MAX 4095    /* distinct web subjects, interned for good */
 #define C360_INSIGHTS_VISIT_DAYS_MAX 3660  /* the largest retention a config may ask */
 
 struct c360_insights_config {

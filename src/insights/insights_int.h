@@ -13,9 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define C360_INSIGHTS_NONE UINT32_MAX       /* no entity */
-#define C360_INSIGHTS_EXT_BIT 0x80000000u   /* a party ref naming an external account */
-#define C360_INSIGHTS_NO_SUBJECT UINT16_MAX /* an engagement without a subject */
+#define C360_INSIGHTS_NONE UINT32_MAX     /* no entity */
+#define C360_INSIGHTS_EXT_BIT 0x80000000u /* a party ref naming an external account */
+#define C360_INSIGHTS_NO_SUBJECT 0xFFFu   /* an engagement without a subject (12 bits) */
+/* durationSeconds kept: a week, as c360_record_validate allows (20 bits). */
+#define C360_INSIGHTS_SECONDS_MAX (7 * 24 * 3600)
 
 /* Account flags. */
 #define C360_INSIGHTS_HAS_BEFORE 1u /* before_at/before_minor hold an observation */
@@ -63,15 +65,18 @@ struct c360_insights_external {
     bool foreign; /* averageDailyBalance in another currency */
 };
 
+/* 16 bytes, not 24: occurredAt counts in ms from its visit's base (a visit
+ * spans at most 49 days), and durationSeconds shares a word with the
+ * subject. A bank customer's dozen page views a month are 96 bytes less. */
 struct c360_insights_engagement {
-    uint64_t id; /* hash of engagementId */
-    int64_t at;  /* occurredAt, epoch ms */
-    uint32_t seconds;
-    uint16_t subject; /* interned, or C360_INSIGHTS_NO_SUBJECT */
+    uint64_t id;   /* hash of engagementId */
+    uint32_t at;   /* occurredAt − the visit's base */
+    uint32_t meta; /* durationSeconds << 12 | interned subject (or C360_INSIGHTS_NO_SUBJECT) */
 };
 
 struct c360_insights_visit {
     uint64_t session; /* hash of sessionId */
+    int64_t base;     /* epoch ms: its earliest occurredAt */
     struct c360_insights_engagement *ev;
     uint8_t n_ev, cap_ev;
     uint16_t main; /* main subject, kept current, or C360_INSIGHTS_NO_SUBJECT */

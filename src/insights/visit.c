@@ -68,6 +68,16 @@ fail:
     return err;
 }
 
+static uint16_t subject_of(const struct c360_insights_engagement *e)
+{
+    return (uint16_t)(e->meta & C360_INSIGHTS_NO_SUBJECT);
+}
+
+static uint32_t seconds_of(const struct c360_insights_engagement *e)
+{
+    return e->meta >> 12;
+}
+
 /* The subject with the most durationSeconds; ties go to the smallest name
  * (byte order), so the answer does not depend on arrival order. */
 static void visit_main(const struct c360_insights *ins, struct c360_insights_visit *visit)
@@ -75,16 +85,16 @@ static void visit_main(const struct c360_insights *ins, struct c360_insights_vis
     uint16_t best = C360_INSIGHTS_NO_SUBJECT;
     uint64_t best_sum = 0;
     for (uint8_t k = 0; k < visit->n_ev; k++) {
-        uint16_t s = visit->ev[k].subject;
+        uint16_t s = subject_of(&visit->ev[k]);
         bool seen = s == C360_INSIGHTS_NO_SUBJECT;
         for (uint8_t j = 0; j < k && !seen; j++)
-            seen = visit->ev[j].subject == s;
+            seen = subject_of(&visit->ev[j]) == s;
         if (seen)
             continue;
         uint64_t sum = 0;
         for (uint8_t j = k; j < visit->n_ev; j++) {
-            if (visit->ev[j].subject == s)
-                sum += visit->ev[j].seconds;
+            if (subject_of(&visit->ev[j]) == s)
+                sum += seconds_of(&visit->ev[j]);
         }
         if (best == C360_INSIGHTS_NO_SUBJECT || sum > best_sum ||
             (sum == best_sum && strcmp(subject_name(ins, s), subject_name(ins, best)) < 0)) {
@@ -102,14 +112,55 @@ void c360_insights_visit_span(const struct c360_insights_visit *visit, int64_t *
     *last = *end = INT64_MIN;
     for (uint8_t k = 0; k < visit->n_ev; k++) {
         const struct c360_insights_engagement *e = &visit->ev[k];
-        int64_t stop = e->at + (int64_t)e->seconds * 1000;
-        if (e->at < *first)
-            *first = e->at;
-        if (e->at > *last)
-            *last = e->at;
+        int64_t at = visit->base + e->at;
+        int64_t stop = at + (int64_t)seconds_of(e) * 1000;
+        if (at < *first)
+            *first = at;
+        if (at > *last)
+            *last = at;
         if (stop > *end)
             *end = stop;
     }
+}
+
+/* The earliest and latest occurredAt of the visit with engagement k
+ * (k == n_ev: one more) at at. */
+static void span_with(const struct c360_insights_visit *visit, uint8_t k, int64_t at, int64_t *lo,
+                      int64_t *hi)
+{
+    *lo = *hi = at;
+    for (uint8_t j = 0; j < visit->n_ev; j++) {
+        int64_t t = visit->base + visit->ev[j].at;
+        if (j == k)
+            continue;
+        if (t < *lo)
+            *lo = t;
+        if (t > *hi)
+            *hi = t;
+    }
+}
+
+/* Counts every engagement from base (no earlier than any of them, spans
+ * checked by the caller). */
+static void visit_rebase(struct c360_insights_visit *visit, int64_t base)
+{
+    for (uint8_t j = 0; j < visit->n_ev; j++)
+        visit->ev[j].at = (uint32_t)(visit->base + visit->ev[j].at - base);
+    visit->base = base;
+}
+
+/* Sets engagement k (k == n_ev: appends, room reserved; span checked). */
+static void visit_put(const struct c360_insights *ins, struct c360_insights_visit *visit, uint8_t k,
+                      uint64_t id, int64_t at, uint32_t meta)
+{
+    int64_t lo, hi;
+    span_with(visit, k, at, &lo, &hi);
+    visit_rebase(visit, lo); /* a replaced ev[k] may wrap: it is overwritten next */
+    if (k == visit->n_ev)
+        visit->n_ev++;
+    visit->ev[k] =
+        (struct c360_insights_engagement){.id = id, .at = (uint32_t)(at - lo), .meta = meta};
+    visit_main(ins, visit);
 }
 
 static void visit_remove(struct c360_insights_party *party, uint8_t v)
@@ -124,6 +175,8 @@ static void engagement_remove(const struct c360_insights *ins, struct c360_insig
 {
     struct c360_insights_visit *visit = &party->visits[v];
     visit->ev[k] = visit->ev[--visit->n_ev];
+    /* The base may now precede every engagement: offsets stay valid, and
+     * spans are measured from the engagements themselves (span_with). */
     if (visit->n_ev == 0)
         visit_remove(party, v);
     else
@@ -233,8 +286,9 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
         return delete_web(ins, owner_key, id);
     if (!w->session_id || !*w->session_id)
         return c360_diag_fail(diag, C360_ERR_INVALID, "sessionId", "is missing");
-    if (w->duration_seconds < 0 || w->duration_seconds > UINT32_MAX)
-        return c360_diag_fail(diag, C360_ERR_INVALID, "durationSeconds", "is out of range");
+    if (w->duration_seconds < 0 || w->duration_seconds > C360_INSIGHTS_SECONDS_MAX)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "durationSeconds", "must be 0 to %d (a week)",
+                              C360_INSIGHTS_SECONDS_MAX);
     if ((err = subject_intern(ins, w->subject, &subject, diag)) ||
         (err = c360_insights_party_get(ins, owner_key, &p, diag)))
         return err;
@@ -245,7 +299,14 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
     bool in_place = false;
     if (find_session(party, session, &tv)) {
         struct c360_insights_visit *visit = &party->visits[tv];
+        int64_t lo, hi;
         in_place = had && ov == tv;
+        span_with(visit, in_place ? ok : visit->n_ev, rec->occurred_at, &lo, &hi);
+        if (hi - lo > (int64_t)UINT32_MAX) {
+            err = c360_diag_fail(diag, C360_ERR_LIMIT, "occurredAt",
+                                 "a visit (session) spans at most 49 days");
+            goto fail;
+        }
         if (!in_place && visit->n_ev >= C360_INSIGHTS_VISIT_EVENTS_MAX) {
             err = c360_diag_fail(diag, C360_ERR_LIMIT, "sessionId",
                                  "a visit holds at most %d engagements",
@@ -271,7 +332,11 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
             goto fail;
         }
         if (party->n_visits == party->cap_visits && party->cap_visits < C360_INSIGHTS_VISITS_MAX) {
-            unsigned cap = party->cap_visits ? party->cap_visits * 2u : 2u;
+            /* Grown by half: a customer has a few visits a month. */
+            unsigned cap =
+                party->cap_visits ? party->cap_visits + (party->cap_visits + 1u) / 2 : 2u;
+            if (cap > C360_INSIGHTS_VISITS_MAX)
+                cap = C360_INSIGHTS_VISITS_MAX;
             struct c360_insights_visit *visits = realloc(party->visits, cap * sizeof(*visits));
             if (!visits) {
                 err = C360_ERR_NOMEM;
@@ -283,14 +348,10 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
     }
 
     /* Commit: nothing below fails. */
-    struct c360_insights_engagement e = {.id = id,
-                                         .at = rec->occurred_at,
-                                         .seconds = (uint32_t)w->duration_seconds,
-                                         .subject = subject};
+    uint32_t meta = (uint32_t)w->duration_seconds << 12 | subject;
     c360_insights_touch(ins, p);
     if (in_place) {
-        party->visits[tv].ev[ok] = e;
-        visit_main(ins, &party->visits[tv]);
+        visit_put(ins, &party->visits[tv], ok, id, rec->occurred_at, meta);
         c360_insights_visits_prune(ins, party);
         return C360_OK;
     }
@@ -314,8 +375,7 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
         fresh = NULL;
     }
     struct c360_insights_visit *visit = &party->visits[tv];
-    visit->ev[visit->n_ev++] = e;
-    visit_main(ins, visit);
+    visit_put(ins, visit, visit->n_ev, id, rec->occurred_at, meta);
     /* An engagement already too old to matter leaves at once. */
     c360_insights_visits_prune(ins, party);
     return C360_OK;

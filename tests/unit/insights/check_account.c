@@ -314,6 +314,8 @@ START_TEST(test_c360_insights_summarize_takes_the_latest_external_record)
     /* A second account adds up; a newer CLOSED record takes one out. */
     fx_external(ins, &(struct fx_external){.id = "X2", .party = "P1", .type = MM, .minor = 50}, T);
     ck_assert_int_eq(external_adb(ins, p1), 350);
+    static const char *const twice[] = {"P1", "P2", "P1", NULL};
+    ck_assert_int_eq(external_adb(ins, twice), 350); /* a key listed twice counts once */
     x.status = C360_STATUS_CLOSED, x.as_of = START(T - 1);
     fx_external(ins, &x, T);
     ck_assert_int_eq(external_adb(ins, p1), 50);

@@ -78,6 +78,9 @@ START_TEST(test_c360_insights_apply_takes_insight_inputs_only)
     ck_assert_int_eq(c360_insights_apply(ins, rec, "P1", INT32_MAX, NULL, &diag), C360_ERR_INVALID);
     ck_assert_int_eq(c360_insights_apply(ins, rec, NULL, T, NULL, &diag), C360_ERR_INVALID);
     ck_assert_str_eq(diag.field, "globalPartyId");
+    rec->as.web.duration_seconds = 7 * 24 * 3600 + 1; /* more than validation allows */
+    ck_assert_int_eq(c360_insights_apply(ins, rec, "P1", T, NULL, &diag), C360_ERR_INVALID);
+    ck_assert_str_eq(diag.field, "durationSeconds");
     rec->occurred_at = C360_TIME_NONE;
     ck_assert_int_eq(c360_insights_apply(ins, rec, "P1", T, NULL, &diag), C360_ERR_INVALID);
     ck_assert_str_eq(diag.field, "occurredAt");

@@ -127,6 +127,7 @@ static const struct {
     {{{"b", 600}, {"a", 600}, {"real_estate", 599}}, 3, "a", "real_estate"},
     {{{"zeta", 601}, {"alpha", 600}}, 2, "zeta", "alpha"},
     {{{NULL, 5000}, {"real_estate", 10}}, 2, "real_estate", "retirement"},
+    {{{"real_estate", 10}, {NULL, 5000}}, 2, "real_estate", "retirement"},
     {{{"real_estate", 0}, {"retirement", 0}}, 2, "real_estate", "retirement"},
 };
 
@@ -240,7 +241,8 @@ START_TEST(test_c360_insights_qualifying_visit_prunes_and_caps)
 {
     struct c360_insights *ins = fx_new();
     struct c360_insights_stats st;
-    /* 65 sessions inside the retention: the stalest goes. */
+    /* 65 sessions inside the retention: the stalest (S5, the only long
+     * one) goes. */
     for (int k = 0; k <= C360_INSIGHTS_VISITS_MAX; k++) {
         char id[16];
         snprintf(id, sizeof(id), "S%d", k);
@@ -249,14 +251,16 @@ START_TEST(test_c360_insights_qualifying_visit_prunes_and_caps)
                                 .owner = "P1",
                                 .session = id,
                                 .subject = "real_estate",
-                                .at = START(T - 20) + k * MIN_MS,
-                                .seconds = k == 0 ? 1500 : 60},
+                                .at = START(T - 20) + (k == 5 ? 0 : k + 1) * MIN_MS,
+                                .seconds = k == 5 ? 1500 : 60},
                T);
+        if (k == 5)
+            ck_assert(qualifies(ins, p1, T, &real_estate_20_30));
     }
     c360_insights_stats(ins, &st);
     ck_assert_int_eq(st.visits, C360_INSIGHTS_VISITS_MAX);
     ck_assert_int_eq(st.visits_evicted, 1);
-    ck_assert(!qualifies(ins, p1, T, &real_estate_20_30)); /* S0, the long one, was stalest */
+    ck_assert(!qualifies(ins, p1, T, &real_estate_20_30));
     /* Retention: 30 days after start of today − 30 days … */
     c360_insights_prune(ins, T + 10);
     c360_insights_stats(ins, &st);
@@ -307,6 +311,56 @@ START_TEST(test_c360_insights_qualifying_visit_refuses_the_129th_engagement)
 }
 END_TEST
 
+START_TEST(test_c360_insights_qualifying_visit_takes_engagements_in_any_order)
+{
+    /* The earlier page arriving last still starts the visit; a correction
+     * may move the start either way. The visit ends at L0 + 21:00. */
+    struct c360_insights *ins = fx_new();
+    struct fx_web w = {.owner = "P1", .session = "S1", .subject = "real_estate", .seconds = 60};
+    w.id = "E2", w.at = L0 + 20 * MIN_MS;
+    fx_web(ins, &w, T);
+    ck_assert(!qualifies(ins, p1, T, &real_estate_20_30)); /* 1:00 */
+    w.id = "E1", w.at = L0 + MIN_MS;
+    fx_web(ins, &w, T);
+    ck_assert(!qualifies(ins, p1, T, &real_estate_20_30)); /* 20:00.000 */
+    w.at = L0 + MIN_MS - 1;
+    fx_web(ins, &w, T);
+    ck_assert(qualifies(ins, p1, T, &real_estate_20_30)); /* 20:00.001 */
+    w.at = L0 + MIN_MS;
+    fx_web(ins, &w, T);
+    ck_assert(!qualifies(ins, p1, T, &real_estate_20_30)); /* back to 20:00.000 */
+    w.id = "E0", w.at = L0 - MIN_MS;
+    fx_web(ins, &w, T);
+    ck_assert(qualifies(ins, p1, T, &real_estate_20_30)); /* 22:00 */
+    /* Deleting the first page shortens the visit again. */
+    fx_web(ins, &(struct fx_web){.id = "E0", .owner = "P1", .delete = true}, T);
+    ck_assert(!qualifies(ins, p1, T, &real_estate_20_30));
+    c360_insights_destroy(ins);
+}
+END_TEST
+
+START_TEST(test_c360_insights_qualifying_visit_refuses_a_session_over_49_days)
+{
+    struct c360_insights *ins = fx_new();
+    struct fx_web w = {.owner = "P1", .session = "S1", .subject = "real_estate", .seconds = 60};
+    w.id = "E2", w.at = START(T - 1);
+    fx_web(ins, &w, T);
+    w.id = "E1", w.at = START(T - 46); /* 45 days before: one visit of 45 days */
+    fx_web(ins, &w, T);
+    ck_assert(qualifies(ins, p1, T, &real_estate_20_30));
+    w.id = "E3", w.at = START(T + 4); /* 50 days after E1 */
+    ck_assert_int_eq(fx_web_try(ins, &w, T), C360_ERR_LIMIT);
+    /* Without E1 the visit starts on T−1, and E3 fits. */
+    fx_web(ins, &(struct fx_web){.id = "E1", .owner = "P1", .delete = true}, T);
+    fx_web(ins, &w, T);
+    struct c360_insights_stats st;
+    c360_insights_stats(ins, &st);
+    ck_assert_int_eq(st.engagements, 2);
+    ck_assert_int_eq(st.visits, 1);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 void c360_check_visit_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_insights_qualifying_visit");
@@ -318,5 +372,7 @@ void c360_check_visit_add(Suite *s)
     tcase_add_test(tc, test_c360_insights_qualifying_visit_looks_under_every_key_of_the_profile);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_prunes_and_caps);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_refuses_the_129th_engagement);
+    tcase_add_test(tc, test_c360_insights_qualifying_visit_takes_engagements_in_any_order);
+    tcase_add_test(tc, test_c360_insights_qualifying_visit_refuses_a_session_over_49_days);
     suite_add_tcase(s, tc);
 }
