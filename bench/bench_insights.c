@@ -164,9 +164,12 @@ int main(int argc, char **argv)
     printf("customers %ld: %zu accounts, %zu external, %zu visits of %zu engagements, "
            "%zu balance days\n",
            n, st.accounts, st.externals, st.visits, st.engagements, st.balances);
-    printf("state: %zu bytes counted (%.0f per customer), %zu heap bytes in use "
-           "(%.0f per customer, allocator headers included)\n",
-           bytes, (double)bytes / n, heap, (double)heap / n);
+    printf("state: %zu bytes counted (%.0f per customer)", bytes, (double)bytes / n);
+    if (heap)
+        printf(", %zu heap bytes in use (%.0f per customer, allocator headers included)\n", heap,
+               (double)heap / n);
+    else
+        printf("; heap not measurable (a sanitizer's allocator)\n");
     printf("apply: %ld records in %.2f s CPU (%.0f/s)\n", applied, t_apply, applied / t_apply);
     printf("evaluate: %ld customers in %.2f s CPU (%.0f/s; summarize, a visit rule, next_change);"
            " %ld in cross_sell_money_market (%lld)\n",

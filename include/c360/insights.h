@@ -37,7 +37,13 @@
  *   engagement is known by engagementId within its owner: an upsert of the
  *   same id replaces it, a DELETE removes it. Ids of sessions and
  *   engagements are kept as 64-bit FNV-1a hashes, not strings; two ids of one
- *   owner would have to collide (odds ~1e-17 per pair) to be confused.
+ *   owner would have to collide (odds 2^-64 per pair) to be confused. A
+ *   session spans at most 49 days (C360_ERR_LIMIT past that); a visit
+ *   without a subject has no main subject.
+ * - adb reads dates, not status: an account is open on day d when openedDate
+ *   ≤ d (or it has none) and closedDate is absent or after d. tenureDays and
+ *   holds read the latest event only; an account without openedDate gives
+ *   tenure nothing.
  *
  * Money: every query works in exact integer minor units. adb is an average
  * over 30 days and rarely a whole number of cents, so it is returned as the

@@ -259,7 +259,7 @@ START_TEST(test_c360_insights_adb_sum_saturates)
      * 30 days; the sum saturates and still compares right. */
     struct c360_insights *ins = fx_new();
     for (int k = 0; k < 31; k++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof(id), "A%d", k);
         fx_account(
             ins,

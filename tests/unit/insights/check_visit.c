@@ -135,7 +135,7 @@ START_TEST(test_c360_insights_qualifying_visit_main_subject_table)
 {
     struct c360_insights *ins = fx_new();
     for (int k = 0; k < subjects[_i].n; k++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof(id), "E%d", k);
         fx_web(ins,
                &(struct fx_web){.id = id,
