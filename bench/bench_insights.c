@@ -143,8 +143,7 @@ int main(int argc, char **argv)
     uint32_t mm = C360_INSIGHTS_TYPE(C360_ACCOUNT_SAVINGS) |
                   C360_INSIGHTS_TYPE(C360_ACCOUNT_CHECKING) |
                   C360_INSIGHTS_TYPE(C360_ACCOUNT_MONEY_MARKET);
-    long members = 0;
-    int64_t sink = 0;
+    long members = 0, visiting = 0, tomorrow = 0;
     t0 = cpu_now();
     for (long c = 0; c < n; c++) {
         char party[24];
@@ -156,8 +155,8 @@ int main(int argc, char **argv)
                   c360_insights_cmp_avg(c360_insights_adb_sum(&sum, mm), 0, 300000) >= 0 &&
                   sum.open_by_type[C360_ACCOUNT_MONEY_MARKET] == 0;
         members += in;
-        sink += c360_insights_qualifying_visit(ins, keys, 1, today, &rule);
-        sink += c360_insights_next_change(ins, keys, 1, today, &rule, 1);
+        visiting += c360_insights_qualifying_visit(ins, keys, 1, today, &rule);
+        tomorrow += c360_insights_next_change(ins, keys, 1, today, &rule, 1) == today + 1;
     }
     double t_eval = cpu_now() - t0;
 
@@ -171,9 +170,9 @@ int main(int argc, char **argv)
     else
         printf("; heap not measurable (a sanitizer's allocator)\n");
     printf("apply: %ld records in %.2f s CPU (%.0f/s)\n", applied, t_apply, applied / t_apply);
-    printf("evaluate: %ld customers in %.2f s CPU (%.0f/s; summarize, a visit rule, next_change);"
-           " %ld in cross_sell_money_market (%lld)\n",
-           n, t_eval, n / t_eval, members, (long long)(sink & 1));
+    printf("evaluate: %ld customers in %.2f s CPU (%.0f/s; summarize, a visit rule, next_change):"
+           " %ld in cross_sell_money_market, %ld with a qualifying visit, %ld due tomorrow\n",
+           n, t_eval, n / t_eval, members, visiting, tomorrow);
     c360_insights_destroy(ins);
     return 0;
 }

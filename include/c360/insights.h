@@ -163,7 +163,8 @@ void c360_insights_prune(struct c360_insights *ins, int32_t today);
 
 /*
  * Queries. keys are a profile's owner keys (borrowed; unknown keys hold
- * nothing; a key listed twice counts once); today is the engine's date.
+ * nothing; a key listed twice counts once); today is the engine's date (a
+ * day outside time.h's range gets an empty answer).
  * Cost grows with the square of n_keys, which the identity stage caps.
  */
 void c360_insights_summarize(const struct c360_insights *ins, const char *const *keys,

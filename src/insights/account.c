@@ -137,6 +137,9 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
         return c360_diag_fail(diag, C360_ERR_INVALID, "globalPartyId", "is missing");
     if ((err = check_kind(fa->account_type, fa->status, diag)))
         return err;
+    if ((fa->opened_date != C360_DATE_NONE && !c360_insights_day_ok(fa->opened_date)) ||
+        (fa->closed_date != C360_DATE_NONE && !c360_insights_day_ok(fa->closed_date)))
+        return c360_diag_fail(diag, C360_ERR_INVALID, "openedDate", "or closedDate is no date");
     bool has_obs = fa->balance.currency[0] != '\0' && fa->balance_as_of != C360_TIME_NONE;
     if (has_obs && c360_time_check(fa->balance_as_of, NULL))
         return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf", "is out of range");

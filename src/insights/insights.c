@@ -184,8 +184,7 @@ void c360_insights_destroy(struct c360_insights *ins)
     free(ins);
 }
 
-/* The days c360 can hold (time.h's range). */
-static bool day_ok(int32_t day)
+bool c360_insights_day_ok(int32_t day)
 {
     return day >= c360_date_of(C360_TIME_MIN_MS) && day <= c360_date_of(C360_TIME_MAX_MS);
 }
@@ -206,7 +205,7 @@ enum c360_err c360_insights_apply(struct c360_insights *ins, const struct c360_r
     flush_touched(ins);
     if (touched)
         *touched = (struct c360_insights_touched){ins->touched_keys, 0};
-    if (!day_ok(today))
+    if (!c360_insights_day_ok(today))
         return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "today (%ld) is not a date",
                               (long)today);
     if (rec->change != C360_CHANGE_UPSERT && rec->change != C360_CHANGE_DELETE)
@@ -244,7 +243,7 @@ enum c360_err c360_insights_apply(struct c360_insights *ins, const struct c360_r
 void c360_insights_prune(struct c360_insights *ins, int32_t today)
 {
     flush_touched(ins);
-    if (!day_ok(today))
+    if (!c360_insights_day_ok(today))
         return;
     advance(ins, today);
     for (uint32_t i = 0; i < ins->accounts.n; i++) {

@@ -156,6 +156,9 @@ enum c360_err c360_insights_party_reserve(struct c360_insights *ins, uint32_t pa
                                           struct c360_diag *diag) C360_MUST_USE;
 void c360_insights_party_ref_add(struct c360_insights *ins, uint32_t party, uint32_t ref);
 void c360_insights_party_ref_del(struct c360_insights *ins, uint32_t party, uint32_t ref);
+/* Whether day is one c360 holds (time.h's range): queries answer nothing
+ * for others rather than overflow. */
+bool c360_insights_day_ok(int32_t day);
 /* Reports party as touched by the change under way. */
 void c360_insights_touch(struct c360_insights *ins, uint32_t party);
 

@@ -109,6 +109,8 @@ void c360_insights_summarize(const struct c360_insights *ins, const char *const 
 {
     memset(out, 0, sizeof(*out));
     out->earliest_opened = C360_DATE_NONE;
+    if (!c360_insights_day_ok(today))
+        return;
     struct summing s = {out, today};
     each_account(ins, keys, n_keys, sum_account, &s);
     /* An external account has one owner, so no key repeats it. */
@@ -183,7 +185,7 @@ bool c360_insights_qualifying_visit(const struct c360_insights *ins, const char 
 {
     int64_t last;
     uint16_t subject = c360_insights_subject_find(ins, rule->subject);
-    if (subject == C360_INSIGHTS_NO_SUBJECT)
+    if (subject == C360_INSIGHTS_NO_SUBJECT || !c360_insights_day_ok(today))
         return false;
     for (size_t i = 0; i < n_keys; i++) {
         const struct c360_insights_party *party = party_of(ins, keys, i);
@@ -283,6 +285,8 @@ int32_t c360_insights_next_change(const struct c360_insights *ins, const char *c
                                   size_t n_keys, int32_t today,
                                   const struct c360_insights_visit_rule *rules, size_t n_rules)
 {
+    if (!c360_insights_day_ok(today))
+        return C360_INSIGHTS_NEVER;
     int32_t next = adb_change(ins, keys, n_keys, today);
     for (size_t r = 0; r < n_rules; r++) {
         int32_t day = visit_rule_change(ins, keys, n_keys, today, &rules[r]);

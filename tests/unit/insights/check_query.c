@@ -139,11 +139,40 @@ START_TEST(test_c360_insights_next_change_when_a_visit_ages_out)
 }
 END_TEST
 
+START_TEST(test_c360_insights_next_change_answers_nothing_for_a_day_out_of_range)
+{
+    struct c360_insights *ins = fx_new();
+    fx_account(ins,
+               &(struct fx_account){
+                   .id = "A1", .party = "P1", .opened = T - 400, .minor = 5, .as_of = START(T - 1)},
+               T);
+    fx_web(ins,
+           &(struct fx_web){.id = "E1",
+                            .owner = "P1",
+                            .session = "S1",
+                            .subject = "real_estate",
+                            .at = START(T - 1),
+                            .seconds = 1500},
+           T);
+    struct c360_insights_visit_rule rule = {"real_estate", 20, 30};
+    ck_assert_int_eq(c360_insights_next_change(ins, p1, 1, T, &rule, 1), T + 1);
+    ck_assert(c360_insights_qualifying_visit(ins, p1, 1, T, &rule));
+    int32_t odd[] = {INT32_MIN, INT32_MAX, c360_date_from_civil(10000, 1, 1)};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(c360_insights_next_change(ins, p1, 1, odd[k], &rule, 1), NEVER);
+        ck_assert(!c360_insights_qualifying_visit(ins, p1, 1, odd[k], &rule));
+        ck_assert_int_eq(fx_summary(ins, odd[k], p1).accounts, 0);
+    }
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 void c360_check_query_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_insights_next_change");
     LOOP(tc, test_c360_insights_next_change_table, changes);
     tcase_add_test(tc, test_c360_insights_next_change_per_type);
     tcase_add_test(tc, test_c360_insights_next_change_when_a_visit_ages_out);
+    tcase_add_test(tc, test_c360_insights_next_change_answers_nothing_for_a_day_out_of_range);
     suite_add_tcase(s, tc);
 }
