@@ -148,7 +148,8 @@ void c360_insights_destroy(struct c360_insights *ins);
  * C360_ERR_INVALID. owner_key is the key a web engagement is attributed to
  * (required for those, DELETEs included; ignored for accounts, whose owners
  * are in the record). today prunes what can no longer matter. On an error
- * ins is unchanged: C360_ERR_LIMIT at a cap, C360_ERR_INVALID for a record
+ * no answer changes (room may have grown, a subject may stay interned) and
+ * touched is empty: C360_ERR_LIMIT at a cap, C360_ERR_INVALID for a record
  * missing what it needs. touched may be NULL.
  */
 enum c360_err c360_insights_apply(struct c360_insights *ins, const struct c360_record *rec,
