@@ -62,6 +62,7 @@ int c360_cli_config(int argc, char **argv);
 int c360_cli_decode(int argc, char **argv);
 int c360_cli_explain(int argc, char **argv);
 int c360_cli_replay(int argc, char **argv);
+int c360_cli_gen(int argc, char **argv);
 int c360_cli_run(int argc, char **argv);
 int c360_cli_topics(int argc, char **argv);
 int c360_cli_version(int argc, char **argv);

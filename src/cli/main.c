@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"decode", c360_cli_decode, "decode messages of an input topic to canonical JSON"},
     {"explain", c360_cli_explain, "show the records of a profile and the edges that joined them"},
     {"replay", c360_cli_replay, "run the engine on files of input, write its outputs as files"},
+    {"gen", c360_cli_gen, "write a synthetic bank as replay input, with ground truth"},
     {"config", c360_cli_config, "print the effective configuration or the reference"},
     {"version", c360_cli_version, "print the version of c360 and its libraries"},
 };

@@ -1,0 +1,322 @@
+/*
+ * c360 insights — internal and external accounts (DESIGN.md §3, §5): the
+ * latest event of an account gives its fields and owners, every event with a
+ * balance gives an observation, a DELETE removes the account.
+ *
+ * Each change first does everything that can fail (owner keys, room in their
+ * lists, the account's slot and key, room for the observation), then commits
+ * with steps that cannot fail, so an error leaves the state as it was.
+ */
+#include "insights_int.h"
+
+#include "c360/time.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct c360_insights_account *c360_insights_account_at(const struct c360_insights *ins, uint32_t i)
+{
+    return c360_insights_pool_at(&ins->accounts, i);
+}
+
+struct c360_insights_external *c360_insights_external_at(const struct c360_insights *ins,
+                                                         uint32_t i)
+{
+    return c360_insights_pool_at(&ins->externals, i);
+}
+
+void c360_insights_account_free(struct c360_insights_account *acct)
+{
+    free(acct->key);
+    free(acct->bal);
+    free(acct->joint);
+}
+
+static bool owns(const struct c360_insights_account *acct, uint32_t party)
+{
+    if (acct->owner == party)
+        return true;
+    for (uint8_t k = 0; k < acct->n_joint; k++) {
+        if (acct->joint[k] == party)
+            return true;
+    }
+    return false;
+}
+
+static bool listed(const uint32_t *owners, uint8_t n, uint32_t party)
+{
+    for (uint8_t k = 0; k < n; k++) {
+        if (owners[k] == party)
+            return true;
+    }
+    return false;
+}
+
+/* A copy of an id for the state to own: ids come from validated records,
+ * which cap strings at C360_RECORD_STRING_MAX. */
+static enum c360_err copy_id(const char *id, const char *field, char **out, struct c360_diag *diag)
+{
+    size_t len = id ? strnlen(id, C360_RECORD_STRING_MAX + 1) : 0;
+    if (len == 0 || len > C360_RECORD_STRING_MAX)
+        return c360_diag_fail(diag, C360_ERR_INVALID, field, "must have 1 to %d bytes",
+                              C360_RECORD_STRING_MAX);
+    if (!(*out = malloc(len + 1)))
+        return C360_ERR_NOMEM;
+    memcpy(*out, id, len + 1);
+    return C360_OK;
+}
+
+/* Enumerations index the summary's arrays, so only their values pass. */
+static enum c360_err check_kind(enum c360_account_type type, enum c360_account_status status,
+                                struct c360_diag *diag)
+{
+    if (type <= C360_ACCOUNT_TYPE_NONE || type > C360_ACCOUNT_OTHER)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "accountType", "is missing or unknown");
+    if (status <= C360_STATUS_NONE || status > C360_STATUS_PENDING)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "status", "is missing or unknown");
+    return C360_OK;
+}
+
+static void account_remove(struct c360_insights *ins, uint32_t i)
+{
+    struct c360_insights_account *acct = c360_insights_account_at(ins, i);
+    c360_insights_touch(ins, acct->owner);
+    c360_insights_party_ref_del(ins, acct->owner, i);
+    for (uint8_t k = 0; k < acct->n_joint; k++) {
+        c360_insights_touch(ins, acct->joint[k]);
+        c360_insights_party_ref_del(ins, acct->joint[k], i);
+    }
+    c360_insights_index_del(&ins->by_account, acct->key, &ins->accounts);
+    c360_insights_account_free(acct);
+    c360_insights_pool_give(&ins->accounts, i);
+}
+
+/* The event's owners as parties: primary first, each once. */
+static enum c360_err event_owners(struct c360_insights *ins, const struct c360_record *rec,
+                                  uint32_t *owners, uint8_t *n, struct c360_diag *diag)
+{
+    enum c360_err err;
+    const struct c360_strs *joint = &rec->as.account.joint_owner_ids;
+    if (joint->count > C360_INSIGHTS_JOINT_MAX)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, "jointOwnerIds", "more than %d",
+                              C360_INSIGHTS_JOINT_MAX);
+    if ((err = c360_insights_party_get(ins, rec->global_party_id, &owners[0], diag)))
+        return err;
+    *n = 1;
+    for (uint16_t k = 0; k < joint->count; k++) {
+        uint32_t party;
+        if (!joint->items[k] || !*joint->items[k])
+            continue;
+        if ((err = c360_insights_party_get(ins, joint->items[k], &party, diag)))
+            return err;
+        if (!listed(owners, *n, party))
+            owners[(*n)++] = party;
+    }
+    return C360_OK;
+}
+
+enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struct c360_record *rec,
+                                          struct c360_diag *diag)
+{
+    enum c360_err err = C360_OK;
+    const struct c360_financial_account *fa = &rec->as.account;
+    uint32_t owners[1 + C360_INSIGHTS_JOINT_MAX];
+    uint8_t n_owners = 0;
+    uint32_t *joint = NULL;
+    bool created = false, indexed = false;
+    if (!fa->global_account_id || !*fa->global_account_id)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "globalAccountId", "is missing");
+    uint32_t i = c360_insights_index_get(&ins->by_account, fa->global_account_id, &ins->accounts);
+    if (rec->change == C360_CHANGE_DELETE) {
+        if (i != C360_INSIGHTS_NONE)
+            account_remove(ins, i);
+        return C360_OK;
+    }
+    if (!rec->global_party_id || !*rec->global_party_id)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "globalPartyId", "is missing");
+    if ((err = check_kind(fa->account_type, fa->status, diag)))
+        return err;
+    if ((fa->opened_date != C360_DATE_NONE && !c360_insights_day_ok(fa->opened_date)) ||
+        (fa->closed_date != C360_DATE_NONE && !c360_insights_day_ok(fa->closed_date)))
+        return c360_diag_fail(diag, C360_ERR_INVALID, "openedDate", "or closedDate is no date");
+    bool has_obs = fa->balance.currency[0] != '\0' && fa->balance_as_of != C360_TIME_NONE;
+    if (has_obs && c360_time_check(fa->balance_as_of, NULL))
+        return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf", "is out of range");
+    bool home = has_obs && strcmp(fa->balance.currency, ins->cfg.currency) == 0;
+    /* At equal occurredAt the later arrival wins: replays stay deterministic. */
+    bool newer = i == C360_INSIGHTS_NONE ||
+                 rec->occurred_at >= c360_insights_account_at(ins, i)->occurred_at;
+
+    if (newer) {
+        if ((err = event_owners(ins, rec, owners, &n_owners, diag)))
+            goto fail;
+        for (uint8_t k = 0; k < n_owners; k++) {
+            if (i != C360_INSIGHTS_NONE && owns(c360_insights_account_at(ins, i), owners[k]))
+                continue;
+            if ((err = c360_insights_party_reserve(ins, owners[k], diag)))
+                goto fail;
+        }
+        if (n_owners > 1 && !(joint = malloc((n_owners - 1u) * sizeof(*joint)))) {
+            err = C360_ERR_NOMEM;
+            goto fail;
+        }
+        if (n_owners > 1)
+            memcpy(joint, owners + 1, (n_owners - 1u) * sizeof(*joint));
+    }
+    if (i == C360_INSIGHTS_NONE) {
+        err = c360_insights_pool_take(&ins->accounts, ins->cfg.accounts_max, &i);
+        if (err == C360_ERR_LIMIT)
+            err = c360_diag_fail(diag, err, "globalAccountId", "cannot hold more than %zu accounts",
+                                 ins->cfg.accounts_max);
+        if (err)
+            goto fail;
+        created = true;
+        struct c360_insights_account *acct = c360_insights_account_at(ins, i);
+        acct->owner = C360_INSIGHTS_NONE;
+        acct->opened = acct->closed = C360_DATE_NONE;
+        acct->base_day = ins->watermark - C360_INSIGHTS_WINDOW_DAYS;
+        if ((err = copy_id(fa->global_account_id, "globalAccountId", &acct->key, diag)) ||
+            (err = c360_insights_index_put(&ins->by_account, acct->key, i, &ins->accounts)))
+            goto fail;
+        indexed = true;
+    }
+    struct c360_insights_account *acct = c360_insights_account_at(ins, i);
+    c360_insights_balance_rebase(acct, ins->watermark - C360_INSIGHTS_WINDOW_DAYS);
+    if (home && (err = c360_insights_balance_reserve(acct, fa->balance_as_of, diag)))
+        goto fail;
+
+    /* Commit: nothing below fails. */
+    if (home)
+        c360_insights_balance_add(acct, fa->balance_as_of, fa->balance.minor);
+    else if (has_obs)
+        acct->flags |= C360_INSIGHTS_FOREIGN;
+    if (acct->owner != C360_INSIGHTS_NONE)
+        c360_insights_touch(ins, acct->owner);
+    for (uint8_t k = 0; k < acct->n_joint; k++)
+        c360_insights_touch(ins, acct->joint[k]);
+    if (!newer)
+        return C360_OK;
+    for (uint8_t k = 0; k < n_owners; k++) {
+        if (!owns(acct, owners[k]))
+            c360_insights_party_ref_add(ins, owners[k], i);
+        c360_insights_touch(ins, owners[k]);
+    }
+    if (acct->owner != C360_INSIGHTS_NONE && !listed(owners, n_owners, acct->owner))
+        c360_insights_party_ref_del(ins, acct->owner, i);
+    for (uint8_t k = 0; k < acct->n_joint; k++) {
+        if (!listed(owners, n_owners, acct->joint[k]))
+            c360_insights_party_ref_del(ins, acct->joint[k], i);
+    }
+    free(acct->joint);
+    acct->joint = joint;
+    acct->n_joint = (uint8_t)(n_owners - 1);
+    acct->owner = owners[0];
+    acct->occurred_at = rec->occurred_at;
+    acct->type = (uint8_t)fa->account_type;
+    acct->status = (uint8_t)fa->status;
+    acct->opened = fa->opened_date;
+    acct->closed = fa->closed_date;
+    return C360_OK;
+fail:
+    free(joint);
+    if (created) {
+        struct c360_insights_account *gone = c360_insights_account_at(ins, i);
+        if (indexed)
+            c360_insights_index_del(&ins->by_account, gone->key, &ins->accounts);
+        c360_insights_account_free(gone);
+        c360_insights_pool_give(&ins->accounts, i);
+    }
+    return err;
+}
+
+static void external_remove(struct c360_insights *ins, uint32_t i)
+{
+    struct c360_insights_external *ext = c360_insights_external_at(ins, i);
+    c360_insights_touch(ins, ext->owner);
+    c360_insights_party_ref_del(ins, ext->owner, i | C360_INSIGHTS_EXT_BIT);
+    c360_insights_index_del(&ins->by_external, ext->key, &ins->externals);
+    free(ext->key);
+    c360_insights_pool_give(&ins->externals, i);
+}
+
+enum c360_err c360_insights_apply_external(struct c360_insights *ins, const struct c360_record *rec,
+                                           struct c360_diag *diag)
+{
+    enum c360_err err = C360_OK;
+    const struct c360_external_account *x = &rec->as.external;
+    bool created = false, indexed = false;
+    uint32_t party;
+    if (!x->external_account_id || !*x->external_account_id)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "externalAccountId", "is missing");
+    uint32_t i =
+        c360_insights_index_get(&ins->by_external, x->external_account_id, &ins->externals);
+    if (rec->change == C360_CHANGE_DELETE) {
+        if (i != C360_INSIGHTS_NONE)
+            external_remove(ins, i);
+        return C360_OK;
+    }
+    if (!rec->global_party_id || !*rec->global_party_id)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "globalPartyId", "is missing");
+    if ((err = check_kind(x->account_type, x->status, diag)))
+        return err;
+    if (i != C360_INSIGHTS_NONE) {
+        /* The latest record is the one with the greatest asOf (the ADB's
+         * own date), then occurredAt; at equal both, the later arrival. An
+         * absent asOf (C360_TIME_NONE) is older than any. */
+        const struct c360_insights_external *ext = c360_insights_external_at(ins, i);
+        if (x->as_of < ext->as_of ||
+            (x->as_of == ext->as_of && rec->occurred_at < ext->occurred_at))
+            return C360_OK;
+    }
+    if ((err = c360_insights_party_get(ins, rec->global_party_id, &party, diag)))
+        goto fail;
+    if ((i == C360_INSIGHTS_NONE || c360_insights_external_at(ins, i)->owner != party) &&
+        (err = c360_insights_party_reserve(ins, party, diag)))
+        goto fail;
+    if (i == C360_INSIGHTS_NONE) {
+        err = c360_insights_pool_take(&ins->externals, ins->cfg.externals_max, &i);
+        if (err == C360_ERR_LIMIT)
+            err = c360_diag_fail(diag, err, "externalAccountId",
+                                 "cannot hold more than %zu external accounts",
+                                 ins->cfg.externals_max);
+        if (err)
+            goto fail;
+        created = true;
+        struct c360_insights_external *ext = c360_insights_external_at(ins, i);
+        ext->owner = C360_INSIGHTS_NONE;
+        if ((err = copy_id(x->external_account_id, "externalAccountId", &ext->key, diag)) ||
+            (err = c360_insights_index_put(&ins->by_external, ext->key, i, &ins->externals)))
+            goto fail;
+        indexed = true;
+    }
+
+    /* Commit: nothing below fails. */
+    struct c360_insights_external *ext = c360_insights_external_at(ins, i);
+    uint32_t ref = i | C360_INSIGHTS_EXT_BIT;
+    if (ext->owner != party) {
+        if (ext->owner != C360_INSIGHTS_NONE) {
+            c360_insights_touch(ins, ext->owner);
+            c360_insights_party_ref_del(ins, ext->owner, ref);
+        }
+        c360_insights_party_ref_add(ins, party, ref);
+        ext->owner = party;
+    }
+    c360_insights_touch(ins, party);
+    ext->as_of = x->as_of;
+    ext->occurred_at = rec->occurred_at;
+    ext->adb = x->average_daily_balance.minor;
+    ext->foreign = strcmp(x->average_daily_balance.currency, ins->cfg.currency) != 0;
+    ext->type = (uint8_t)x->account_type;
+    ext->status = (uint8_t)x->status;
+    return C360_OK;
+fail:
+    if (created) {
+        struct c360_insights_external *gone = c360_insights_external_at(ins, i);
+        if (indexed)
+            c360_insights_index_del(&ins->by_external, gone->key, &ins->externals);
+        free(gone->key);
+        c360_insights_pool_give(&ins->externals, i);
+    }
+    return err;
+}

@@ -1,0 +1,215 @@
+/*
+ * c360 insights — one account's balance history (DESIGN.md §5: "the last
+ * balance with balanceAsOf ≤ end of that day; unknown ⇒ 0").
+ *
+ * Only end-of-day balances are ever read, so a day keeps one observation: the
+ * one with the greatest balanceAsOf (the later arrival at equal ones). Days
+ * before base_day (today−30, the first day of the window) fold into the
+ * latest observation before it, which is all a window from today on needs.
+ */
+#include "insights_int.h"
+
+#include "c360/time.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MS C360_MS_PER_DAY
+
+static uint32_t *offs(const struct c360_insights_account *acct)
+{
+    return acct->bal ? (uint32_t *)(void *)(acct->bal + acct->cap_bal) : NULL;
+}
+
+static int64_t base_ms(const struct c360_insights_account *acct)
+{
+    return (int64_t)acct->base_day * MS;
+}
+
+/* The number of stored observations before off (ms from base). */
+static uint8_t count_before(const struct c360_insights_account *acct, int64_t off)
+{
+    if (acct->n_bal == 0)
+        return 0;
+    const uint32_t *o = offs(acct);
+    uint8_t lo = 0, hi = acct->n_bal;
+    while (lo < hi) {
+        uint8_t mid = (uint8_t)((lo + hi) / 2);
+        if ((int64_t)o[mid] < off)
+            lo = (uint8_t)(mid + 1);
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day)
+{
+    if (day <= acct->base_day)
+        return;
+    if (acct->n_bal == 0) {
+        acct->base_day = day;
+        return;
+    }
+    int64_t cut = (int64_t)(day - acct->base_day) * MS;
+    uint8_t k = count_before(acct, cut);
+    uint32_t *o = offs(acct);
+    if (k > 0) {
+        /* Every stored day is after the old "before", so the last one folded
+         * becomes it. */
+        acct->before_at = base_ms(acct) + o[k - 1];
+        acct->before_minor = acct->bal[k - 1];
+        acct->flags |= C360_INSIGHTS_HAS_BEFORE;
+    }
+    uint8_t n = (uint8_t)(acct->n_bal - k);
+    memmove(acct->bal, acct->bal + k, n * sizeof(*acct->bal));
+    for (uint8_t i = 0; i < n; i++)
+        o[i] = (uint32_t)(o[i + k] - cut);
+    acct->n_bal = n;
+    acct->base_day = day;
+    if (n == 0) {
+        /* An account that stopped reporting keeps no block at all. */
+        free(acct->bal);
+        acct->bal = NULL;
+        acct->cap_bal = 0;
+    }
+}
+
+/* Where an observation at at goes: -1 before base; else its index, and
+ * whether that day already has one. */
+static int place(const struct c360_insights_account *acct, int64_t at, bool *same_day)
+{
+    int64_t off = at - base_ms(acct);
+    if (off < 0)
+        return -1;
+    int64_t day_start = off - off % MS;
+    uint8_t i = count_before(acct, day_start);
+    *same_day = i < acct->n_bal && (int64_t)offs(acct)[i] < day_start + MS;
+    return i;
+}
+
+static enum c360_err grow(struct c360_insights_account *acct)
+{
+    unsigned cap = acct->cap_bal < 4 ? 4u : acct->cap_bal * 2u;
+    if (cap > C360_INSIGHTS_BALANCES_MAX)
+        cap = C360_INSIGHTS_BALANCES_MAX;
+    int64_t *block = malloc(cap * (sizeof(int64_t) + sizeof(uint32_t)));
+    if (!block)
+        return C360_ERR_NOMEM;
+    uint32_t *o = (uint32_t *)(void *)(block + cap);
+    if (acct->n_bal) {
+        memcpy(block, acct->bal, acct->n_bal * sizeof(*block));
+        memcpy(o, offs(acct), acct->n_bal * sizeof(*o));
+    }
+    free(acct->bal);
+    acct->bal = block;
+    acct->cap_bal = (uint8_t)cap;
+    return C360_OK;
+}
+
+enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, int64_t at,
+                                            struct c360_diag *diag)
+{
+    if (at - base_ms(acct) > (int64_t)UINT32_MAX)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, "balanceAsOf",
+                              "is more than 49 days after the window's first day");
+    bool same_day = false;
+    if (place(acct, at, &same_day) < 0 || same_day || acct->n_bal < acct->cap_bal)
+        return C360_OK;
+    if (acct->n_bal >= C360_INSIGHTS_BALANCES_MAX)
+        return c360_diag_fail(diag, C360_ERR_LIMIT, "balanceAsOf",
+                              "the account already holds %d days of balances from the window on",
+                              C360_INSIGHTS_BALANCES_MAX);
+    return grow(acct);
+}
+
+void c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor)
+{
+    bool same_day = false;
+    int i = place(acct, at, &same_day);
+    if (i < 0) {
+        if (!(acct->flags & C360_INSIGHTS_HAS_BEFORE) || at >= acct->before_at) {
+            acct->before_at = at;
+            acct->before_minor = minor;
+            acct->flags |= C360_INSIGHTS_HAS_BEFORE;
+        }
+        return;
+    }
+    uint32_t off = (uint32_t)(at - base_ms(acct));
+    uint32_t *o = offs(acct);
+    if (same_day) {
+        /* An earlier observation of a day never decides an end of day. */
+        if (off >= o[i]) {
+            o[i] = off;
+            acct->bal[i] = minor;
+        }
+        return;
+    }
+    uint8_t n = acct->n_bal; /* below cap_bal: reserved */
+    memmove(acct->bal + i + 1, acct->bal + i, (size_t)(n - i) * sizeof(*acct->bal));
+    memmove(o + i + 1, o + i, (size_t)(n - i) * sizeof(*o));
+    acct->bal[i] = minor;
+    o[i] = off;
+    acct->n_bal = (uint8_t)(n + 1);
+}
+
+int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day)
+{
+    /* End of day is 23:59:59.999: observations strictly before the next day. */
+    int64_t next = ((int64_t)day + 1) * MS;
+    uint8_t i = count_before(acct, next - base_ms(acct));
+    if (i > 0)
+        return acct->bal[i - 1];
+    if ((acct->flags & C360_INSIGHTS_HAS_BEFORE) && acct->before_at < next)
+        return acct->before_minor;
+    return 0;
+}
+
+static bool open_on(const struct c360_insights_account *acct, int32_t day)
+{
+    return (acct->opened == C360_DATE_NONE || acct->opened <= day) &&
+           (acct->closed == C360_DATE_NONE || day < acct->closed);
+}
+
+int64_t c360_insights_balance_day(const struct c360_insights_account *acct, int32_t day)
+{
+    return open_on(acct, day) ? c360_insights_balance_eod(acct, day) : 0;
+}
+
+bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor)
+{
+    if (acct->n_bal) {
+        *minor = acct->bal[acct->n_bal - 1];
+        return true;
+    }
+    if (acct->flags & C360_INSIGHTS_HAS_BEFORE) {
+        *minor = acct->before_minor;
+        return true;
+    }
+    return false;
+}
+
+void c360_insights_balance_changes(const struct c360_insights_account *acct, int32_t from,
+                                   void (*fn)(int32_t day, void *arg), void *arg)
+{
+    const uint32_t *o = offs(acct);
+    for (uint8_t i = 0; i < acct->n_bal; i++) {
+        int32_t day = acct->base_day + (int32_t)(o[i] / MS);
+        if (day >= from)
+            fn(day, arg);
+    }
+    if (acct->flags & C360_INSIGHTS_HAS_BEFORE) {
+        int32_t day = c360_date_of(acct->before_at);
+        if (day >= from)
+            fn(day, arg);
+    }
+    if (acct->opened != C360_DATE_NONE && acct->opened >= from)
+        fn(acct->opened, arg);
+    if (acct->closed != C360_DATE_NONE && acct->closed >= from)
+        fn(acct->closed, arg);
+}
+
+size_t c360_insights_balance_bytes(const struct c360_insights_account *acct)
+{
+    return acct->cap_bal * (sizeof(int64_t) + sizeof(uint32_t));
+}

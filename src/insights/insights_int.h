@@ -1,0 +1,211 @@
+/*
+ * c360 insights — the state layout the files of the module share. Entities
+ * live in arrays indexed by uint32_t (freed slots are chained for reuse), so
+ * accounts and owners refer to each other by index, not pointer, and a
+ * profile's state costs few allocations (DESIGN.md §6 sizes: ≤ 2 KiB each).
+ */
+#ifndef C360_INSIGHTS_INT_H
+#define C360_INSIGHTS_INT_H
+
+#include "c360/insights.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define C360_INSIGHTS_NONE UINT32_MAX     /* no entity */
+#define C360_INSIGHTS_EXT_BIT 0x80000000u /* a party ref naming an external account */
+#define C360_INSIGHTS_NO_SUBJECT 0xFFFu   /* an engagement without a subject (12 bits) */
+/* durationSeconds kept: a week, as c360_record_validate allows (20 bits). */
+#define C360_INSIGHTS_SECONDS_MAX (7 * 24 * 3600)
+
+/* Account flags. */
+#define C360_INSIGHTS_HAS_BEFORE 1u /* before_at/before_minor hold an observation */
+#define C360_INSIGHTS_FOREIGN 2u    /* a balance came in another currency */
+
+/*
+ * Key index: open addressing over entity indexes. A slot keeps the key's
+ * hash and the entity's index + 1 (0: empty, UINT32_MAX: deleted); the key
+ * itself is the entity's first member (char *key), so it is stored once.
+ */
+struct c360_insights_slot {
+    uint32_t hash, ref;
+};
+
+struct c360_insights_index {
+    struct c360_insights_slot *slots;
+    uint32_t size, count, used; /* size is a power of two; used counts tombstones too */
+};
+
+/*
+ * An internal account. Balance observations from base_day on are kept one
+ * per UTC day (the last of the day: only end-of-day balances are ever read)
+ * in one block: bal[cap_bal] minor units, then uint32_t off[cap_bal], ms since
+ * base_day 00:00 UTC, ascending. The latest observation before base_day is
+ * before_at/before_minor. 12 bytes a day instead of 16 keeps a bank
+ * customer's 3 accounts × 31 days under the 2 KiB budget.
+ */
+struct c360_insights_account {
+    char *key; /* globalAccountId; NULL: a free slot */
+    int64_t *bal;
+    uint32_t *joint;     /* joint owners' parties, primary excluded, no repeats */
+    int64_t occurred_at; /* of the latest event, which gave the fields below */
+    int64_t before_at, before_minor;
+    int32_t opened, closed; /* days, or C360_DATE_NONE */
+    int32_t base_day;
+    uint32_t owner; /* primary owner's party; the next free slot when key is NULL */
+    uint8_t type, status, n_joint, n_bal, cap_bal, flags;
+};
+
+struct c360_insights_external {
+    char *key; /* externalAccountId; NULL: a free slot */
+    int64_t as_of, occurred_at, adb;
+    uint32_t owner; /* party; the next free slot when key is NULL */
+    uint8_t type, status;
+    bool foreign; /* averageDailyBalance in another currency */
+};
+
+/* 16 bytes, not 24: occurredAt counts in ms from its visit's base (a visit
+ * spans at most 49 days), and durationSeconds shares a word with the
+ * subject. A bank customer's dozen page views a month are 96 bytes less. */
+struct c360_insights_engagement {
+    uint64_t id;   /* hash of engagementId */
+    uint32_t at;   /* occurredAt − the visit's base */
+    uint32_t meta; /* durationSeconds << 12 | interned subject (or C360_INSIGHTS_NO_SUBJECT) */
+};
+
+struct c360_insights_visit {
+    uint64_t session; /* hash of sessionId */
+    int64_t base;     /* epoch ms: its earliest occurredAt */
+    struct c360_insights_engagement *ev;
+    uint8_t n_ev, cap_ev;
+    uint16_t main; /* main subject, kept current, or C360_INSIGHTS_NO_SUBJECT */
+};
+
+/* An owner key: what it owns (refs) and the visits attributed to it. */
+struct c360_insights_party {
+    char *key;      /* NULL: a free slot */
+    uint32_t *refs; /* account indexes, and external indexes | C360_INSIGHTS_EXT_BIT */
+    struct c360_insights_visit *visits;
+    uint32_t next_free;
+    uint16_t n_refs, cap_refs;
+    uint8_t n_visits, cap_visits;
+};
+
+/*
+ * Entities of one kind, in chunks of C360_INSIGHTS_CHUNK that never move:
+ * growth costs one chunk, not a copy of everything with up to half of it
+ * unused, and pointers to an entity stay valid while it lives. Freed slots
+ * are chained (the chain index kept at byte next_at of the free item).
+ */
+#define C360_INSIGHTS_CHUNK 256
+
+struct c360_insights_pool {
+    char **chunks;
+    uint32_t size, next_at; /* bytes per item; where a free item keeps the chain */
+    uint32_t n, n_chunks, cap_chunks, free_head, live;
+};
+
+struct c360_insights {
+    struct c360_insights_config cfg;
+    int32_t watermark; /* the largest today seen by apply or prune */
+    struct c360_insights_pool parties, accounts, externals;
+    struct c360_insights_index by_party, by_account, by_external, by_subject;
+    struct c360_insights_pool subjects; /* interned subject names (char *), never freed */
+    uint64_t visits_evicted;
+    /* Parties the last change touched: reported, then freed if left empty. */
+    uint32_t touched[2 * (1 + C360_INSIGHTS_JOINT_MAX) + 2];
+    const char *touched_keys[2 * (1 + C360_INSIGHTS_JOINT_MAX) + 2];
+    uint32_t n_touched;
+};
+
+/* pool.c */
+void c360_insights_pool_init(struct c360_insights_pool *pool, size_t size, size_t next_at);
+void *c360_insights_pool_at(const struct c360_insights_pool *pool, uint32_t i);
+/* A zeroed slot, reusing freed ones first; at most max live (C360_ERR_LIMIT). */
+enum c360_err c360_insights_pool_take(struct c360_insights_pool *pool, size_t max,
+                                      uint32_t *out) C360_MUST_USE;
+/* Returns slot i to the free chain. */
+void c360_insights_pool_give(struct c360_insights_pool *pool, uint32_t i);
+size_t c360_insights_pool_bytes(const struct c360_insights_pool *pool);
+void c360_insights_pool_free(struct c360_insights_pool *pool);
+
+/* index.c: keys of the items of a pool (each item begins with its char *key). */
+uint32_t c360_insights_hash32(const char *key);
+uint64_t c360_insights_hash64(const char *key);
+/* The index of key's item, or C360_INSIGHTS_NONE. */
+uint32_t c360_insights_index_get(const struct c360_insights_index *ix, const char *key,
+                                 const struct c360_insights_pool *pool);
+/* Adds key → index (key absent; the caller checked its cap). */
+enum c360_err c360_insights_index_put(struct c360_insights_index *ix, const char *key,
+                                      uint32_t index,
+                                      const struct c360_insights_pool *pool) C360_MUST_USE;
+void c360_insights_index_del(struct c360_insights_index *ix, const char *key,
+                             const struct c360_insights_pool *pool);
+void c360_insights_index_free(struct c360_insights_index *ix);
+
+/* insights.c: parties. */
+struct c360_insights_party *c360_insights_party_at(const struct c360_insights *ins, uint32_t i);
+uint32_t c360_insights_party_find(const struct c360_insights *ins, const char *key);
+/* The party of key, made if absent (C360_ERR_LIMIT past parties_max). */
+enum c360_err c360_insights_party_get(struct c360_insights *ins, const char *key, uint32_t *out,
+                                      struct c360_diag *diag) C360_MUST_USE;
+/* Makes room for one more ref in party (C360_ERR_LIMIT past
+ * C360_INSIGHTS_OWNER_REFS_MAX), so that ref_add cannot fail. */
+enum c360_err c360_insights_party_reserve(struct c360_insights *ins, uint32_t party,
+                                          struct c360_diag *diag) C360_MUST_USE;
+void c360_insights_party_ref_add(struct c360_insights *ins, uint32_t party, uint32_t ref);
+void c360_insights_party_ref_del(struct c360_insights *ins, uint32_t party, uint32_t ref);
+/* Whether day is one c360 holds (time.h's range): queries answer nothing
+ * for others rather than overflow. */
+bool c360_insights_day_ok(int32_t day);
+/* Reports party as touched by the change under way. */
+void c360_insights_touch(struct c360_insights *ins, uint32_t party);
+
+/* account.c */
+struct c360_insights_account *c360_insights_account_at(const struct c360_insights *ins, uint32_t i);
+struct c360_insights_external *c360_insights_external_at(const struct c360_insights *ins,
+                                                         uint32_t i);
+enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struct c360_record *rec,
+                                          struct c360_diag *diag) C360_MUST_USE;
+enum c360_err c360_insights_apply_external(struct c360_insights *ins, const struct c360_record *rec,
+                                           struct c360_diag *diag) C360_MUST_USE;
+void c360_insights_account_free(struct c360_insights_account *acct);
+
+/* balance.c: one account's observations. */
+/* Moves base_day up to day (never down), folding older days into "before". */
+void c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day);
+/* Makes room for an observation at at, so that adding it cannot fail
+ * (C360_ERR_LIMIT at the cap or too far ahead). */
+enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, int64_t at,
+                                            struct c360_diag *diag) C360_MUST_USE;
+/* Adds an observation reserved for. */
+void c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor);
+/* The end-of-day balance of day (0 when none is known). */
+int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day);
+/* The contribution of the account to its type's daily total on day. */
+int64_t c360_insights_balance_day(const struct c360_insights_account *acct, int32_t day);
+/* The latest observation; false when there is none. */
+bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor);
+/* Calls fn with every day ≥ from on which the account's daily contribution
+ * may change (observation days, openedDate, closedDate). */
+void c360_insights_balance_changes(const struct c360_insights_account *acct, int32_t from,
+                                   void (*fn)(int32_t day, void *arg), void *arg);
+size_t c360_insights_balance_bytes(const struct c360_insights_account *acct);
+
+/* visit.c */
+enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c360_record *rec,
+                                      const char *owner_key, struct c360_diag *diag) C360_MUST_USE;
+/* Drops the party's visits whose last event is before start of today − visit_days_max. */
+void c360_insights_visits_prune(struct c360_insights *ins, struct c360_insights_party *party);
+/* A visit's first and last event and its end (max occurredAt + duration). */
+void c360_insights_visit_span(const struct c360_insights_visit *visit, int64_t *first,
+                              int64_t *last, int64_t *end);
+/* The interned id of subject, or C360_INSIGHTS_NO_SUBJECT when never seen. */
+uint16_t c360_insights_subject_find(const struct c360_insights *ins, const char *subject);
+void c360_insights_party_visits_free(struct c360_insights_party *party);
+
+/* Saturating arithmetic on amounts (query.c). */
+int64_t c360_insights_sat_add(int64_t a, int64_t b);
+
+#endif

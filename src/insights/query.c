@@ -1,0 +1,297 @@
+/*
+ * c360 insights — answers for one profile (DESIGN.md §5): the summary of its
+ * accounts, qualifying visits, and the next day on which time alone changes
+ * an answer.
+ *
+ * A profile is a list of owner keys. An account reached through several of
+ * them counts once: through the first key in the list that owns it.
+ */
+#include "insights_int.h"
+
+#include "c360/time.h"
+
+#include <string.h>
+
+#define MS C360_MS_PER_DAY
+#define WINDOW C360_INSIGHTS_WINDOW_DAYS
+
+int64_t c360_insights_sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return a < 0 ? INT64_MIN : INT64_MAX;
+    return r;
+}
+
+static bool listed_before(const char *const *keys, size_t i, const char *key)
+{
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(keys[j], key) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The party of keys[i], or NULL when it holds nothing or repeats a key. */
+static const struct c360_insights_party *party_of(const struct c360_insights *ins,
+                                                  const char *const *keys, size_t i)
+{
+    uint32_t p = c360_insights_party_find(ins, keys[i]);
+    if (p == C360_INSIGHTS_NONE || listed_before(keys, i, keys[i]))
+        return NULL;
+    return c360_insights_party_at(ins, p);
+}
+
+/* Whether an owner of acct other than the party of keys[i] is the party of
+ * an earlier key: then the account was counted there. */
+static bool counted_before(const struct c360_insights *ins,
+                           const struct c360_insights_account *acct, const char *const *keys,
+                           size_t i)
+{
+    if (listed_before(keys, i, c360_insights_party_at(ins, acct->owner)->key))
+        return true;
+    for (uint8_t k = 0; k < acct->n_joint; k++) {
+        if (listed_before(keys, i, c360_insights_party_at(ins, acct->joint[k])->key))
+            return true;
+    }
+    return false;
+}
+
+/* Calls fn once for each internal account of the profile. */
+static void each_account(const struct c360_insights *ins, const char *const *keys, size_t n_keys,
+                         void (*fn)(const struct c360_insights_account *acct, void *arg), void *arg)
+{
+    for (size_t i = 0; i < n_keys; i++) {
+        const struct c360_insights_party *party = party_of(ins, keys, i);
+        if (!party)
+            continue;
+        for (uint16_t r = 0; r < party->n_refs; r++) {
+            if (party->refs[r] & C360_INSIGHTS_EXT_BIT)
+                continue;
+            const struct c360_insights_account *acct =
+                c360_insights_account_at(ins, party->refs[r]);
+            if (!counted_before(ins, acct, keys, i))
+                fn(acct, arg);
+        }
+    }
+}
+
+struct summing {
+    struct c360_insights_summary *out;
+    int32_t today;
+};
+
+static void sum_account(const struct c360_insights_account *acct, void *arg)
+{
+    struct summing *s = arg;
+    struct c360_insights_summary *out = s->out;
+    out->accounts++;
+    if (acct->opened != C360_DATE_NONE &&
+        (out->earliest_opened == C360_DATE_NONE || acct->opened < out->earliest_opened))
+        out->earliest_opened = acct->opened;
+    if (acct->status == C360_STATUS_OPEN) {
+        int64_t minor;
+        out->open++;
+        out->open_by_type[acct->type]++;
+        if (c360_insights_balance_latest(acct, &minor))
+            out->balance = c360_insights_sat_add(out->balance, minor);
+        if (acct->flags & C360_INSIGHTS_FOREIGN)
+            out->foreign++;
+    }
+    /* Open that day by its dates, whatever its status (DESIGN.md §5). */
+    for (int32_t day = s->today - WINDOW; day < s->today; day++)
+        out->adb_sum[acct->type] =
+            c360_insights_sat_add(out->adb_sum[acct->type], c360_insights_balance_day(acct, day));
+}
+
+void c360_insights_summarize(const struct c360_insights *ins, const char *const *keys,
+                             size_t n_keys, int32_t today, struct c360_insights_summary *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->earliest_opened = C360_DATE_NONE;
+    if (!c360_insights_day_ok(today))
+        return;
+    struct summing s = {out, today};
+    each_account(ins, keys, n_keys, sum_account, &s);
+    /* An external account has one owner, so no key repeats it. */
+    for (size_t i = 0; i < n_keys; i++) {
+        const struct c360_insights_party *party = party_of(ins, keys, i);
+        for (uint16_t r = 0; party && r < party->n_refs; r++) {
+            if (!(party->refs[r] & C360_INSIGHTS_EXT_BIT))
+                continue;
+            const struct c360_insights_external *ext =
+                c360_insights_external_at(ins, party->refs[r] & ~C360_INSIGHTS_EXT_BIT);
+            if (ext->status != C360_STATUS_OPEN)
+                continue;
+            if (ext->foreign)
+                out->foreign++;
+            else
+                out->external_adb[ext->type] =
+                    c360_insights_sat_add(out->external_adb[ext->type], ext->adb);
+        }
+    }
+    if (out->earliest_opened != C360_DATE_NONE)
+        out->tenure_days = today - out->earliest_opened;
+}
+
+int64_t c360_insights_adb_sum(const struct c360_insights_summary *sum, uint32_t types)
+{
+    int64_t total = 0;
+    for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
+        if (types & C360_INSIGHTS_TYPE(t))
+            total = c360_insights_sat_add(total, sum->adb_sum[t]);
+    }
+    return total;
+}
+
+int64_t c360_insights_external_adb(const struct c360_insights_summary *sum, uint32_t types)
+{
+    int64_t total = 0;
+    for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
+        if (types & C360_INSIGHTS_TYPE(t))
+            total = c360_insights_sat_add(total, sum->external_adb[t]);
+    }
+    return total;
+}
+
+int c360_insights_cmp_avg(int64_t window_sum, int64_t minor, int64_t threshold)
+{
+    /* window_sum/30 + minor − threshold has the sign of window_sum +
+     * 30·(minor − threshold); 128 bits hold it for any int64 inputs. */
+    __extension__ __int128 v =
+        (__int128)window_sum + (__int128)WINDOW * ((__int128)minor - threshold);
+    return v < 0 ? -1 : v > 0;
+}
+
+int64_t c360_insights_adb_floor(int64_t window_sum)
+{
+    int64_t q = window_sum / WINDOW;
+    return window_sum % WINDOW < 0 ? q - 1 : q;
+}
+
+/* Whether the visit satisfies rule (subject given as its interned id) today. */
+static bool qualifies(const struct c360_insights_visit *visit, uint16_t subject, int32_t today,
+                      const struct c360_insights_visit_rule *rule, int64_t *last)
+{
+    int64_t first, end;
+    c360_insights_visit_span(visit, &first, last, &end);
+    return visit->main == subject && *last >= ((int64_t)today - rule->days) * MS &&
+           end - first > (int64_t)rule->min_minutes * 60000;
+}
+
+bool c360_insights_qualifying_visit(const struct c360_insights *ins, const char *const *keys,
+                                    size_t n_keys, int32_t today,
+                                    const struct c360_insights_visit_rule *rule)
+{
+    int64_t last;
+    uint16_t subject = c360_insights_subject_find(ins, rule->subject);
+    if (subject == C360_INSIGHTS_NO_SUBJECT || !c360_insights_day_ok(today))
+        return false;
+    for (size_t i = 0; i < n_keys; i++) {
+        const struct c360_insights_party *party = party_of(ins, keys, i);
+        for (uint8_t v = 0; party && v < party->n_visits; v++) {
+            if (qualifies(&party->visits[v], subject, today, rule, &last))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The day a rule's answer turns false: when its last qualifying visit ages
+ * out (a visit with last event L qualifies while start of today − days ≤ L,
+ * so up to day date(L) + days). */
+static int32_t visit_rule_change(const struct c360_insights *ins, const char *const *keys,
+                                 size_t n_keys, int32_t today,
+                                 const struct c360_insights_visit_rule *rule)
+{
+    int64_t last, latest = INT64_MIN;
+    uint16_t subject = c360_insights_subject_find(ins, rule->subject);
+    if (subject == C360_INSIGHTS_NO_SUBJECT)
+        return C360_INSIGHTS_NEVER;
+    for (size_t i = 0; i < n_keys; i++) {
+        const struct c360_insights_party *party = party_of(ins, keys, i);
+        for (uint8_t v = 0; party && v < party->n_visits; v++) {
+            if (qualifies(&party->visits[v], subject, today, rule, &last) && last > latest)
+                latest = last;
+        }
+    }
+    if (latest == INT64_MIN)
+        return C360_INSIGHTS_NEVER;
+    int64_t day = (int64_t)c360_date_of(latest) + rule->days + 1;
+    return day >= C360_INSIGHTS_NEVER ? C360_INSIGHTS_NEVER : (int32_t)day;
+}
+
+/* The earliest day ≥ from on which some account's contribution may change. */
+struct earliest {
+    int32_t from, day;
+};
+
+static void take_earliest(int32_t day, void *arg)
+{
+    struct earliest *e = arg;
+    if (day < e->day)
+        e->day = day;
+}
+
+static void earliest_change(const struct c360_insights_account *acct, void *arg)
+{
+    c360_insights_balance_changes(acct, ((struct earliest *)arg)->from, take_earliest, arg);
+}
+
+/* Daily totals by type on two days. */
+struct totals {
+    int32_t a, b;
+    int64_t on_a[C360_INSIGHTS_TYPES], on_b[C360_INSIGHTS_TYPES];
+};
+
+static void add_totals(const struct c360_insights_account *acct, void *arg)
+{
+    struct totals *t = arg;
+    t->on_a[acct->type] =
+        c360_insights_sat_add(t->on_a[acct->type], c360_insights_balance_day(acct, t->a));
+    t->on_b[acct->type] =
+        c360_insights_sat_add(t->on_b[acct->type], c360_insights_balance_day(acct, t->b));
+}
+
+/*
+ * The window total of day d is S(d) = Σ f(today−30 … today−1) per type, so
+ * S(d) − S(d−1) = f(d−1) − f(d−31): it can differ only when some account's
+ * contribution changes on a day x in [d−30, d−1], i.e. on d in [x+1, x+30].
+ * Walk those candidate days in order and return the first where a type's
+ * f(d−1) ≠ f(d−31).
+ */
+static int32_t adb_change(const struct c360_insights *ins, const char *const *keys, size_t n_keys,
+                          int32_t today)
+{
+    int64_t d = (int64_t)today + 1;
+    for (;;) {
+        struct earliest e = {(int32_t)(d - WINDOW), INT32_MAX};
+        each_account(ins, keys, n_keys, earliest_change, &e);
+        if (e.day == INT32_MAX)
+            return C360_INSIGHTS_NEVER;
+        if ((int64_t)e.day + 1 > d)
+            d = (int64_t)e.day + 1; /* nothing changes before its effect begins */
+        if (d >= C360_INSIGHTS_NEVER)
+            return C360_INSIGHTS_NEVER;
+        struct totals t = {.a = (int32_t)(d - 1), .b = (int32_t)(d - 1 - WINDOW)};
+        each_account(ins, keys, n_keys, add_totals, &t);
+        if (memcmp(t.on_a, t.on_b, sizeof(t.on_a)) != 0)
+            return (int32_t)d;
+        d++;
+    }
+}
+
+int32_t c360_insights_next_change(const struct c360_insights *ins, const char *const *keys,
+                                  size_t n_keys, int32_t today,
+                                  const struct c360_insights_visit_rule *rules, size_t n_rules)
+{
+    if (!c360_insights_day_ok(today))
+        return C360_INSIGHTS_NEVER;
+    int32_t next = adb_change(ins, keys, n_keys, today);
+    for (size_t r = 0; r < n_rules; r++) {
+        int32_t day = visit_rule_change(ins, keys, n_keys, today, &rules[r]);
+        if (day < next)
+            next = day;
+    }
+    return next;
+}
