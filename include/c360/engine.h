@@ -8,7 +8,7 @@
  * external accounts, web sessions), each profile's segment memberships and
  * a timer index of when a profile's membership could next change with no
  * input. Outputs are JSON text shaped like the schemas of their topics
- * (schemas/*.avsc), keyed as topics/ declares, each with a deterministic
+ * (schemas/<name>.avsc), keyed as topics/ declares, each with a deterministic
  * eventId: a hash of the input position and the output's index, so a replay
  * or a reprocessing after a crash re-emits identical events.
  *

@@ -95,8 +95,8 @@ static void dead_letter(struct replay *r, const char *topic, int64_t line, const
     const char *text;
     size_t n;
     r->refused++;
-    fprintf(stderr, "c360 replay: %s line %lld: %s%s%s\n", topic, (long long)line + 1,
-            diag->field, diag->field[0] ? ": " : "", diag->text);
+    fprintf(stderr, "c360 replay: %s line %lld: %s%s%s\n", topic, (long long)line + 1, diag->field,
+            diag->field[0] ? ": " : "", diag->text);
     c360_jsonw_init(&w, 2 * REPLAY_LINE_MAX + 4096);
     c360_jsonw_object(&w);
     c360_jsonw_key(&w, "key");
@@ -110,7 +110,7 @@ static void dead_letter(struct replay *r, const char *topic, int64_t line, const
     c360_jsonw_key(&w, "__connect.errors.offset");
     c360_jsonw_int(&w, line);
     c360_jsonw_key(&w, "__connect.errors.exception.message");
-    char msg[512];
+    char msg[sizeof(diag->field) + sizeof(diag->text) + 4];
     snprintf(msg, sizeof(msg), "%s%s%s", diag->field, diag->field[0] ? ": " : "", diag->text);
     c360_jsonw_str(&w, msg);
     c360_jsonw_object_end(&w);
@@ -146,8 +146,11 @@ static enum c360_err read_topic(struct replay *r, const char *dir, const struct 
         size_t len = strcspn(r->line, "\n");
         if (len == 0)
             continue;
-        struct c360_codec_msg msg = {
-            .topic = t->name, .offset = n, .timestamp = C360_TIME_NONE, .value = r->line, .len = len};
+        struct c360_codec_msg msg = {.topic = t->name,
+                                     .offset = n,
+                                     .timestamp = C360_TIME_NONE,
+                                     .value = r->line,
+                                     .len = len};
         size_t parts = 1;
         for (size_t part = 0; part < parts; part++) {
             c360_diag_clear(&diag);
@@ -240,7 +243,7 @@ static enum c360_err run(const struct c360_config *cfg, const struct c360_topic_
         .rules = rules,
         .segments = segments,
         .clock = strcmp(c360_config_str(cfg, "clock"), "event") == 0 ? C360_CLOCK_EVENT
-                                                                       : C360_CLOCK_WALL,
+                                                                     : C360_CLOCK_WALL,
         .currency = c360_config_str(cfg, "currency"),
     };
     bool wall = ecfg.clock == C360_CLOCK_WALL;

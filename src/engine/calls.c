@@ -7,8 +7,8 @@
 #include <string.h>
 
 static const char *const account_types[] = {
-    "CHECKING", "SAVINGS", "MONEY_MARKET", "CD",    "CREDIT_CARD",
-    "LOAN",     "MORTGAGE", "INVESTMENT",  "OTHER", NULL,
+    "CHECKING", "SAVINGS",  "MONEY_MARKET", "CD",    "CREDIT_CARD",
+    "LOAN",     "MORTGAGE", "INVESTMENT",   "OTHER", NULL,
 };
 
 enum {
@@ -25,8 +25,8 @@ const struct c360_segment_insight c360_engine_insight_table[] = {
     [CALL_TENURE_DAYS] = {"tenureDays", C360_SEGMENT_NUMBER, 0, 0, {0}, NULL},
     [CALL_HOLDS] = {"holds", C360_SEGMENT_BOOL, 1, 1, {C360_SEGMENT_ARG_NAME}, account_types},
     [CALL_ADB] = {"adb", C360_SEGMENT_MONEY, 1, 1, {C360_SEGMENT_ARG_NAMES}, account_types},
-    [CALL_EXTERNAL_ADB] = {"externalAdb", C360_SEGMENT_MONEY, 1, 1, {C360_SEGMENT_ARG_NAMES},
-                           account_types},
+    [CALL_EXTERNAL_ADB] =
+        {"externalAdb", C360_SEGMENT_MONEY, 1, 1, {C360_SEGMENT_ARG_NAMES}, account_types},
     [CALL_QUALIFYING_VISIT] = {"qualifyingVisit",
                                C360_SEGMENT_BOOL,
                                3,
@@ -50,7 +50,7 @@ const struct c360_segment_insight *c360_engine_insights(size_t *count)
 static enum c360_account_type type_of(const char *name)
 {
     enum c360_account_type t;
-    return c360_account_type_parse(name, &t) ? C360_ACCOUNT_NONE : t;
+    return c360_account_type_parse(name, &t) ? C360_ACCOUNT_TYPE_NONE : t;
 }
 
 static uint32_t types_of(const struct c360_segment_value *v)
@@ -74,9 +74,8 @@ bool engine_visit_rule(const struct c360_segment_call *c, struct c360_insights_v
     rule->subject = c->args[0].text;
     rule->min_minutes = (int32_t)(c->args[1].number / 100);
     rule->days = (int32_t)(c->args[2].number / 100);
-    return c->args[1].number % 100 == 0 && c->args[2].number % 100 == 0 &&
-           c->args[1].number >= 0 && c->args[2].number >= 0 &&
-           c->args[2].number / 100 <= C360_INSIGHTS_VISIT_DAYS_MAX;
+    return c->args[1].number % 100 == 0 && c->args[2].number % 100 == 0 && c->args[1].number >= 0 &&
+           c->args[2].number >= 0 && c->args[2].number / 100 <= C360_INSIGHTS_VISIT_DAYS_MAX;
 }
 
 enum c360_err engine_call(void *ctx, const struct c360_segment_call *c,

@@ -592,12 +592,11 @@ static void csr_text(const struct c360_engine *eng, const struct view *v,
                 t = C360_ACCOUNT_OTHER;
             PUT(val->boolean ? ", holds %s" : ", no %s account", lower_type(t, tb, sizeof(tb)));
         } else if (strcmp(c->name, "adb") == 0 || strcmp(c->name, "externalAdb") == 0) {
-            int64_t shown = strcmp(c->name, "adb") == 0
-                                ? c360_insights_adb_floor(val->money.minor)
-                                : val->money.minor;
-            PUT(", %s $%s across", strcmp(c->name, "adb") == 0
-                                       ? "a 30-day average balance of"
-                                       : "average balances elsewhere of",
+            int64_t shown = strcmp(c->name, "adb") == 0 ? c360_insights_adb_floor(val->money.minor)
+                                                        : val->money.minor;
+            PUT(", %s $%s across",
+                strcmp(c->name, "adb") == 0 ? "a 30-day average balance of"
+                                            : "average balances elsewhere of",
                 c360_money_format(shown, amount, sizeof(amount)));
             const struct c360_segment_value *list = &c->args[0];
             for (size_t k = 0; k < list->n_items; k++) {
@@ -874,8 +873,8 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
         } else {
             prof->members &= ~(UINT64_C(1) << s);
         }
-        if ((err = emit_segment_change(eng, v, def, member, cause, record_key, &res,
-                                       prof->since[s])))
+        if ((err =
+                 emit_segment_change(eng, v, def, member, cause, record_key, &res, prof->since[s])))
             return err;
     }
     if ((err = emit_profile(eng, v, prof)))

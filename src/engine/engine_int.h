@@ -10,17 +10,17 @@
 #include "c360/jsonw.h"
 #include "c360/strmap.h"
 
-#define ENGINE_SEGMENTS_MAX 64   /* memberships are a 64-bit set */
-#define ENGINE_VALUE_MAX 65536   /* bytes of one output value */
-#define ENGINE_KEYS_MAX 1024     /* records of one profile read for an evaluation */
+#define ENGINE_SEGMENTS_MAX 64 /* memberships are a 64-bit set */
+#define ENGINE_VALUE_MAX 65536 /* bytes of one output value */
+#define ENGINE_KEYS_MAX 1024   /* records of one profile read for an evaluation */
 #define ENGINE_VISIT_RULES_MAX 16
 
 /* One profile's segment state. */
 struct eprofile {
     uint64_t id;
-    uint64_t members;                      /* bit s: member of segment s */
-    int64_t since[ENGINE_SEGMENTS_MAX];    /* epoch ms each membership began */
-    int32_t due;                           /* the pending timer's day, or C360_INSIGHTS_NEVER */
+    uint64_t members;                   /* bit s: member of segment s */
+    int64_t since[ENGINE_SEGMENTS_MAX]; /* epoch ms each membership began */
+    int32_t due;                        /* the pending timer's day, or C360_INSIGHTS_NEVER */
     bool live;
 };
 
@@ -73,7 +73,7 @@ struct c360_engine {
     uint64_t eval_errors; /* segment evaluations that failed (counted as not a member) */
 
     /* Scratch of one call. */
-    void *view; /* struct view of engine.c: a profile as one evaluation reads it */
+    void *view;                  /* struct view of engine.c: a profile as one evaluation reads it */
     struct c360_record *scratch; /* identity inputs the engine makes up (party, session) */
     uint64_t *affected;
     size_t n_affected, cap_affected;

@@ -14,7 +14,7 @@ expect_exit 2 "$C360"
 grep -q '^usage: c360 <command>' "$WORK/err" || fail "no usage without arguments"
 expect_exit 0 "$C360" --help
 cp "$WORK/out" "$WORK/help"
-for cmd in broker run topics decode gen config version; do
+for cmd in broker run topics decode gen replay explain config version; do
     grep -q "^  $cmd " "$WORK/help" || fail "--help does not list $cmd"
     expect_exit 0 "$C360" "$cmd" --help
     grep -q "^usage: c360 $cmd" "$WORK/out" || fail "$cmd --help shows no usage"

@@ -143,7 +143,7 @@ START_TEST(test_c360_engine_apply_enters_cross_sell_at_the_adb_threshold)
     ck_assert_ptr_nonnull(strstr(enter, "\"cause\":\"INPUT\""));
     ck_assert_ptr_nonnull(strstr(enter, "\"adb([SAVINGS,CHECKING])\":\"3000"));
     ck_assert_ptr_nonnull(find(&f, "segment-membership", "cross_sell_money_market|u1", "GP-1"));
-    ck_assert_ptr_nonnull(find(&f, "activation-marketing", "\"ADD\"", "jane@example.com"));
+    ck_assert_ptr_nonnull(find(&f, "activation-marketing", "\"ADD\"", "Jane@example.com"));
     const char *csr = find(&f, "activation-csr-insight", "\"subjectId\":\"0011\"", NULL);
     ck_assert_ptr_nonnull(csr);
     ck_assert_ptr_nonnull(strstr(csr, "Jane Doe, client since 2020"));
