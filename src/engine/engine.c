@@ -154,11 +154,14 @@ static const char *flat_str(struct flat *f, const char *s)
     return out;
 }
 
+/* Room for n bytes aligned for pointers; counting reserves the padding. */
 static void *flat_alloc(struct flat *f, size_t n)
 {
-    n = (n + 7) & ~(size_t)7;
-    f->need += n;
-    if (!f->p || f->p + n > f->end)
+    f->need += n + 7;
+    if (!f->p)
+        return NULL;
+    f->p += (8 - (uintptr_t)f->p % 8) % 8;
+    if (f->p + n > f->end)
         return NULL;
     void *out = f->p;
     memset(out, 0, n);
@@ -735,7 +738,7 @@ static void w_strs_golden(struct c360_jsonw *w, const char *key, const char *gol
 }
 
 static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
-                                  const struct eprofile *prof)
+                                  struct eprofile *prof)
 {
     struct c360_jsonw *w = &eng->w;
     const struct c360_golden *g = &v->golden;
@@ -831,6 +834,20 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
         if (prof && (prof->members >> s & 1))
             c360_jsonw_str(w, c360_segment_set_at(eng->cfg.segments, s)->name);
     c360_jsonw_array_end(w);
+    /* Unchanged since the last one sent (between the eventId and here):
+     * nothing to send. Most account events move no golden attribute. */
+    if (w->err)
+        return w->err;
+    const char *text = w->buf;
+    size_t len = w->len;
+    const char *body = strchr(text, ',');
+    uint64_t h = 14695981039346656037ull;
+    for (const char *p = body ? body : text; p < text + len; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    if (prof && prof->profile_hash == h)
+        return C360_OK;
+    if (prof)
+        prof->profile_hash = h;
     c360_jsonw_key(w, "updatedAt");
     c360_jsonw_int(w, eng->now_ms);
     c360_jsonw_object_end(w);

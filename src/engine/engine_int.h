@@ -21,6 +21,7 @@ struct eprofile {
     uint64_t members;                   /* bit s: member of segment s */
     int64_t since[ENGINE_SEGMENTS_MAX]; /* epoch ms each membership began */
     int32_t due;                        /* the pending timer's day, or C360_INSIGHTS_NEVER */
+    uint64_t profile_hash; /* of the last unified profile sent, eventId and time left out */
     bool live;
 };
 
