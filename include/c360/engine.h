@@ -109,6 +109,8 @@ enum c360_err c360_engine_tick(struct c360_engine *eng, int64_t now_ms,
 
 /* The engine's today (days since 1970-01-01; INT32_MIN before any). */
 int32_t c360_engine_today(const struct c360_engine *eng);
+/* Unified profiles held. */
+size_t c360_engine_profiles(const struct c360_engine *eng);
 /* Profiles with a pending timer, for metrics. */
 size_t c360_engine_timers(const struct c360_engine *eng);
 /* Bytes of state held (approximate, counted), for metrics and bench/. */

@@ -1413,6 +1413,11 @@ void c360_engine_destroy(struct c360_engine *eng)
     free(eng);
 }
 
+size_t c360_engine_profiles(const struct c360_engine *eng)
+{
+    return c360_strmap_count(eng->prof_by_id);
+}
+
 int32_t c360_engine_today(const struct c360_engine *eng)
 {
     return eng->today;

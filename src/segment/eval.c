@@ -303,7 +303,7 @@ static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segm
     const struct c360_segment_node *node = &st->seg->nodes[n];
     struct c360_segment_value a, b;
     enum c360_err err;
-    bool x;
+    bool x = false;
     switch (node->op) {
     case C360_SEGMENT_OP_LITERAL:
         *out = node->value;
