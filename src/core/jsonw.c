@@ -31,28 +31,36 @@ void c360_jsonw_free(struct c360_jsonw *w)
     memset(w, 0, sizeof(*w));
 }
 
-static void put(struct c360_jsonw *w, const char *s, size_t n)
+/* Makes room for n more bytes and the NUL; false once failed. */
+static bool reserve(struct c360_jsonw *w, size_t n)
 {
     if (w->err)
-        return;
-    if (w->len + n + 1 > w->cap) {
-        if (w->len + n + 1 > w->max) {
-            w->err = C360_ERR_LIMIT;
-            return;
-        }
-        size_t cap = w->cap ? w->cap * 2 : 256;
-        while (cap < w->len + n + 1)
-            cap *= 2;
-        if (cap > w->max)
-            cap = w->max;
-        char *p = realloc(w->buf, cap);
-        if (!p) {
-            w->err = C360_ERR_NOMEM;
-            return;
-        }
-        w->buf = p;
-        w->cap = cap;
+        return false;
+    if (w->len + n + 1 <= w->cap)
+        return true;
+    if (w->len + n + 1 > w->max) {
+        w->err = C360_ERR_LIMIT;
+        return false;
     }
+    size_t cap = w->cap ? w->cap * 2 : 256;
+    while (cap < w->len + n + 1)
+        cap *= 2;
+    if (cap > w->max)
+        cap = w->max;
+    char *p = realloc(w->buf, cap);
+    if (!p) {
+        w->err = C360_ERR_NOMEM;
+        return false;
+    }
+    w->buf = p;
+    w->cap = cap;
+    return true;
+}
+
+static void put(struct c360_jsonw *w, const char *s, size_t n)
+{
+    if (!reserve(w, n))
+        return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
     w->buf[w->len] = '\0';
@@ -113,9 +121,28 @@ void c360_jsonw_array_end(struct c360_jsonw *w)
 static void escaped(struct c360_jsonw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    /* Most text needs no escape: one copy, quotes included. */
+    size_t plain = 0;
+    while (plain < n) {
+        unsigned char c = (unsigned char)s[plain];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+        plain++;
+    }
+    if (plain == n) {
+        if (!reserve(w, n + 2))
+            return;
+        char *d = w->buf + w->len;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        d[n + 2] = '\0';
+        w->len += n + 2;
+        return;
+    }
     size_t run = 0;
     put(w, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = plain; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
@@ -173,9 +200,16 @@ void c360_jsonw_str(struct c360_jsonw *w, const char *s)
 void c360_jsonw_int(struct c360_jsonw *w, int64_t v)
 {
     char buf[24];
-    int n = snprintf(buf, sizeof(buf), "%" PRId64, v);
+    size_t n = sizeof(buf);
+    /* Digits from the end, in unsigned arithmetic so INT64_MIN negates. */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        buf[--n] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        buf[--n] = '-';
     before_value(w);
-    put(w, buf, (size_t)n);
+    put(w, buf + n, sizeof(buf) - n);
 }
 
 void c360_jsonw_bool(struct c360_jsonw *w, bool v)

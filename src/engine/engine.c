@@ -111,14 +111,21 @@ static void outputs_publish(struct c360_engine *eng, struct c360_engine_outputs 
 
 void engine_event_id(struct c360_engine *eng, char buf[17])
 {
-    char tail[32];
-    uint64_t h = 14695981039346656037ull;
-    int n = snprintf(tail, sizeof(tail), "#%zu", eng->out_index++);
-    for (const char *p = eng->position; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    for (int i = 0; i < n; i++)
-        h = (h ^ (unsigned char)tail[i]) * 1099511628211ull;
-    snprintf(buf, 17, "%016" PRIx64, h);
+    static const char hex[] = "0123456789abcdef";
+    char digits[21];
+    size_t n = 0, index = eng->out_index++;
+    /* FNV-1a 64 of "<position>#<index>": the position's part is hashed once
+     * per input (position_set), the index here. */
+    uint64_t h = eng->position_hash;
+    do
+        digits[n++] = (char)('0' + index % 10);
+    while ((index /= 10) != 0);
+    h = (h ^ (unsigned char)'#') * 1099511628211ull;
+    while (n)
+        h = (h ^ (unsigned char)digits[--n]) * 1099511628211ull;
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        buf[i] = hex[h & 15];
+    buf[16] = '\0';
 }
 
 static void position_set(struct c360_engine *eng, const char *fmt, ...)
@@ -131,6 +138,10 @@ static void position_set(struct c360_engine *eng, const char *fmt, ...)
     vsnprintf(eng->position, sizeof(eng->position), fmt, ap);
     va_end(ap);
     eng->out_index = 0;
+    uint64_t h = 14695981039346656037ull;
+    for (const char *p = eng->position; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    eng->position_hash = h;
 }
 
 /* --- Stored individuals: one flat copy each. */
@@ -440,7 +451,10 @@ static void gp_add(struct view *v, const char *gp)
 
 static void view_build(struct c360_engine *eng, uint64_t id, struct view *v)
 {
-    memset(v, 0, sizeof(*v));
+    /* Only the counts: the arrays are filled up to them, and the summary
+     * and golden profile are written whole below. */
+    v->n_keys = v->n_owners = v->n_gps = v->n_recs = 0;
+    v->truncated = false;
     v->eng = eng;
     v->id = id;
     c360_identity_profile_records(eng->graph, id, view_key, v);
@@ -498,7 +512,15 @@ static int32_t view_next_due(const struct c360_engine *eng, const struct view *v
 
 static void uid_text(uint64_t id, char buf[24])
 {
-    snprintf(buf, 24, "u%" PRIu64, id);
+    char digits[21];
+    size_t n = 0;
+    do
+        digits[n++] = (char)('0' + id % 10);
+    while ((id /= 10) != 0);
+    buf[0] = 'u';
+    for (size_t i = 0; i < n; i++)
+        buf[1 + i] = digits[n - 1 - i];
+    buf[1 + n] = '\0';
 }
 
 static void w_money(struct c360_jsonw *w, int64_t minor, const char *currency)
@@ -737,6 +759,57 @@ static void w_strs_golden(struct c360_jsonw *w, const char *key, const char *gol
     c360_jsonw_array_end(w);
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "\xff", 1);
+}
+
+/* A hash of everything the unified profile renders but its eventId and
+ * time: record keys, party ids, golden attributes, insights, segments. */
+static uint64_t profile_fingerprint(const struct c360_engine *eng, const struct view *v,
+                                    const struct eprofile *prof)
+{
+    const struct c360_golden *g = &v->golden;
+    const struct c360_insights_summary *sum = &v->sum;
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < v->n_keys; i++)
+        h = fnv_str(h, v->keys[i]);
+    for (size_t i = 0; i < v->n_gps; i++)
+        h = fnv_str(h, v->gps[i]);
+    const char *strs[] = {g->first_name,
+                          g->last_name,
+                          g->email,
+                          g->phone,
+                          g->fsc_account_id,
+                          g->preferred_channel,
+                          g->household_id,
+                          g->address ? g->address->line1 : NULL,
+                          g->address ? g->address->city : NULL,
+                          g->address ? g->address->postal_code : NULL,
+                          g->address ? g->address->country : NULL};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        h = fnv_str(h, strs[i]);
+    h = fnv(h, &g->birth_date, sizeof(g->birth_date));
+    h = fnv(h, &eng->today, sizeof(eng->today));
+    h = fnv(h, &sum->earliest_opened, sizeof(sum->earliest_opened));
+    h = fnv(h, &sum->accounts, sizeof(sum->accounts));
+    h = fnv(h, &sum->open, sizeof(sum->open));
+    h = fnv(h, sum->open_by_type, sizeof(sum->open_by_type));
+    h = fnv(h, sum->adb_sum, sizeof(sum->adb_sum));
+    h = fnv(h, sum->external_adb, sizeof(sum->external_adb));
+    h = fnv(h, &sum->balance, sizeof(sum->balance));
+    uint64_t members = prof ? prof->members : 0;
+    return fnv(h, &members, sizeof(members));
+}
+
 static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
                                   struct eprofile *prof)
 {
@@ -745,6 +818,14 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
     const struct c360_insights_summary *sum = &v->sum;
     const char *cur = eng->cfg.currency;
     char uid[24];
+    /* Unchanged since the last one sent: nothing to send. Most account
+     * events move no golden attribute, and rendering is most of an
+     * evaluation's cost, so the check reads what the profile is made of. */
+    uint64_t h = profile_fingerprint(eng, v, prof);
+    if (prof && prof->profile_hash == h)
+        return C360_OK;
+    if (prof)
+        prof->profile_hash = h;
     uid_text(v->id, uid);
     w_begin(eng);
     c360_jsonw_key(w, "unifiedId");
@@ -834,20 +915,6 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
         if (prof && (prof->members >> s & 1))
             c360_jsonw_str(w, c360_segment_set_at(eng->cfg.segments, s)->name);
     c360_jsonw_array_end(w);
-    /* Unchanged since the last one sent (between the eventId and here):
-     * nothing to send. Most account events move no golden attribute. */
-    if (w->err)
-        return w->err;
-    const char *text = w->buf;
-    size_t len = w->len;
-    const char *body = strchr(text, ',');
-    uint64_t h = 14695981039346656037ull;
-    for (const char *p = body ? body : text; p < text + len; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    if (prof && prof->profile_hash == h)
-        return C360_OK;
-    if (prof)
-        prof->profile_hash = h;
     c360_jsonw_key(w, "updatedAt");
     c360_jsonw_int(w, eng->now_ms);
     c360_jsonw_object_end(w);
@@ -915,7 +982,9 @@ static enum c360_err dissolve(struct c360_engine *eng, uint64_t id, const char *
     enum c360_err err;
     if (c360_identity_record_of_profile(eng->graph, id))
         return C360_OK; /* still there */
-    memset(v, 0, sizeof(*v));
+    v->n_keys = v->n_owners = v->n_gps = v->n_recs = 0;
+    memset(&v->sum, 0, sizeof(v->sum));
+    memset(&v->golden, 0, sizeof(v->golden));
     v->id = id;
     v->sum.earliest_opened = C360_DATE_NONE;
     v->golden.birth_date = C360_DATE_NONE;

@@ -69,6 +69,7 @@ struct c360_engine {
     size_t text_len, text_cap;
     struct c360_jsonw w;
     char position[512]; /* the input position eventIds derive from */
+    uint64_t position_hash; /* FNV-1a 64 of position, the start of each eventId's */
     size_t out_index;
 
     uint64_t eval_errors; /* segment evaluations that failed (counted as not a member) */
