@@ -93,7 +93,9 @@ static void flush(struct bench *b)
             enum c360_err err = c360_engine_apply(b->eng, b->rec, &pos, 0, &outs, &diag);
             b->t_engine += cpu_now() - t0;
             b->records++;
-            b->failed += err != C360_OK;
+            if (err && b->failed++ < 5)
+                fprintf(stderr, "bench_engine: %s refused: %s: %s %s\n", b->names[it->stream],
+                        c360_err_str(err), diag.field, diag.text);
             for (size_t k = 0; k < outs.count; k++)
                 b->outputs[outs.items[k].topic]++;
         } else {

@@ -953,12 +953,10 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
             continue;
         if (member) {
             prof->members |= UINT64_C(1) << s;
-            prof->since[s] = eng->now_ms;
         } else {
             prof->members &= ~(UINT64_C(1) << s);
         }
-        if ((err =
-                 emit_segment_change(eng, v, def, member, cause, record_key, &res, prof->since[s])))
+        if ((err = emit_segment_change(eng, v, def, member, cause, record_key, &res, eng->now_ms)))
             return err;
     }
     if ((err = emit_profile(eng, v, prof)))

@@ -18,10 +18,9 @@
 /* One profile's segment state. */
 struct eprofile {
     uint64_t id;
-    uint64_t members;                   /* bit s: member of segment s */
-    int64_t since[ENGINE_SEGMENTS_MAX]; /* epoch ms each membership began */
-    int32_t due;                        /* the pending timer's day, or C360_INSIGHTS_NEVER */
+    uint64_t members;      /* bit s: member of segment s */
     uint64_t profile_hash; /* of the last unified profile sent, eventId and time left out */
+    int32_t due;           /* the pending timer's day, or C360_INSIGHTS_NEVER */
     bool live;
 };
 
@@ -68,7 +67,7 @@ struct c360_engine {
     char *text; /* keys and values of the outputs, back to back */
     size_t text_len, text_cap;
     struct c360_jsonw w;
-    char position[512]; /* the input position eventIds derive from */
+    char position[512];     /* the input position eventIds derive from */
     uint64_t position_hash; /* FNV-1a 64 of position, the start of each eventId's */
     size_t out_index;
 
