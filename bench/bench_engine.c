@@ -98,8 +98,10 @@ static void flush(struct bench *b)
                         c360_err_str(err), diag.field, diag.text);
             for (size_t k = 0; k < outs.count; k++)
                 b->outputs[outs.items[k].topic]++;
-        } else {
-            b->failed++;
+        } else if (b->failed++ < 5) {
+            fprintf(stderr,
+                    "bench_engine: canonical JSON of a %s record does not read back: %s %s\n",
+                    b->names[it->stream], diag.field, diag.text);
         }
         free(it->json);
     }
