@@ -135,11 +135,12 @@ static enum c360_err on_line(const struct c360_gen_line *line, void *arg)
             b->refused++;
             break;
         }
+        /* Taken before a flush, which reuses b->rec. */
+        struct item it = {b->rec->occurred_at,    b->seq++,       b->rec->entity,
+                          (uint32_t)line->stream, (uint32_t)part, json};
         if (b->n_items == CHUNK)
             flush(b);
-        b->items[b->n_items++] =
-            (struct item){b->rec->occurred_at,    b->seq++,       b->rec->entity,
-                          (uint32_t)line->stream, (uint32_t)part, json};
+        b->items[b->n_items++] = it;
     }
     return C360_OK;
 }
