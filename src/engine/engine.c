@@ -586,6 +586,22 @@ static const char *lower_type(enum c360_account_type t, char *buf, size_t size)
     return buf;
 }
 
+/* An amount as people read it: 4,210.17. */
+static const char *dollars(int64_t minor, char *buf, size_t size)
+{
+    char plain[40];
+    c360_money_format(minor, plain, sizeof(plain));
+    const char *dot = strchr(plain, '.');
+    size_t int_len = dot ? (size_t)(dot - plain) : strlen(plain), k = 0, start = plain[0] == '-';
+    for (size_t i = 0; plain[i] && k + 2 < size; i++) {
+        if (i > start && i < int_len && (int_len - i) % 3 == 0)
+            buf[k++] = ',';
+        buf[k++] = plain[i];
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
 /* The CSR's message: who, how long a client, and the values that decided
  * it, then the offer (DESIGN.md §5). Customer data goes to the CSR only. */
 static void csr_text(const struct c360_engine *eng, const struct view *v,
@@ -617,12 +633,13 @@ static void csr_text(const struct c360_engine *eng, const struct view *v,
                 t = C360_ACCOUNT_OTHER;
             PUT(val->boolean ? ", holds %s" : ", no %s account", lower_type(t, tb, sizeof(tb)));
         } else if (strcmp(c->name, "adb") == 0 || strcmp(c->name, "externalAdb") == 0) {
-            int64_t shown = strcmp(c->name, "adb") == 0 ? c360_insights_adb_floor(val->money.minor)
-                                                        : val->money.minor;
+            bool adb = strcmp(c->name, "adb") == 0;
+            int64_t shown = adb ? c360_insights_adb_floor(val->money.minor) : val->money.minor;
+            if (!adb && shown == 0)
+                continue; /* nothing held elsewhere: not worth a word */
             PUT(", %s $%s across",
-                strcmp(c->name, "adb") == 0 ? "a 30-day average balance of"
-                                            : "average balances elsewhere of",
-                c360_money_format(shown, amount, sizeof(amount)));
+                adb ? "a 30-day average balance of" : "average balances elsewhere of",
+                dollars(shown, amount, sizeof(amount)));
             const struct c360_segment_value *list = &c->args[0];
             for (size_t k = 0; k < list->n_items; k++) {
                 enum c360_account_type t;
@@ -632,8 +649,13 @@ static void csr_text(const struct c360_engine *eng, const struct view *v,
                     lower_type(t, tb, sizeof(tb)));
             }
         } else if (strcmp(c->name, "qualifyingVisit") == 0 && val->boolean) {
+            char subject[64];
+            size_t k = 0;
+            for (; c->args[0].text[k] && k + 1 < sizeof(subject); k++)
+                subject[k] = c->args[0].text[k] == '_' ? ' ' : c->args[0].text[k];
+            subject[k] = '\0';
             PUT(", recently spent over %" PRId64 " minutes on %s pages", c->args[1].number / 100,
-                c->args[0].text);
+                subject);
         }
     }
     if (def->offer)

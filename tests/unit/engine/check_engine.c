@@ -147,6 +147,8 @@ START_TEST(test_c360_engine_apply_enters_cross_sell_at_the_adb_threshold)
     const char *csr = find(&f, "activation-csr-insight", "\"subjectId\":\"0011\"", NULL);
     ck_assert_ptr_nonnull(csr);
     ck_assert_ptr_nonnull(strstr(csr, "Jane Doe, client since 2020"));
+    ck_assert_ptr_nonnull(strstr(csr, "a 30-day average balance of $3,000.00 across savings and "
+                                      "checking, no money market account."));
     ck_assert_ptr_nonnull(strstr(csr, "Suggest a Money Market account."));
     /* A money market account: out again. */
     account(&f, "M-1", "GP-1", "MONEY_MARKET", "2026-11-20", "10.00", "2026-11-20T08:00:00Z",
