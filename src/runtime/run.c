@@ -656,6 +656,7 @@ static bool consume(struct c360_runtime *rt, rd_kafka_message_t *msg, enum c360_
 enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
 {
     enum c360_err err = C360_OK;
+    int64_t now = mono_ms();
     c360_producer_poll(rt->prod, 0);
     for (int n = 0; n < STEP_RECORDS_MAX; n++) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(rt->rk, n ? 0 : timeout_ms); /* new */
@@ -667,7 +668,7 @@ enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
             goto done;
     }
     c360_producer_poll(rt->prod, 0);
-    int64_t now = mono_ms();
+    now = mono_ms();
     if (rt->wall && now >= rt->next_tick_ms) {
         struct c360_engine_outputs outs = {0};
         rt->next_tick_ms = now + TICK_INTERVAL_MS;
