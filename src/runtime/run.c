@@ -415,7 +415,10 @@ static enum c360_err consumer_new(const struct c360_config *cfg, struct c360_run
         return C360_ERR_KAFKA;
     }
     rd_kafka_poll_set_consumer(rt->rk); /* rebalances, errors, commits: through consumer_poll */
-    rt->queue = rd_kafka_queue_get_consumer(rt->rk);
+    if (!(rt->queue = rd_kafka_queue_get_consumer(rt->rk))) {
+        c360_log(C360_LOG_ERROR, "runtime", "the consumer has no queue for commit results");
+        return C360_ERR_KAFKA;
+    }
     return subscribe_inputs(rt);
 }
 
