@@ -72,6 +72,14 @@ size_t c360_topic_set_count(const struct c360_topic_set *set);
 const struct c360_topic *c360_topic_set_at(const struct c360_topic_set *set, size_t i);
 const struct c360_topic *c360_topic_set_find(const struct c360_topic_set *set, const char *id);
 
+/* Replaces the wire format input topic id declares with format (one of
+ * c360_topic_formats): how a producer that is not the declared source, such
+ * as `c360 demo` publishing an Avro topic's rows as the JSON its mapping
+ * reads, says what it wrote. C360_ERR_NOT_FOUND when id is no input topic,
+ * C360_ERR_INVALID for an unknown format; diag says which. */
+enum c360_err c360_topic_set_format(struct c360_topic_set *set, const char *id, const char *format,
+                                    struct c360_diag *diag) C360_MUST_USE;
+
 const char *c360_topic_role_str(enum c360_topic_role role);
 /* Kafka's spelling: "delete", "compact", "compact,delete". */
 const char *c360_topic_cleanup_str(enum c360_topic_cleanup cleanup);

@@ -60,6 +60,7 @@ void c360_cli_report(const char *command, enum c360_err err, const struct c360_d
 int c360_cli_broker(int argc, char **argv);
 int c360_cli_config(int argc, char **argv);
 int c360_cli_decode(int argc, char **argv);
+int c360_cli_demo(int argc, char **argv);
 int c360_cli_explain(int argc, char **argv);
 int c360_cli_replay(int argc, char **argv);
 int c360_cli_gen(int argc, char **argv);

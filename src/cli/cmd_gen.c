@@ -22,7 +22,7 @@
 static void usage(FILE *out)
 {
     fputs("usage: c360 gen --out DIR [--customers N] [--seed S] [--today YYYY-MM-DD]\n"
-          "                [-c FILE] [-X key=value]...\n"
+          "                [--key-delimiter D] [-c FILE] [-X key=value]...\n"
           "\n"
           "Writes a synthetic bank into DIR as replay input, the same bytes for the same\n"
           "options: <topic name>.jsonl for each input topic of topics.dir, one message\n"
@@ -38,6 +38,9 @@ static void usage(FILE *out)
           "      --customers N    customers to generate (default 10000)\n"
           "      --seed S         seed of the random bank (default 1)\n"
           "      --today DATE     the bank's today (default " C360_GEN_TODAY_DEFAULT ")\n"
+          "      --key-delimiter D\n"
+          "                       write each message as its key, D and its value, as\n"
+          "                       `kcat -P -K D` reads them (no longer replay input)\n"
           "  -c, --config FILE    properties file (key=value, # comments)\n"
           "  -X key=value         override one setting (repeatable)\n"
           "  -h, --help           this text\n",
@@ -51,9 +54,18 @@ struct out_file {
     unsigned long long lines;
 };
 
+struct out {
+    struct out_file files[C360_GEN_STREAMS];
+    const char *key_delimiter; /* NULL: values only */
+};
+
 static enum c360_err emit(const struct c360_gen_line *line, void *arg)
 {
-    struct out_file *o = &((struct out_file *)arg)[line->stream];
+    struct out *out = arg;
+    struct out_file *o = &out->files[line->stream];
+    if (out->key_delimiter && line->key &&
+        (fputs(line->key, o->f) == EOF || fputs(out->key_delimiter, o->f) == EOF))
+        return C360_ERR_IO;
     if (fwrite(line->value, 1, line->len, o->f) != line->len || putc('\n', o->f) == EOF)
         return C360_ERR_IO;
     o->lines++;
@@ -117,13 +129,15 @@ int c360_cli_gen(int argc, char **argv)
     struct c360_cli_conf cc = {0};
     const char *dir = NULL, *today_arg = C360_GEN_TODAY_DEFAULT;
     unsigned long long customers = 10000, seed = 1;
-    enum { OPT_OUT = C360_OPT_FIRST_COMMAND, OPT_CUSTOMERS, OPT_SEED, OPT_TODAY };
+    const char *key_delimiter = NULL;
+    enum { OPT_OUT = C360_OPT_FIRST_COMMAND, OPT_CUSTOMERS, OPT_SEED, OPT_TODAY, OPT_KEYS };
     const struct option longopts[] = {
         C360_CLI_CONF_OPTIONS,
         {"out", required_argument, NULL, OPT_OUT},
         {"customers", required_argument, NULL, OPT_CUSTOMERS},
         {"seed", required_argument, NULL, OPT_SEED},
         {"today", required_argument, NULL, OPT_TODAY},
+        {"key-delimiter", required_argument, NULL, OPT_KEYS},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -147,6 +161,12 @@ int c360_cli_gen(int argc, char **argv)
             }
         } else if (opt == OPT_TODAY) {
             today_arg = optarg;
+        } else if (opt == OPT_KEYS) {
+            if (!optarg[0]) {
+                fprintf(stderr, "c360 gen: --key-delimiter: give at least one character\n");
+                return C360_EXIT_USAGE;
+            }
+            key_delimiter = optarg;
         } else if (c360_cli_conf_opt(&cc, opt, optarg) != 1) {
             usage(stderr);
             return C360_EXIT_USAGE;
@@ -166,8 +186,10 @@ int c360_cli_gen(int argc, char **argv)
 
     struct c360_config *cfg = NULL;
     struct c360_topic_set *topics = NULL;
-    struct out_file files[C360_GEN_STREAMS];
-    memset(files, 0, sizeof(files));
+    struct out out;
+    memset(&out, 0, sizeof(out));
+    out.key_delimiter = key_delimiter;
+    struct out_file *files = out.files;
     int rc = C360_EXIT_USAGE;
     if (c360_cli_conf_load(&cc, &cfg) || c360_cli_topics_load(cfg, &topics))
         goto done;
@@ -201,7 +223,7 @@ int c360_cli_gen(int argc, char **argv)
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct c360_gen_sink sink = {.emit = emit, .arg = files};
+    struct c360_gen_sink sink = {.emit = emit, .arg = &out};
     enum c360_err err = c360_gen_run(&conf, &sink, &diag);
     if (err) {
         if (err == C360_ERR_IO)

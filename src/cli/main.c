@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
     {"broker", c360_cli_broker, "run the embedded Kafka broker with the declared topics"},
     {"run", c360_cli_run, "run the processor against a Kafka cluster"},
+    {"demo", c360_cli_demo, "publish a generated bank to an embedded broker and process it live"},
     {"topics", c360_cli_topics, "list declared topics; verify or create them on a cluster"},
     {"decode", c360_cli_decode, "decode messages of an input topic to canonical JSON"},
     {"explain", c360_cli_explain, "show the records of a profile and the edges that joined them"},

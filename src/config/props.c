@@ -82,6 +82,17 @@ const struct c360_config_prop c360_config_props[] = {
                "signal is noticed.",
     },
     {
+        .key = "commit.interval.ms",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "1000",
+        .min = 10,
+        .max = 600000,
+        .doc = "How often the processor commits input offsets to its consumer group. An offset "
+               "is committed only once every output and dead letter of the records before it "
+               "is confirmed delivered; partitions being revoked and a stopping processor "
+               "commit at once.",
+    },
+    {
         .key = "cdc.rows.max",
         .type = C360_CONFIG_PROP_INT,
         .def = "1000000",

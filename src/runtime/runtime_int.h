@@ -1,81 +1,135 @@
 /*
- * c360 runtime — private pieces of the processor loop.
+ * c360 runtime — private pieces of the processor: the offsets it may commit,
+ * the producer of its outputs and dead letters, the dead-letter headers.
  */
 #ifndef C360_RUNTIME_INT_H
 #define C360_RUNTIME_INT_H
 
 #include "c360/config.h"
 #include "c360/err.h"
-#include "c360/record.h"
-#include "c360/topic.h"
 
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 /*
- * The dead-letter path (DESIGN.md §1): a record that cannot be decoded or
- * mapped goes to the dead-letter topic with its original key, value and
- * headers plus the Kafka Connect error headers (__connect.errors.topic,
- * .partition, .offset, .exception.class.name, .exception.message) and c360's
- * diagnostic (c360.errors.field, c360.errors.code). Owns an idempotent
- * producer; never logs record contents.
+ * Input offsets and the outputs in flight (at-least-once, DESIGN.md §6).
+ * Per input partition this instance owns: the consumed records whose
+ * outputs (dead letters included) are not all confirmed delivered yet. A
+ * partition's committable offset is the offset of its oldest such record,
+ * or the offset after the last one consumed when there is none: every
+ * record before it has all its outputs delivered. A record one of whose
+ * outputs failed holds its partition there for good. No Kafka I/O, no
+ * logging: it only does the bookkeeping.
  */
-struct c360_dlq;
+struct c360_offsets;
+/* One consumed record and what it still waits for. */
+struct c360_offsets_mark;
 
-/* *out is new (c360_dlq_destroy). Failures are logged here. */
-enum c360_err c360_dlq_new(const struct c360_config *cfg, const char *topic,
-                           struct c360_dlq **out) C360_MUST_USE;
+/* Partitions tracked at most: every input partition a large cluster has. */
+#define C360_OFFSETS_PARTITIONS_MAX 100000
 
-/* Queues msg (borrowed) for the dead-letter topic, waiting for queue room
- * while the producer is full. Delivery is confirmed later (c360_dlq_poll). */
-enum c360_err c360_dlq_send(struct c360_dlq *dlq, const rd_kafka_message_t *msg, enum c360_err err,
-                            const struct c360_diag *diag) C360_MUST_USE;
+/* *out is new (c360_offsets_destroy, which frees the marks still in flight:
+ * destroy the producer that refers to them first). */
+enum c360_err c360_offsets_new(struct c360_offsets **out) C360_MUST_USE;
+void c360_offsets_destroy(struct c360_offsets *offs);
 
-/* Queues value (copied; NULL: a tombstone) with key (NUL-terminated, or
- * NULL) for another output topic on the same idempotent producer; waits
- * while it is full. */
-enum c360_err c360_dlq_send_output(struct c360_dlq *dlq, const char *topic, const char *key,
-                                   const char *value) C360_MUST_USE;
-/* Outputs of c360_dlq_send_output confirmed delivered. */
-long long c360_dlq_outputs_delivered(const struct c360_dlq *dlq);
+/* The partition is now owned; nothing is committed for it until a record of
+ * it is consumed. */
+enum c360_err c360_offsets_assign(struct c360_offsets *offs, const char *topic,
+                                  int32_t partition) C360_MUST_USE;
+/* The partition is no longer owned: its marks still in flight gate nothing
+ * more and are freed when their last report comes. */
+void c360_offsets_revoke(struct c360_offsets *offs, const char *topic, int32_t partition);
 
-/* Serves delivery reports without waiting. */
-void c360_dlq_poll(struct c360_dlq *dlq);
+/* Record topic:partition:offset was consumed. *out (borrowed; valid until
+ * its last c360_offsets_done) holds the partition at the record until
+ * c360_offsets_done releases its processing hold. C360_ERR_NOT_FOUND when
+ * the partition is not owned. */
+enum c360_err c360_offsets_consume(struct c360_offsets *offs, const char *topic, int32_t partition,
+                                   int64_t offset, struct c360_offsets_mark **out) C360_MUST_USE;
+/* One more message now waits for delivery on behalf of mark. */
+void c360_offsets_hold(struct c360_offsets_mark *mark);
+/* One hold of mark ends: the record was processed, or a message delivered
+ * (ok) or failed (!ok, which pins the partition at the record). */
+void c360_offsets_done(struct c360_offsets *offs, struct c360_offsets_mark *mark, bool ok);
+/* Where mark's record came from ("-" and -1 once its partition is revoked). */
+void c360_offsets_position(const struct c360_offsets_mark *mark, const char **topic,
+                           int32_t *partition, int64_t *offset);
+/* Records still waiting (or failed) in every partition. */
+size_t c360_offsets_in_flight(const struct c360_offsets *offs);
 
-/* Records confirmed delivered, and records whose delivery failed. */
-long long c360_dlq_delivered(const struct c360_dlq *dlq);
-long long c360_dlq_failed(const struct c360_dlq *dlq);
+/* A new list (NULL when there is nothing to commit) of the owned partitions
+ * whose committable offset is past what the coordinator accepted, and — when
+ * again is false — past what was last asked for. */
+enum c360_err c360_offsets_commit_list(struct c360_offsets *offs, bool again,
+                                       rd_kafka_topic_partition_list_t **out) C360_MUST_USE;
+/* The coordinator's answer to a commit of list (NULL: unknown), refused
+ * as a whole or not; returns how many partitions it refused (those are
+ * asked for again next time). */
+size_t c360_offsets_committed(struct c360_offsets *offs,
+                              const rd_kafka_topic_partition_list_t *list, bool refused);
+/* Owned partitions whose committable offset the coordinator has not
+ * accepted yet. */
+size_t c360_offsets_uncommitted(const struct c360_offsets *offs);
 
+/*
+ * The producer of every output topic and of the dead-letter topic: one
+ * idempotent producer, keys partitioned as Java clients do (DESIGN.md §6).
+ * Each message may name the consumed record that caused it; its delivery
+ * report (the only proof it is stored: an enqueue is not) then releases that
+ * record's hold in offsets. Counts per topic what is queued, delivered and
+ * failed; a failure is logged here, once, with the input that caused it.
+ */
+struct c360_producer;
+
+/* *out is new (c360_producer_destroy). offsets is borrowed for the
+ * producer's life. Failures are logged here. */
+enum c360_err c360_producer_new(const struct c360_config *cfg, struct c360_offsets *offsets,
+                                struct c360_producer **out) C360_MUST_USE;
+/* Destroys the client without waiting: flush first to keep what is queued. */
+void c360_producer_destroy(struct c360_producer *prod);
+
+/* Adds topic name (copied); *id names it to c360_producer_send. */
+enum c360_err c360_producer_topic(struct c360_producer *prod, const char *name,
+                                  int *id) C360_MUST_USE;
+
+/* What to send: value NULL is a tombstone; headers (may be NULL) are stolen
+ * whether or not the message is queued; cause (may be NULL: a timer's
+ * output) is held until the delivery report. */
+struct c360_producer_msg {
+    const void *key, *value;
+    size_t key_len, value_len;
+    rd_kafka_headers_t *headers;
+    struct c360_offsets_mark *cause;
+};
+
+/* Queues one message (copied) for topic id, serving delivery reports and
+ * waiting while the producer's queue is full. A message that cannot be
+ * queued is logged here and marks its cause failed. */
+enum c360_err c360_producer_send(struct c360_producer *prod, int id,
+                                 const struct c360_producer_msg *msg) C360_MUST_USE;
+
+/* Serves delivery reports, waiting up to timeout_ms for the first one. */
+void c360_producer_poll(struct c360_producer *prod, int timeout_ms);
 /* Waits up to timeout_ms for everything queued to be delivered; returns how
- * many were still undelivered. */
-int c360_dlq_flush(struct c360_dlq *dlq, int timeout_ms);
-void c360_dlq_destroy(struct c360_dlq *dlq);
+ * many messages were still undelivered. */
+int c360_producer_flush(struct c360_producer *prod, int timeout_ms);
+
+/* Counters of topic id (-1: every topic). */
+struct c360_producer_counts {
+    long long queued, delivered, failed;
+};
+void c360_producer_counts(const struct c360_producer *prod, int id,
+                          struct c360_producer_counts *out);
 
 /*
- * The identity stage of `c360 run` until the engine exists (issue 5): every
- * decoded record of an identity-bearing topic (individual, external account,
- * web engagement) updates an in-memory identity graph, and what changed goes
- * to the identity-changes topic (LINK, MERGE, SPLIT) and the compacted
- * identity-links topic (one value per source record, a tombstone when it is
- * deleted). Output event ids hash the input position and the output's index.
+ * The dead-letter headers (DESIGN.md §1): the original message's headers
+ * plus the Kafka Connect error headers (__connect.errors.topic, .partition,
+ * .offset, .exception.class.name, .exception.message) and c360's diagnostic
+ * (c360.errors.field, c360.errors.code). New (the producer steals them).
  */
-struct c360_idstage;
-
-/* *out is new; NULL (and C360_OK) when the topics set declares no identity
- * outputs. Failures are logged here. */
-enum c360_err c360_idstage_new(const struct c360_config *cfg, const struct c360_topic_set *topics,
-                               struct c360_dlq *producer, struct c360_idstage **out) C360_MUST_USE;
-void c360_idstage_destroy(struct c360_idstage *st);
-
-/* Applies one decoded record (part `part` of the message at topic:partition:
- * offset); records of other topics and re-sync requests are ignored. */
-enum c360_err c360_idstage_apply(struct c360_idstage *st, const struct c360_record *rec,
-                                 const char *topic, int32_t partition, int64_t offset,
-                                 size_t part) C360_MUST_USE;
-/* Records the graph holds, and outputs queued so far. */
-size_t c360_idstage_records(const struct c360_idstage *st);
-long long c360_idstage_outputs(const struct c360_idstage *st);
-/* Blocking keys shared by too many records to join anyone (junk values the
- * blocklist does not know yet). Counted, never printed: they are customer data. */
-size_t c360_idstage_capped_keys(const struct c360_idstage *st);
+rd_kafka_headers_t *c360_dlq_headers_new(const rd_kafka_message_t *msg, enum c360_err err,
+                                         const struct c360_diag *diag);
 
 #endif

@@ -102,6 +102,29 @@ static int lookup(const char *const *names, size_t n, const char *value)
     return -1;
 }
 
+enum c360_err c360_topic_set_format(struct c360_topic_set *set, const char *id, const char *format,
+                                    struct c360_diag *diag)
+{
+    struct c360_topic *t = NULL;
+    for (size_t i = 0; i < set->count && !t; i++) {
+        if (strcmp(set->topics[i]->id, id) == 0)
+            t = set->topics[i];
+    }
+    if (!t || t->role != C360_TOPIC_INPUT)
+        return c360_diag_fail(diag, C360_ERR_NOT_FOUND, "id", "'%s' is no declared input topic",
+                              id);
+    if (lookup(c360_topic_formats, sizeof(c360_topic_formats) / sizeof(char *) - 1, format) < 0)
+        return c360_diag_fail(
+            diag, C360_ERR_INVALID, "format",
+            "'%s' is not canonical|json|connect-json|debezium|salesforce-cdc|avro", format);
+    char *copy = strdup(format);
+    if (!copy)
+        return C360_ERR_NOMEM;
+    free(t->format);
+    t->format = copy;
+    return C360_OK;
+}
+
 /* Kafka accepts [a-zA-Z0-9._-], at most 249 characters, and not "." or "..". */
 static bool topic_name_valid(const char *name)
 {

@@ -55,6 +55,22 @@ done
 grep -q '"case":"tenure-364","segment":"cross_sell_money_market","member":false,"next":{"date":"2026-11-21","member":true}' \
     "$WORK/a/truth.jsonl" || fail "tenure-364 truth: $(head -1 "$WORK/a/truth.jsonl")"
 
+# With a key delimiter each message is its key, the delimiter and the same
+# value, as kcat -K reads it: the global party id, the email of a visitor
+# who is not logged in, or the Salesforce Id of a duplicate person without a
+# party id; the truth stays as it is.
+expect_exit 2 "$C360" gen --out "$WORK/k" --key-delimiter ''
+expect_exit 0 "$C360" gen --customers 300 --seed 7 --out "$WORK/k" --key-delimiter '|'
+for f in "$WORK"/a/c360.in.*.jsonl; do
+    k="$WORK/k/$(basename "$f")"
+    cmp -s <(cut -d'|' -f2- "$k") "$f" || fail "$(basename "$f"): keyed values differ"
+    bad=$(cut -d'|' -f1 "$k" | grep -Evc '^(GP-[0-9]{8}|[^@|]+@[^@|]+|[0-9A-Za-z]{18})$' || true)
+    [ "$bad" -eq 0 ] || fail "$(basename "$f"): $bad keys are no party id, email or record Id"
+done
+grep -q '^GP-00000001|{"ChangeEventHeader"' "$WORK/k/c360.in.individual.jsonl" ||
+    fail "the first person is not keyed by party id"
+cmp -s "$WORK/a/truth.jsonl" "$WORK/k/truth.jsonl" || fail "the truth got keys"
+
 # explain reads the folder: the external accounts and visits of a threshold
 # customer join their person account by global party id.
 line=$(grep '"case":"adb-plus-external-10000.00"' "$WORK/a/truth.jsonl")

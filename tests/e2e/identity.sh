@@ -1,8 +1,9 @@
 # Identity resolution in `c360 run`: an FSC person (Salesforce CDC) and an
-# S3 external account with the same global party id become one profile, a
-# second person stays apart; c360.out.identity-links holds each record's
-# profile with its rule and evidence, c360.out.identity-changes the LINKs;
-# deleting the person in Salesforce tombstones its link. kcat produces and reads.
+# S3 external account with the same global party id become one profile (the
+# account joins through its party, party:<globalPartyId>), a second person
+# stays apart; c360.out.identity-links holds each record's profile with its
+# rule and evidence, c360.out.identity-changes the LINKs; deleting the person
+# in Salesforce tombstones its link. kcat produces and reads.
 source "$(dirname "$0")/lib.sh"
 
 start_broker main --brokers 1
@@ -30,7 +31,7 @@ read_links() {
 }
 wait_until 30 read_links 3 || fail "expected 3 identity links: $(cat "$WORK/links")"
 uid_of() { grep "^$1|" "$WORK/links" | tail -n 1 | sed 's/.*"unifiedId":"\([^"]*\)".*/\1/'; }
-jane=$(uid_of fsc:0015f00002JUXA8AAP) ext=$(uid_of s3:EXT-55) john=$(uid_of fsc:0015f00002JUXB2AAP)
+jane=$(uid_of fsc:0015f00002JUXA8AAP) ext=$(uid_of party:GP-000184) john=$(uid_of fsc:0015f00002JUXB2AAP)
 [ -n "$jane" ] && [ "$jane" = "$ext" ] || fail "Jane ($jane) and her external account ($ext) apart"
 [ "$john" != "$jane" ] || fail "John joined Jane's profile"
 grep -q '"rule":"global-party-id".*"matchedOn":\[{"field":"globalPartyId","value":"GP-000184"' \

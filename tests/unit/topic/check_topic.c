@@ -257,6 +257,28 @@ START_TEST(test_c360_topic_set_load_dir_reports_missing_dir)
 }
 END_TEST
 
+START_TEST(test_c360_topic_set_format_replaces_an_input_format)
+{
+    struct c360_topic_set *set;
+    struct c360_diag diag;
+    const char *in = INPUT("a", "in.a", 6);
+    ck_assert_int_eq(c360_topic_set_new(&set), C360_OK);
+    ck_assert_int_eq(c360_topic_set_add_json(set, in, strlen(in), "a", &diag), C360_OK);
+    ck_assert_int_eq(c360_topic_set_add_json(set, good_output, strlen(good_output), "o", &diag),
+                     C360_OK);
+    ck_assert_int_eq(c360_topic_set_format(set, "a", "connect-json", &diag), C360_OK);
+    ck_assert_str_eq(c360_topic_set_find(set, "a")->format, "connect-json");
+    c360_diag_clear(&diag);
+    ck_assert_int_eq(c360_topic_set_format(set, "a", "xml", &diag), C360_ERR_INVALID);
+    ck_assert_str_eq(diag.field, "format");
+    ck_assert_str_eq(c360_topic_set_find(set, "a")->format, "connect-json");
+    ck_assert_int_eq(c360_topic_set_format(set, "profile", "json", &diag), C360_ERR_NOT_FOUND);
+    ck_assert_str_eq(c360_topic_set_find(set, "profile")->format, "");
+    ck_assert_int_eq(c360_topic_set_format(set, "nope", "json", &diag), C360_ERR_NOT_FOUND);
+    c360_topic_set_destroy(set);
+}
+END_TEST
+
 Suite *c360_test_suite(void);
 Suite *c360_test_suite(void)
 {
@@ -277,6 +299,9 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_topic_set_load_dir_names_the_bad_file);
     tcase_add_test(tc, test_c360_topic_set_load_dir_checks_the_set);
     tcase_add_test(tc, test_c360_topic_set_load_dir_reports_missing_dir);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_topic_set_format");
+    tcase_add_test(tc, test_c360_topic_set_format_replaces_an_input_format);
     suite_add_tcase(s, tc);
     return s;
 }
