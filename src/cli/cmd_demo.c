@@ -8,9 +8,13 @@
  * output delivered, a summary.
  *
  * The processor is the one `c360 run` is: same consumer group protocol,
- * same producer, same commits. The bank's transactions are published as the
- * JSON rows gen writes, so their topic is declared so here (a real EDW
- * sends them as Avro through the Schema Registry, which the demo has not).
+ * same producer, same commits. The bank goes out in two waves, the people
+ * (Salesforce person accounts) first and, once they are processed, the
+ * rest, as a CRM's customers exist before their accounts' balances flow:
+ * the engine sends a member's CSR message on entry only when it holds the
+ * person record with the FSC account to post it to (README, Status). The bank's transactions are
+ * published as the JSON rows gen writes, so their topic is declared so here (a real EDW sends them
+ * as Avro through the Schema Registry, which the demo has not).
  */
 #include "c360/gen.h"
 #include "c360/kafka.h"
@@ -71,6 +75,7 @@ struct demo {
     struct c360_runtime *rt;
     pthread_t thread;
     bool thread_started, publishing, interrupted;
+    bool people; /* the wave being published: the people, or everything else */
     atomic_bool stop;
     atomic_bool processor_ended;
     enum c360_err processor_err;
@@ -213,8 +218,8 @@ static enum c360_err publish_line(const struct c360_gen_line *line, void *arg)
 {
     struct demo *d = arg;
     rd_kafka_topic_t *rkt = d->pub.rkts[line->stream];
-    if (!rkt)
-        return C360_OK; /* the truth is for tests */
+    if (!rkt || (line->stream == C360_GEN_INDIVIDUAL) != d->people)
+        return C360_OK; /* another wave's, or the truth (for tests) */
     for (;;) {
         rd_kafka_resp_err_t kerr = rd_kafka_producev(
             d->pub.rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -233,6 +238,22 @@ static enum c360_err publish_line(const struct c360_gen_line *line, void *arg)
     if (++d->pub.queued % 1024 == 0 && !demo_tick(d))
         return C360_ERR_UNSUPPORTED;
     return C360_OK;
+}
+
+/* Publishes the wave d->people says and waits until the broker has
+ * confirmed it. C360_ERR_UNSUPPORTED: stopped (interrupted, or the processor
+ * ended). */
+static enum c360_err publish_wave(struct demo *d, const struct c360_gen_conf *gen,
+                                  struct c360_diag *diag)
+{
+    struct c360_gen_sink sink = {.emit = publish_line, .arg = d};
+    enum c360_err err = c360_gen_run(gen, &sink, diag);
+    while (!err && rd_kafka_outq_len(d->pub.rk) > 0) {
+        rd_kafka_flush(d->pub.rk, 100);
+        if (!demo_tick(d))
+            err = C360_ERR_UNSUPPORTED;
+    }
+    return err;
 }
 
 /* Everything published is processed, every output delivered, and the view
@@ -343,16 +364,29 @@ static enum c360_err demo_run(struct demo *d, const struct c360_gen_conf *gen, c
     d->thread_started = true;
 
     d->publishing = true;
-    struct c360_gen_sink sink = {.emit = publish_line, .arg = d};
-    err = c360_gen_run(gen, &sink, &diag);
-    while (!err && rd_kafka_outq_len(d->pub.rk) > 0) {
-        rd_kafka_flush(d->pub.rk, 100);
-        if (!demo_tick(d))
-            err = C360_ERR_UNSUPPORTED;
+    for (int wave = 0; wave < 2 && !err; wave++) {
+        d->people = wave == 0;
+        if ((err = publish_wave(d, gen, &diag)) || !d->people)
+            break;
+        /* The people processed before the rest is published. */
+        d->progress_ms = mono_ms();
+        while (!err && d->stats.received < d->pub.delivered) {
+            if (!demo_tick(d))
+                err = C360_ERR_UNSUPPORTED;
+            else if (c360_runtime_signal_take(DEMO_DRAW_MS / 4))
+                d->interrupted = true, err = C360_ERR_UNSUPPORTED;
+            else if (mono_ms() - d->progress_ms > DEMO_STALL_MS)
+                err = C360_ERR_TIMEOUT;
+        }
     }
     d->publishing = false;
     if (err == C360_ERR_UNSUPPORTED)
         return C360_OK; /* interrupted or the processor ended: the caller says */
+    if (err == C360_ERR_TIMEOUT) {
+        fprintf(stderr, "c360 demo: the processor made no progress for %d s\n",
+                DEMO_STALL_MS / 1000);
+        return err;
+    }
     if (err)
         goto fail;
     if (d->pub.failed) {

@@ -26,7 +26,7 @@ read_back=$(($(sed -n 's/.*members (\([0-9,]*\) ENTER, \([0-9,]*\) EXIT)/\1 + \2
     "$WORK/out" | tr -d , | paste -sd+)))
 [ "$changes" -gt 0 ] && [ "$changes" -eq "$read_back" ] ||
     fail "$changes segment changes produced, $read_back read back: $(cat "$WORK/out")"
-grep -q '^  CSR insight for 0015f' "$WORK/out" || fail "no CSR message shown"
+grep -q "^  CSR insight for 0015f" "$WORK/out" || fail "no CSR message shown: $(cat "$WORK/out")"
 grep -q '^  offsets     committed [1-9]' "$WORK/out" || fail "no offsets committed"
 # The log (stderr, warnings and up by default) is quiet, and carries no
 # customer data either way.
