@@ -676,7 +676,7 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
                                          const struct c360_segment_result *res, int64_t since)
 {
     struct c360_jsonw *w = &eng->w;
-    char uid[24], key[160], text[2048];
+    char uid[24], key[160];
     enum c360_err err;
     uid_text(v->id, uid);
     /* segment-changes */
@@ -741,9 +741,18 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
     c360_jsonw_object_end(w);
     if ((err = w_emit(eng, C360_OUT_ACTIVATION_MARKETING, uid)))
         return err;
-    /* activation.csr-insight: on entry, for a profile with an FSC account */
-    if (!enter || !v->golden.fsc_account_id)
-        return C360_OK;
+    return C360_OK;
+}
+
+/* activation.csr-insight: the advisor's message about a member, posted to
+ * the FSC account of the profile. */
+static enum c360_err emit_csr(struct c360_engine *eng, const struct view *v,
+                              const struct c360_segment_def *def,
+                              const struct c360_segment_result *res)
+{
+    struct c360_jsonw *w = &eng->w;
+    char uid[24], text[2048];
+    uid_text(v->id, uid);
     csr_text(eng, v, def, res, text, sizeof(text));
     w_begin(eng);
     c360_jsonw_key(w, "feedElementType");
@@ -970,16 +979,24 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
             member = res.member;
         else
             eng->eval_errors++, res.n_trace = 0;
-        bool was = prof->members >> s & 1;
-        if (member == was)
-            continue;
-        if (member) {
-            prof->members |= UINT64_C(1) << s;
-        } else {
-            prof->members &= ~(UINT64_C(1) << s);
+        uint64_t bit = UINT64_C(1) << s;
+        bool was = prof->members & bit;
+        if (member != was) {
+            prof->members ^= bit;
+            if (!member)
+                prof->told &= ~bit;
+            if ((err = emit_segment_change(eng, v, def, member, cause, record_key, &res,
+                                           eng->now_ms)))
+                return err;
         }
-        if ((err = emit_segment_change(eng, v, def, member, cause, record_key, &res, eng->now_ms)))
-            return err;
+        /* The advisor hears of a member once, as soon as the profile has an
+         * FSC account to post to: on entry, or when the person's account
+         * arrives after the balances that made them a member. */
+        if (member && !(prof->told & bit) && v->golden.fsc_account_id) {
+            prof->told |= bit;
+            if ((err = emit_csr(eng, v, def, &res)))
+                return err;
+        }
     }
     if ((err = emit_profile(eng, v, prof)))
         return err;

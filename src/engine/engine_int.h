@@ -19,6 +19,7 @@
 struct eprofile {
     uint64_t id;
     uint64_t members;      /* bit s: member of segment s */
+    uint64_t told;         /* bit s: the CSR message of that membership was sent */
     uint64_t profile_hash; /* of the last unified profile sent, eventId and time left out */
     int32_t due;           /* the pending timer's day, or C360_INSIGHTS_NEVER */
     bool live;

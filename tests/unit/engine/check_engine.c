@@ -217,6 +217,26 @@ START_TEST(test_c360_engine_apply_exits_the_profile_a_merge_absorbs)
 }
 END_TEST
 
+/* Balances before the person: the member is told to the advisor once the
+ * person's FSC account arrives, without a second ENTER. */
+START_TEST(test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives)
+{
+    struct fixture f;
+    setup(&f);
+    saver(&f, "GP-1", "2020-01-01", "3000.00", "2026-11-20");
+    ck_assert_ptr_nonnull(find(&f, "segment-changes", "\"ENTER\"", NULL));
+    ck_assert_ptr_null(find(&f, "activation-csr-insight", NULL, NULL));
+    individual(&f, "1", "GP-1", "Jane", "2026-11-20T09:00:00Z");
+    ck_assert_ptr_null(find(&f, "segment-changes", NULL, NULL));
+    ck_assert_ptr_nonnull(find(&f, "activation-csr-insight", "\"subjectId\":\"0011\"",
+                               "Jane Doe, client since 2020"));
+    individual(&f, "1", "GP-1", "Jane", "2026-11-20T10:00:00Z"); /* told once */
+    ck_assert_ptr_null(find(&f, "activation-csr-insight", NULL, NULL));
+    teardown(&f);
+}
+END_TEST
+
+/* Same inputs, same bytes. */
 START_TEST(test_c360_engine_apply_is_deterministic)
 {
     char first[64][2048];
@@ -248,6 +268,7 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_engine_apply_enters_cross_sell_at_the_adb_threshold);
     tcase_add_test(tc, test_c360_engine_apply_enters_by_timer_when_tenure_reaches_365_days);
     tcase_add_test(tc, test_c360_engine_apply_exits_the_profile_a_merge_absorbs);
+    tcase_add_test(tc, test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
     suite_add_tcase(s, tc);
     return s;
