@@ -86,6 +86,10 @@
 #define C360_INSIGHTS_VISIT_EVENTS_MAX 128 /* engagements of one visit; more are refused */
 #define C360_INSIGHTS_SUBJECTS_MAX 4095    /* distinct web subjects, interned for good */
 #define C360_INSIGHTS_VISIT_DAYS_MAX 3660  /* the largest retention a config may ask */
+/* Visits are kept this many days past the retention, so the pages of one
+ * session that arrive out of order (Kafka delivers by partition, not by
+ * time) still make one visit when the first to arrive is already too old. */
+#define C360_INSIGHTS_VISIT_SLACK_DAYS 1
 
 struct c360_insights_config {
     char currency[4];       /* the institution's currency, e.g. "USD": amounts are summed in it */

@@ -185,8 +185,10 @@ static void engagement_remove(const struct c360_insights *ins, struct c360_insig
 
 void c360_insights_visits_prune(struct c360_insights *ins, struct c360_insights_party *party)
 {
-    /* No rule looks further back than visit_days_max from start of today. */
-    int64_t cutoff = ((int64_t)ins->watermark - ins->cfg.visit_days_max) * MS;
+    /* No rule looks further back than visit_days_max from start of today;
+     * the slack keeps a session whose later pages have yet to arrive. */
+    int64_t cutoff =
+        ((int64_t)ins->watermark - ins->cfg.visit_days_max - C360_INSIGHTS_VISIT_SLACK_DAYS) * MS;
     for (uint8_t v = party->n_visits; v-- > 0;) {
         int64_t first, last, end;
         c360_insights_visit_span(&party->visits[v], &first, &last, &end);
@@ -376,7 +378,7 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
     }
     struct c360_insights_visit *visit = &party->visits[tv];
     visit_put(ins, visit, visit->n_ev, id, rec->occurred_at, meta);
-    /* An engagement already too old to matter leaves at once. */
+    /* An engagement too old to matter, even to its session, leaves at once. */
     c360_insights_visits_prune(ins, party);
     return C360_OK;
 fail:

@@ -8,9 +8,9 @@
 # processor in the group consumes nothing and produces nothing.
 #
 # The people (Salesforce person accounts) are published and applied first,
-# as a CRM's customers exist before their accounts' balances flow: the engine
-# sends a member's CSR message on entry only when it holds the person record
-# with the FSC account to post it to (README, Status).
+# as a CRM's customers exist before their accounts' balances flow. (The
+# engine also tells the advisor of a member whose person record arrives
+# after the balances; tests/unit/engine checks that order.)
 source "$(dirname "$0")/lib.sh"
 require jq jq
 
@@ -71,16 +71,13 @@ members() {
             | fromjson | .segment as $s | .globalPartyIds[] | "\($s) \(.)"' \
         "$WORK/c360.out.segment-membership" | sort
 }
-# One case is left out: a real-estate visit whose first engagement lies 25
-# minutes before the 30-day window and whose last is exactly at its start.
-# Replay applies records in occurredAt order; Kafka interleaves partitions,
-# so the event clock has usually reached today when that first engagement
-# comes, and insights drop an engagement already older than the window on
-# arrival (src/insights/visit.c), so the visit comes out too short. Known,
-# reported, and the engine's to settle; every other case must match.
-order_sensitive=visit-last-event-at-window-start
-grep -q "\"case\":\"$order_sensitive\"" "$WORK/bank/truth.jsonl" || fail "no $order_sensitive case"
-truth() { jq -c --arg skip "$order_sensitive" 'select(.case != $skip)' "$WORK/bank/truth.jsonl"; }
+# Every case, the Kafka-order-sensitive ones included: a real-estate visit
+# whose first page lies 25 minutes before the 30-day window and whose last is
+# exactly at its start makes one visit however its pages arrive (the
+# insights keep a visit a day past the window, src/insights/visit.c).
+grep -q '"case":"visit-last-event-at-window-start"' "$WORK/bank/truth.jsonl" ||
+    fail "no visit-last-event-at-window-start case"
+truth() { cat "$WORK/bank/truth.jsonl"; }
 truth | jq -r 'select(.member) | "\(.segment) \(.globalPartyId)"' | sort >"$WORK/truth-members"
 # Only the (segment, party) pairs truth speaks of: other customers are random.
 truth | jq -r '"\(.segment) \(.globalPartyId)"' | sort -u >"$WORK/pairs"

@@ -261,21 +261,22 @@ START_TEST(test_c360_insights_qualifying_visit_prunes_and_caps)
     ck_assert_int_eq(st.visits, C360_INSIGHTS_VISITS_MAX);
     ck_assert_int_eq(st.visits_evicted, 1);
     ck_assert(!qualifies(ins, p1, T, &real_estate_20_30));
-    /* Retention: 30 days after start of today − 30 days … */
-    c360_insights_prune(ins, T + 10);
+    /* Retention: 30 days and the slack of one after start of today − 30 … */
+    c360_insights_prune(ins, T + 11);
     c360_insights_stats(ins, &st);
     ck_assert_int_eq(st.visits, C360_INSIGHTS_VISITS_MAX);
-    c360_insights_prune(ins, T + 11); /* … the last event of T−20 is older than T+11 − 30 */
+    ck_assert(!qualifies(ins, p1, T + 11, &real_estate_20_30));
+    c360_insights_prune(ins, T + 12); /* … the last event of T−20 is older than T+12 − 31 */
     c360_insights_stats(ins, &st);
     ck_assert_int_eq(st.visits, 0);
     ck_assert_int_eq(st.parties, 0); /* an owner left with nothing is freed */
-    /* An engagement older than the retention is not kept at all. */
+    /* An engagement older than the retention and its slack is not kept at all. */
     fx_web(ins,
            &(struct fx_web){.id = "old",
                             .owner = "P1",
                             .session = "old",
                             .subject = "real_estate",
-                            .at = START(T - 31),
+                            .at = START(T - 32),
                             .seconds = 60},
            T);
     c360_insights_stats(ins, &st);
@@ -339,6 +340,24 @@ START_TEST(test_c360_insights_qualifying_visit_takes_engagements_in_any_order)
 }
 END_TEST
 
+/* Kafka order: the session's first page arrives after today has moved on,
+ * already before the window; its last page, exactly at the window's start,
+ * arrives later. They are still one visit of 21 minutes. */
+START_TEST(test_c360_insights_qualifying_visit_joins_a_late_session_at_the_window_edge)
+{
+    struct c360_insights *ins = fx_new();
+    struct fx_web w = {.owner = "P1", .session = "S1", .subject = "real_estate"};
+    w.id = "E1", w.at = START(T - 30) - 21 * MIN_MS, w.seconds = 60;
+    fx_web(ins, &w, T);
+    ck_assert(!qualifies(ins, p1, T, &real_estate_20_30));
+    w.id = "E2", w.at = START(T - 30), w.seconds = 0;
+    fx_web(ins, &w, T);
+    ck_assert(qualifies(ins, p1, T, &real_estate_20_30));
+    ck_assert(!qualifies(ins, p1, T + 1, &real_estate_20_30));
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 START_TEST(test_c360_insights_qualifying_visit_refuses_a_session_over_49_days)
 {
     struct c360_insights *ins = fx_new();
@@ -373,6 +392,7 @@ void c360_check_visit_add(Suite *s)
     tcase_add_test(tc, test_c360_insights_qualifying_visit_prunes_and_caps);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_refuses_the_129th_engagement);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_takes_engagements_in_any_order);
+    tcase_add_test(tc, test_c360_insights_qualifying_visit_joins_a_late_session_at_the_window_edge);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_refuses_a_session_over_49_days);
     suite_add_tcase(s, tc);
 }
