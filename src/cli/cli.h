@@ -9,6 +9,7 @@
 
 #include "c360/config.h"
 #include "c360/err.h"
+#include "c360/record.h"
 #include "c360/topic.h"
 
 #include <getopt.h>
@@ -53,6 +54,24 @@ enum c360_err c360_cli_conf_load(const struct c360_cli_conf *cc,
  * topic's value schema exists there and parses; errors are reported here. */
 enum c360_err c360_cli_topics_load(const struct c360_config *cfg,
                                    struct c360_topic_set **out) C360_MUST_USE;
+
+/* What reading replay input does with each record and each refused line. */
+struct c360_cli_replay_sink {
+    /* A decoded record (part `part` of line `line`, 0-based); an error stops the read. */
+    enum c360_err (*record)(void *arg, const struct c360_topic *t, int64_t line, size_t part,
+                            struct c360_record *rec);
+    /* A line that does not decode: its bytes and why. */
+    void (*refused)(void *arg, const struct c360_topic *t, int64_t line, const char *value,
+                    size_t len, const struct c360_diag *diag);
+    void *arg;
+};
+
+/* Reads DIR/<topic name>.jsonl, one message value per line in the topic's
+ * wire format (an Avro topic's lines are JSON rows), in line order, into
+ * rec; a missing file is no input (C360_OK). */
+enum c360_err c360_cli_replay_read(const char *dir, const struct c360_topic *t,
+                                   struct c360_record *rec,
+                                   const struct c360_cli_replay_sink *sink) C360_MUST_USE;
 
 /* Prints "c360 <command>: <diag>" to stderr. */
 void c360_cli_report(const char *command, enum c360_err err, const struct c360_diag *diag);

@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPLAIN_LINE_MAX (C360_CODEC_VALUE_MAX + 2)
-
 static void usage(FILE *out)
 {
     fputs("usage: c360 explain --in DIR [-c FILE] [-X key=value]... RECORD-KEY|UNIFIED-ID\n"
@@ -50,7 +48,6 @@ struct resolver {
     struct c360_identity *graph;
     const struct c360_identity_rules *rules;
     struct c360_record *rec;
-    char *line;
     long applied, refused;
 };
 
@@ -69,54 +66,21 @@ static enum c360_err apply(struct resolver *r)
                                                 : c360_identity_upsert(r->graph, &in, &changes);
 }
 
-/* Feeds one topic's file into the graph; a missing file is no input. */
-static enum c360_err read_topic(struct resolver *r, const char *dir, const struct c360_topic *t)
+static enum c360_err on_record(void *arg, const struct c360_topic *t, int64_t line, size_t part,
+                               struct c360_record *rec)
 {
-    char path[4096];
-    struct c360_codec *codec = NULL;
-    struct c360_codec_rows *rows = NULL;
-    struct c360_diag diag;
-    enum c360_err err;
-    snprintf(path, sizeof(path), "%s/%s.jsonl", dir, t->name);
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return errno == ENOENT ? C360_OK : C360_ERR_IO;
-    c360_diag_clear(&diag);
-    if ((err = c360_codec_new(t, NULL, &codec, &diag)) ||
-        (err = c360_codec_rows_new(1000000, &rows))) {
-        fprintf(stderr, "c360 explain: %s: %s\n", t->name, diag.text);
-        goto done;
-    }
-    c360_codec_set_rows(codec, rows);
-    for (int64_t n = 0; fgets(r->line, EXPLAIN_LINE_MAX, in); n++) {
-        size_t len = strcspn(r->line, "\n");
-        if (len == 0)
-            continue;
-        struct c360_codec_msg msg = {.topic = t->name,
-                                     .offset = n,
-                                     .timestamp = C360_TIME_NONE,
-                                     .value = r->line,
-                                     .len = len};
-        size_t parts = 1;
-        for (size_t part = 0; part < parts; part++) {
-            c360_diag_clear(&diag);
-            if (c360_codec_decode_part(codec, &msg, part, r->rec, &parts, &diag)) {
-                /* As the processor does: the record is refused, the rest goes on. */
-                fprintf(stderr, "c360 explain: %s line %lld: %s%s%s\n", t->name, (long long)n + 1,
-                        diag.field, diag.field[0] ? ": " : "", diag.text);
-                r->refused++;
-                break;
-            }
-            if ((err = apply(r)))
-                goto done;
-        }
-    }
-    err = C360_OK;
-done:
-    fclose(in);
-    c360_codec_destroy(codec);
-    c360_codec_rows_destroy(rows);
-    return err;
+    (void)t, (void)line, (void)part, (void)rec;
+    return apply(arg);
+}
+
+static void on_refused(void *arg, const struct c360_topic *t, int64_t line, const char *value,
+                       size_t len, const struct c360_diag *diag)
+{
+    struct resolver *r = arg;
+    (void)value, (void)len;
+    fprintf(stderr, "c360 explain: %s line %lld: %s%s%s\n", t->name, (long long)line + 1,
+            diag->field, diag->field[0] ? ": " : "", diag->text);
+    r->refused++;
 }
 
 static void print_record(const char *key, void *arg)
@@ -175,11 +139,12 @@ int c360_cli_explain(int argc, char **argv)
     rc = C360_EXIT_FAIL;
     r.rules = rules;
     if (c360_identity_new(c360_identity_rules_config(rules), &r.graph) ||
-        c360_record_new(C360_ENTITY_INDIVIDUAL, &r.rec) || !(r.line = malloc(EXPLAIN_LINE_MAX)))
+        c360_record_new(C360_ENTITY_INDIVIDUAL, &r.rec))
         goto done;
     for (size_t i = 0; i < c360_topic_set_count(topics); i++) {
         const struct c360_topic *t = c360_topic_set_at(topics, i);
-        if (identity_topic(t) && read_topic(&r, dir, t)) {
+        struct c360_cli_replay_sink sink = {on_record, on_refused, &r};
+        if (identity_topic(t) && c360_cli_replay_read(dir, t, r.rec, &sink)) {
             fprintf(stderr, "c360 explain: cannot read %s/%s.jsonl\n", dir, t->name);
             goto done;
         }
@@ -200,7 +165,6 @@ int c360_cli_explain(int argc, char **argv)
         goto done;
     rc = C360_EXIT_OK;
 done:
-    free(r.line);
     c360_record_destroy(r.rec);
     c360_identity_destroy(r.graph);
     c360_identity_rules_free(rules);

@@ -71,7 +71,7 @@ struct replay {
     struct item *items;
     size_t n, cap;
     struct c360_record *rec;
-    char *line;
+    size_t topic_index; /* of the topic being read */
     FILE *dlq;
     const char *dlq_name;
     long refused;
@@ -120,75 +120,38 @@ static void dead_letter(struct replay *r, const char *topic, int64_t line, const
     c360_jsonw_free(&w);
 }
 
-/* Decodes one topic's file in line order; a missing file is no input. */
-static enum c360_err read_topic(struct replay *r, const char *dir, const struct c360_topic *t,
-                                size_t topic_index)
+static void on_refused(void *arg, const struct c360_topic *t, int64_t line, const char *value,
+                       size_t len, const struct c360_diag *diag)
 {
-    char path[4096];
-    struct c360_codec *codec = NULL;
-    struct c360_codec_rows *rows = NULL;
-    struct c360_diag diag;
-    enum c360_err err;
-    snprintf(path, sizeof(path), "%s/%s.jsonl", dir, t->name);
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return errno == ENOENT ? C360_OK : C360_ERR_IO;
-    c360_diag_clear(&diag);
-    /* An Avro topic's replay lines are the JSON its mapping reads. */
-    const char *format = strcmp(t->format, "avro") == 0 ? "json" : NULL;
-    if ((err = c360_codec_new(t, format, &codec, &diag)) ||
-        (err = c360_codec_rows_new(10000000, &rows))) {
-        fprintf(stderr, "c360 replay: %s: %s\n", t->name, diag.text);
-        goto done;
+    dead_letter(arg, t->name, line, value, len, diag);
+}
+
+/* Keeps a decoded record as canonical JSON until its turn. */
+static enum c360_err on_record(void *arg, const struct c360_topic *t, int64_t line, size_t part,
+                               struct c360_record *rec)
+{
+    struct replay *r = arg;
+    if (r->n == REPLAY_RECORDS_MAX)
+        return C360_ERR_LIMIT;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 4096;
+        struct item *items = realloc(r->items, cap * sizeof(*items));
+        if (!items)
+            return C360_ERR_NOMEM;
+        r->items = items;
+        r->cap = cap;
     }
-    c360_codec_set_rows(codec, rows);
-    for (int64_t n = 0; fgets(r->line, REPLAY_LINE_MAX, in); n++) {
-        size_t len = strcspn(r->line, "\n");
-        if (len == 0)
-            continue;
-        struct c360_codec_msg msg = {.topic = t->name,
-                                     .offset = n,
-                                     .timestamp = C360_TIME_NONE,
-                                     .value = r->line,
-                                     .len = len};
-        size_t parts = 1;
-        for (size_t part = 0; part < parts; part++) {
-            c360_diag_clear(&diag);
-            if (c360_codec_decode_part(codec, &msg, part, r->rec, &parts, &diag)) {
-                dead_letter(r, t->name, n, r->line, len, &diag);
-                break;
-            }
-            if (r->n == REPLAY_RECORDS_MAX) {
-                err = C360_ERR_LIMIT;
-                goto done;
-            }
-            if (r->n == r->cap) {
-                size_t cap = r->cap ? r->cap * 2 : 4096;
-                struct item *items = realloc(r->items, cap * sizeof(*items));
-                if (!items) {
-                    err = C360_ERR_NOMEM;
-                    goto done;
-                }
-                r->items = items;
-                r->cap = cap;
-            }
-            struct item *it = &r->items[r->n];
-            *it = (struct item){.occurred_at = r->rec->occurred_at,
-                                .seq = r->n,
-                                .topic = topic_index,
-                                .line = n,
-                                .part = (uint32_t)part,
-                                .entity = r->rec->entity};
-            if ((err = c360_codec_json_encode(r->rec, C360_CODEC_COMPACT, &it->json)))
-                goto done;
-            r->n++;
-        }
-    }
-    err = ferror(in) ? C360_ERR_IO : C360_OK;
-done:
-    fclose(in);
-    c360_codec_destroy(codec);
-    c360_codec_rows_destroy(rows);
+    struct item *it = &r->items[r->n];
+    *it = (struct item){.occurred_at = rec->occurred_at,
+                        .seq = r->n,
+                        .topic = r->topic_index,
+                        .line = line,
+                        .part = (uint32_t)part,
+                        .entity = rec->entity};
+    (void)t;
+    enum c360_err err = c360_codec_json_encode(rec, C360_CODEC_COMPACT, &it->json);
+    if (!err)
+        r->n++;
     return err;
 }
 
@@ -273,7 +236,9 @@ static enum c360_err run(const struct c360_config *cfg, const struct c360_topic_
     }
     for (size_t i = 0; i < c360_topic_set_count(topics); i++) {
         const struct c360_topic *t = c360_topic_set_at(topics, i);
-        if (t->role == C360_TOPIC_INPUT && (err = read_topic(r, in_dir, t, i))) {
+        struct c360_cli_replay_sink sink = {on_record, on_refused, r};
+        r->topic_index = i;
+        if (t->role == C360_TOPIC_INPUT && (err = c360_cli_replay_read(in_dir, t, r->rec, &sink))) {
             fprintf(stderr, "c360 replay: cannot read %s/%s.jsonl: %s\n", in_dir, t->name,
                     c360_err_str(err));
             goto done;
@@ -362,7 +327,7 @@ int c360_cli_replay(int argc, char **argv)
     rc = C360_EXIT_FAIL;
     const struct c360_topic *dlq = c360_topic_set_find(topics, "dlq");
     r.dlq_name = dlq ? dlq->name : "c360.dlq";
-    if (c360_record_new(C360_ENTITY_INDIVIDUAL, &r.rec) || !(r.line = malloc(REPLAY_LINE_MAX)))
+    if (c360_record_new(C360_ENTITY_INDIVIDUAL, &r.rec))
         goto done;
     if (run(cfg, topics, in_dir, out_dir, &r) == C360_OK)
         rc = C360_EXIT_OK;
@@ -370,7 +335,6 @@ done:
     for (size_t i = 0; i < r.n; i++)
         free(r.items[i].json);
     free(r.items);
-    free(r.line);
     c360_record_destroy(r.rec);
     c360_topic_set_destroy(topics);
     c360_config_destroy(cfg);

@@ -523,14 +523,25 @@ static void uid_text(uint64_t id, char buf[24])
     buf[1 + n] = '\0';
 }
 
+/* A member with a string (NULL: null) or an integer value. */
+static void w_str(struct c360_jsonw *w, const char *key, const char *value)
+{
+    c360_jsonw_key(w, key);
+    c360_jsonw_str(w, value);
+}
+
+static void w_int(struct c360_jsonw *w, const char *key, int64_t value)
+{
+    c360_jsonw_key(w, key);
+    c360_jsonw_int(w, value);
+}
+
 static void w_money(struct c360_jsonw *w, int64_t minor, const char *currency)
 {
     char amount[40];
     c360_jsonw_object(w);
-    c360_jsonw_key(w, "amount");
-    c360_jsonw_str(w, c360_money_format(minor, amount, sizeof(amount)));
-    c360_jsonw_key(w, "currency");
-    c360_jsonw_str(w, currency);
+    w_str(w, "amount", c360_money_format(minor, amount, sizeof(amount)));
+    w_str(w, "currency", currency);
     c360_jsonw_object_end(w);
 }
 
@@ -681,18 +692,12 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
     uid_text(v->id, uid);
     /* segment-changes */
     w_begin(eng);
-    c360_jsonw_key(w, "segment");
-    c360_jsonw_str(w, def->name);
-    c360_jsonw_key(w, "unifiedId");
-    c360_jsonw_str(w, uid);
-    c360_jsonw_key(w, "action");
-    c360_jsonw_str(w, enter ? "ENTER" : "EXIT");
-    c360_jsonw_key(w, "at");
-    c360_jsonw_int(w, eng->now_ms);
-    c360_jsonw_key(w, "cause");
-    c360_jsonw_str(w, cause == CAUSE_TIMER ? "TIMER" : "INPUT");
-    c360_jsonw_key(w, "recordKey");
-    c360_jsonw_str(w, cause == CAUSE_INPUT ? record_key : NULL);
+    w_str(w, "segment", def->name);
+    w_str(w, "unifiedId", uid);
+    w_str(w, "action", enter ? "ENTER" : "EXIT");
+    w_int(w, "at", eng->now_ms);
+    w_str(w, "cause", cause == CAUSE_TIMER ? "TIMER" : "INPUT");
+    w_str(w, "recordKey", cause == CAUSE_INPUT ? record_key : NULL);
     if (res)
         w_trace(w, res);
     else {
@@ -707,13 +712,10 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
     snprintf(key, sizeof(key), "%s|%s", def->name, uid);
     if (enter) {
         w_begin(eng);
-        c360_jsonw_key(w, "segment");
-        c360_jsonw_str(w, def->name);
-        c360_jsonw_key(w, "unifiedId");
-        c360_jsonw_str(w, uid);
+        w_str(w, "segment", def->name);
+        w_str(w, "unifiedId", uid);
         w_gps(w, v);
-        c360_jsonw_key(w, "since");
-        c360_jsonw_int(w, since);
+        w_int(w, "since", since);
         w_trace(w, res);
         c360_jsonw_object_end(w);
         err = w_emit(eng, C360_OUT_SEGMENT_MEMBERSHIP, key);
@@ -724,20 +726,13 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
         return err;
     /* activation.marketing: a data-extension row */
     w_begin(eng);
-    c360_jsonw_key(w, "contactKey");
-    c360_jsonw_str(w, uid);
-    c360_jsonw_key(w, "unifiedId");
-    c360_jsonw_str(w, uid);
-    c360_jsonw_key(w, "email");
-    c360_jsonw_str(w, v->golden.email);
-    c360_jsonw_key(w, "firstName");
-    c360_jsonw_str(w, v->golden.first_name);
-    c360_jsonw_key(w, "segment");
-    c360_jsonw_str(w, def->name);
-    c360_jsonw_key(w, "action");
-    c360_jsonw_str(w, enter ? "ADD" : "REMOVE");
-    c360_jsonw_key(w, "at");
-    c360_jsonw_int(w, eng->now_ms);
+    w_str(w, "contactKey", uid);
+    w_str(w, "unifiedId", uid);
+    w_str(w, "email", v->golden.email);
+    w_str(w, "firstName", v->golden.first_name);
+    w_str(w, "segment", def->name);
+    w_str(w, "action", enter ? "ADD" : "REMOVE");
+    w_int(w, "at", eng->now_ms);
     c360_jsonw_object_end(w);
     if ((err = w_emit(eng, C360_OUT_ACTIVATION_MARKETING, uid)))
         return err;
@@ -755,28 +750,21 @@ static enum c360_err emit_csr(struct c360_engine *eng, const struct view *v,
     uid_text(v->id, uid);
     csr_text(eng, v, def, res, text, sizeof(text));
     w_begin(eng);
-    c360_jsonw_key(w, "feedElementType");
-    c360_jsonw_str(w, "FeedItem");
-    c360_jsonw_key(w, "subjectId");
-    c360_jsonw_str(w, v->golden.fsc_account_id);
+    w_str(w, "feedElementType", "FeedItem");
+    w_str(w, "subjectId", v->golden.fsc_account_id);
     c360_jsonw_key(w, "body");
     c360_jsonw_object(w);
     c360_jsonw_key(w, "messageSegments");
     c360_jsonw_array(w);
     c360_jsonw_object(w);
-    c360_jsonw_key(w, "type");
-    c360_jsonw_str(w, "Text");
-    c360_jsonw_key(w, "text");
-    c360_jsonw_str(w, text);
+    w_str(w, "type", "Text");
+    w_str(w, "text", text);
     c360_jsonw_object_end(w);
     c360_jsonw_array_end(w);
     c360_jsonw_object_end(w);
-    c360_jsonw_key(w, "segment");
-    c360_jsonw_str(w, def->name);
-    c360_jsonw_key(w, "unifiedId");
-    c360_jsonw_str(w, uid);
-    c360_jsonw_key(w, "at");
-    c360_jsonw_int(w, eng->now_ms);
+    w_str(w, "segment", def->name);
+    w_str(w, "unifiedId", uid);
+    w_int(w, "at", eng->now_ms);
     c360_jsonw_object_end(w);
     return w_emit(eng, C360_OUT_ACTIVATION_CSR, v->golden.fsc_account_id);
 }
@@ -859,18 +847,15 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
         prof->profile_hash = h;
     uid_text(v->id, uid);
     w_begin(eng);
-    c360_jsonw_key(w, "unifiedId");
-    c360_jsonw_str(w, uid);
+    w_str(w, "unifiedId", uid);
     w_gps(w, v);
     c360_jsonw_key(w, "recordKeys");
     c360_jsonw_array(w);
     for (size_t i = 0; i < v->n_keys; i++)
         c360_jsonw_str(w, v->keys[i]);
     c360_jsonw_array_end(w);
-    c360_jsonw_key(w, "firstName");
-    c360_jsonw_str(w, g->first_name);
-    c360_jsonw_key(w, "lastName");
-    c360_jsonw_str(w, g->last_name);
+    w_str(w, "firstName", g->first_name);
+    w_str(w, "lastName", g->last_name);
     c360_jsonw_key(w, "birthDate");
     if (g->birth_date == C360_DATE_NONE)
         c360_jsonw_null(w);
@@ -882,34 +867,25 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
     c360_jsonw_array(w);
     if (g->address) {
         c360_jsonw_object(w);
-        c360_jsonw_key(w, "line1");
-        c360_jsonw_str(w, g->address->line1);
-        c360_jsonw_key(w, "city");
-        c360_jsonw_str(w, g->address->city);
-        c360_jsonw_key(w, "postalCode");
-        c360_jsonw_str(w, g->address->postal_code);
-        c360_jsonw_key(w, "country");
-        c360_jsonw_str(w, g->address->country);
+        w_str(w, "line1", g->address->line1);
+        w_str(w, "city", g->address->city);
+        w_str(w, "postalCode", g->address->postal_code);
+        w_str(w, "country", g->address->country);
         c360_jsonw_object_end(w);
     }
     c360_jsonw_array_end(w);
-    c360_jsonw_key(w, "fscAccountId");
-    c360_jsonw_str(w, g->fsc_account_id);
-    c360_jsonw_key(w, "preferredChannel");
-    c360_jsonw_str(w, g->preferred_channel);
-    c360_jsonw_key(w, "householdId");
-    c360_jsonw_str(w, g->household_id);
+    w_str(w, "fscAccountId", g->fsc_account_id);
+    w_str(w, "preferredChannel", g->preferred_channel);
+    w_str(w, "householdId", g->household_id);
     c360_jsonw_key(w, "insights");
     c360_jsonw_object(w);
-    c360_jsonw_key(w, "asOfDate");
-    c360_jsonw_int(w, eng->today);
+    w_int(w, "asOfDate", eng->today);
     c360_jsonw_key(w, "tenureDays");
     if (sum->earliest_opened == C360_DATE_NONE)
         c360_jsonw_null(w);
     else
         c360_jsonw_int(w, sum->tenure_days);
-    c360_jsonw_key(w, "accountCount");
-    c360_jsonw_int(w, sum->accounts);
+    w_int(w, "accountCount", sum->accounts);
     c360_jsonw_key(w, "heldAccountTypes");
     c360_jsonw_array(w);
     for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++)
@@ -946,8 +922,7 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
         if (prof && (prof->members >> s & 1))
             c360_jsonw_str(w, c360_segment_set_at(eng->cfg.segments, s)->name);
     c360_jsonw_array_end(w);
-    c360_jsonw_key(w, "updatedAt");
-    c360_jsonw_int(w, eng->now_ms);
+    w_int(w, "updatedAt", eng->now_ms);
     c360_jsonw_object_end(w);
     return w_emit(eng, C360_OUT_UNIFIED_PROFILE, uid);
 }
@@ -1102,18 +1077,13 @@ static enum c360_err emit_change(struct c360_engine *eng, const char *type, uint
     char uid[24];
     uid_text(unified, uid);
     w_begin(eng);
-    c360_jsonw_key(w, "type");
-    c360_jsonw_str(w, type);
-    c360_jsonw_key(w, "unifiedId");
-    c360_jsonw_str(w, uid);
+    w_str(w, "type", type);
+    w_str(w, "unifiedId", uid);
     w_ids(w, "from", from, from_ids, n_from);
     w_ids(w, "into", into, into_ids, n_into);
-    c360_jsonw_key(w, "recordKey");
-    c360_jsonw_str(w, record_key);
-    c360_jsonw_key(w, "rule");
-    c360_jsonw_str(w, rule);
-    c360_jsonw_key(w, "at");
-    c360_jsonw_int(w, eng->now_ms);
+    w_str(w, "recordKey", record_key);
+    w_str(w, "rule", rule);
+    w_int(w, "at", eng->now_ms);
     c360_jsonw_object_end(w);
     /* Keyed by the profile, so one profile's changes stay in order. */
     return w_emit(eng, C360_OUT_IDENTITY_CHANGES, uid);
@@ -1128,25 +1098,18 @@ static enum c360_err emit_link(struct c360_engine *eng, const char *key, uint64_
         memset(&link, 0, sizeof(link));
     uid_text(id, uid);
     w_begin(eng);
-    c360_jsonw_key(w, "recordKey");
-    c360_jsonw_str(w, key);
-    c360_jsonw_key(w, "unifiedId");
-    c360_jsonw_str(w, uid);
-    c360_jsonw_key(w, "rule");
-    c360_jsonw_str(w, link.rule);
-    c360_jsonw_key(w, "matchedWith");
-    c360_jsonw_str(w, link.matched_with);
+    w_str(w, "recordKey", key);
+    w_str(w, "unifiedId", uid);
+    w_str(w, "rule", link.rule);
+    w_str(w, "matchedWith", link.matched_with);
     c360_jsonw_key(w, "matchedOn");
     c360_jsonw_array(w);
     for (size_t i = 0; i < link.n_parts; i++) {
         const struct c360_identity_evidence *e = &link.parts[i];
         c360_jsonw_object(w);
-        c360_jsonw_key(w, "field");
-        c360_jsonw_str(w, e->field);
-        c360_jsonw_key(w, "value");
-        c360_jsonw_str(w, e->value);
-        c360_jsonw_key(w, "otherValue");
-        c360_jsonw_str(w, e->other_value);
+        w_str(w, "field", e->field);
+        w_str(w, "value", e->value);
+        w_str(w, "otherValue", e->other_value);
         c360_jsonw_key(w, "score");
         if (e->score < 0) {
             c360_jsonw_null(w);
@@ -1160,8 +1123,7 @@ static enum c360_err emit_link(struct c360_engine *eng, const char *key, uint64_
         c360_jsonw_object_end(w);
     }
     c360_jsonw_array_end(w);
-    c360_jsonw_key(w, "updatedAt");
-    c360_jsonw_int(w, eng->now_ms);
+    w_int(w, "updatedAt", eng->now_ms);
     c360_jsonw_object_end(w);
     return w_emit(eng, C360_OUT_IDENTITY_LINKS, key);
 }
