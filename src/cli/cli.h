@@ -13,6 +13,7 @@
 #include "c360/topic.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 
 /* Exit codes shared by every command. */
 #define C360_EXIT_OK 0
@@ -72,6 +73,10 @@ struct c360_cli_replay_sink {
 enum c360_err c360_cli_replay_read(const char *dir, const struct c360_topic *t,
                                    struct c360_record *rec,
                                    const struct c360_cli_replay_sink *sink) C360_MUST_USE;
+
+/* A decimal number in [min, max] (no sign); false for anything else. */
+bool c360_cli_parse_u64(const char *text, unsigned long long min, unsigned long long max,
+                        unsigned long long *out);
 
 /* Prints "c360 <command>: <diag>" to stderr. */
 void c360_cli_report(const char *command, enum c360_err err, const struct c360_diag *diag);

@@ -411,20 +411,6 @@ fail:
     return err;
 }
 
-static bool parse_u64(const char *text, unsigned long long min, unsigned long long max,
-                      unsigned long long *out)
-{
-    char *end;
-    if (!text[0] || text[0] == '-' || text[0] == '+')
-        return false;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 int c360_cli_demo(int argc, char **argv)
 {
     struct c360_cli_conf cc = {0};
@@ -448,13 +434,13 @@ int c360_cli_demo(int argc, char **argv)
             usage(stdout);
             return C360_EXIT_OK;
         } else if (opt == OPT_CUSTOMERS) {
-            if (!parse_u64(optarg, 1, C360_GEN_CUSTOMERS_MAX, &customers)) {
+            if (!c360_cli_parse_u64(optarg, 1, C360_GEN_CUSTOMERS_MAX, &customers)) {
                 fprintf(stderr, "c360 demo: --customers: '%s' is not a number from 1 to %u\n",
                         optarg, C360_GEN_CUSTOMERS_MAX);
                 return C360_EXIT_USAGE;
             }
         } else if (opt == OPT_SEED) {
-            if (!parse_u64(optarg, 0, UINT64_MAX, &seed)) {
+            if (!c360_cli_parse_u64(optarg, 0, UINT64_MAX, &seed)) {
                 fprintf(stderr, "c360 demo: --seed: '%s' is not a number from 0 to %llu\n", optarg,
                         (unsigned long long)UINT64_MAX);
                 return C360_EXIT_USAGE;

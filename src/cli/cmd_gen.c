@@ -72,21 +72,6 @@ static enum c360_err emit(const struct c360_gen_line *line, void *arg)
     return C360_OK;
 }
 
-/* A decimal number in [min, max]; false for anything else. */
-static bool parse_u64(const char *text, unsigned long long min, unsigned long long max,
-                      unsigned long long *out)
-{
-    char *end;
-    if (!text[0] || text[0] == '-' || text[0] == '+')
-        return false;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* The topic stream s is written for, checked against what gen writes. */
 static const struct c360_topic *stream_topic(const struct c360_topic_set *topics,
                                              enum c360_gen_stream s, const char *dir)
@@ -148,13 +133,13 @@ int c360_cli_gen(int argc, char **argv)
         } else if (opt == OPT_OUT) {
             dir = optarg;
         } else if (opt == OPT_CUSTOMERS) {
-            if (!parse_u64(optarg, 1, C360_GEN_CUSTOMERS_MAX, &customers)) {
+            if (!c360_cli_parse_u64(optarg, 1, C360_GEN_CUSTOMERS_MAX, &customers)) {
                 fprintf(stderr, "c360 gen: --customers: '%s' is not a number from 1 to %u\n",
                         optarg, C360_GEN_CUSTOMERS_MAX);
                 return C360_EXIT_USAGE;
             }
         } else if (opt == OPT_SEED) {
-            if (!parse_u64(optarg, 0, UINT64_MAX, &seed)) {
+            if (!c360_cli_parse_u64(optarg, 0, UINT64_MAX, &seed)) {
                 fprintf(stderr, "c360 gen: --seed: '%s' is not a number from 0 to %llu\n", optarg,
                         (unsigned long long)UINT64_MAX);
                 return C360_EXIT_USAGE;

@@ -7,7 +7,9 @@
 #include "c360/log.h"
 #include "c360/schema.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int c360_cli_conf_opt(struct c360_cli_conf *cc, int opt, const char *arg)
 {
@@ -101,4 +103,18 @@ fail:
     c360_schema_set_destroy(schemas);
     c360_topic_set_destroy(topics);
     return err;
+}
+
+bool c360_cli_parse_u64(const char *text, unsigned long long min, unsigned long long max,
+                        unsigned long long *out)
+{
+    char *end;
+    if (!text[0] || text[0] == '-' || text[0] == '+')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
 }
