@@ -337,6 +337,16 @@ static enum c360_err prof_add(struct c360_engine *eng, uint64_t id, struct eprof
     return C360_OK;
 }
 
+/* Gives prof its next due day, keeping the count of pending timers. */
+static void prof_set_due(struct c360_engine *eng, struct eprofile *prof, int32_t due)
+{
+    if (prof->due != C360_INSIGHTS_NEVER)
+        eng->n_timers--;
+    if (due != C360_INSIGHTS_NEVER)
+        eng->n_timers++;
+    prof->due = due;
+}
+
 static enum c360_err prof_drop(struct c360_engine *eng, uint64_t id)
 {
     char text[24];
@@ -345,6 +355,7 @@ static enum c360_err prof_drop(struct c360_engine *eng, uint64_t id)
     if (!c360_strmap_get(eng->prof_by_id, text, &slot))
         return C360_OK;
     c360_strmap_del(eng->prof_by_id, text);
+    prof_set_due(eng, &eng->profs[slot], C360_INSIGHTS_NEVER);
     eng->profs[slot].live = false;
     uint32_t *fp = realloc(eng->free_profs, (eng->n_free_profs + 1) * sizeof(*fp));
     if (!fp)
@@ -400,10 +411,7 @@ static struct timer timer_pop(struct c360_engine *eng)
 
 size_t c360_engine_timers(const struct c360_engine *eng)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < eng->n_profs; i++)
-        n += eng->profs[i].live && eng->profs[i].due != C360_INSIGHTS_NEVER;
-    return n;
+    return eng->n_timers;
 }
 
 /* --- One profile as an evaluation reads it. */
@@ -489,21 +497,15 @@ static int32_t view_next_due(const struct c360_engine *eng, const struct view *v
     int32_t opened = v->sum.earliest_opened;
     if (opened == C360_DATE_NONE)
         return next;
-    for (size_t s = 0; s < eng->n_segments; s++) {
-        const struct c360_segment_def *def = c360_segment_set_at(eng->cfg.segments, s);
-        struct c360_segment_thresholds th;
-        c360_segment_thresholds(def->seg, "tenureDays", &th);
-        if (th.elsewhere && eng->today + 1 < next)
-            next = eng->today + 1;
-        for (size_t i = 0; i < th.count; i++) {
-            /* tenureDays = today − opened crosses v on the day it equals
-             * ⌈v⌉ (≥, ==) and the day after (>). */
-            int64_t v100 = th.items[i].value;
-            int64_t d = v100 >= 0 ? (v100 + 99) / 100 : v100 / 100;
-            for (int64_t day = opened + d; day <= opened + d + 1; day++)
-                if (day > eng->today && day < next)
-                    next = (int32_t)day;
-        }
+    if (eng->tenure_daily && eng->today + 1 < next)
+        next = eng->today + 1;
+    for (size_t i = 0; i < eng->n_tenure_days; i++) {
+        /* tenureDays = today − opened crosses d on the day it equals d
+         * (≥, ==) and the day after (>). */
+        for (int64_t day = opened + eng->tenure_days[i]; day <= opened + eng->tenure_days[i] + 1;
+             day++)
+            if (day > eng->today && day < next)
+                next = (int32_t)day;
     }
     return next;
 }
@@ -977,7 +979,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
         return err;
     int32_t due = view_next_due(eng, v);
     if (due != prof->due) {
-        prof->due = due;
+        prof_set_due(eng, prof, due);
         if (due != C360_INSIGHTS_NEVER && (err = timer_push(eng, due, id)))
             return err;
     }
@@ -1251,7 +1253,7 @@ static enum c360_err advance(struct c360_engine *eng, int32_t day)
         if (!prof || prof->due != t.day)
             continue; /* superseded */
         eng->today = t.day;
-        prof->due = C360_INSIGHTS_NEVER;
+        prof_set_due(eng, prof, C360_INSIGHTS_NEVER);
         if (eng->cfg.clock == C360_CLOCK_EVENT || eng->now_ms < (int64_t)t.day * DAY_MS)
             eng->now_ms = (int64_t)t.day * DAY_MS;
         position_set(eng, "timer:%" PRId32 ":u%" PRIu64, t.day, t.id);
@@ -1431,6 +1433,26 @@ enum c360_err c360_engine_new(const struct c360_engine_config *cfg, struct c360_
             eng->visit_rules[eng->n_visit_rules++] = rule;
             if (rule.days > days_max)
                 days_max = rule.days;
+        }
+    }
+    /* The whole days of tenure any segment compares tenureDays with: timers
+     * are set for the day tenure reaches each. */
+    for (size_t s = 0; s < eng->n_segments; s++) {
+        struct c360_segment_thresholds th;
+        c360_segment_thresholds(c360_segment_set_at(cfg->segments, s)->seg, "tenureDays", &th);
+        eng->tenure_daily |= th.elsewhere;
+        for (size_t i = 0; i < th.count; i++) {
+            int64_t v100 = th.items[i].value, d = v100 >= 0 ? (v100 + 99) / 100 : v100 / 100;
+            bool known = false;
+            for (size_t k = 0; k < eng->n_tenure_days; k++)
+                known |= eng->tenure_days[k] == d;
+            if (known)
+                continue;
+            if (eng->n_tenure_days == ENGINE_TENURE_DAYS_MAX) {
+                eng->tenure_daily = true; /* too many to time one by one */
+                break;
+            }
+            eng->tenure_days[eng->n_tenure_days++] = d;
         }
     }
     struct c360_identity_config idcfg = *c360_identity_rules_config(cfg->rules);

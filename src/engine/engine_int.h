@@ -14,6 +14,7 @@
 #define ENGINE_VALUE_MAX 65536 /* bytes of one output value */
 #define ENGINE_KEYS_MAX 1024   /* records of one profile read for an evaluation */
 #define ENGINE_VISIT_RULES_MAX 16
+#define ENGINE_TENURE_DAYS_MAX 64 /* distinct tenure thresholds timed one by one */
 
 /* One profile's segment state. */
 struct eprofile {
@@ -43,6 +44,10 @@ struct c360_engine {
     struct c360_insights_visit_rule visit_rules[ENGINE_VISIT_RULES_MAX];
     size_t n_visit_rules;
     size_t n_segments;
+    int64_t tenure_days[ENGINE_TENURE_DAYS_MAX]; /* whole days segments compare tenure with */
+    size_t n_tenure_days;
+    bool tenure_daily; /* tenureDays is used otherwise too: re-evaluate daily */
+    size_t n_timers;   /* profiles with a pending timer */
 
     struct c360_strmap *stored_by_key; /* record key -> slot in stored */
     struct stored **stored;

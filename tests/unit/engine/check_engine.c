@@ -177,6 +177,8 @@ START_TEST(test_c360_engine_apply_enters_by_timer_when_tenure_reaches_365_days)
     ck_assert_ptr_nonnull(strstr(enter, "\"cause\":\"TIMER\""));
     ck_assert_ptr_nonnull(strstr(enter, "\"recordKey\":null"));
     ck_assert_ptr_nonnull(strstr(enter, "\"tenureDays\":\"365\""));
+    /* Re-armed for the next tenure threshold, counted once. */
+    ck_assert_uint_eq(c360_engine_timers(f.eng), 1);
     teardown(&f);
 }
 END_TEST
