@@ -12,5 +12,6 @@ void c360_check_time_add(Suite *s);
 void c360_check_file_add(Suite *s);
 void c360_check_strmap_add(Suite *s);
 void c360_check_jsonw_add(Suite *s);
+void c360_check_persist_add(Suite *s);
 
 #endif

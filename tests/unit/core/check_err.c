@@ -101,5 +101,6 @@ Suite *c360_test_suite(void)
     c360_check_file_add(s);
     c360_check_strmap_add(s);
     c360_check_jsonw_add(s);
+    c360_check_persist_add(s);
     return s;
 }
