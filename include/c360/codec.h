@@ -11,6 +11,7 @@
 #define C360_CODEC_H
 
 #include "c360/err.h"
+#include "c360/persist.h"
 #include "c360/record.h"
 #include "c360/topic.h"
 
@@ -117,8 +118,8 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
  * changedFields); merged onto the stored row it becomes a complete record.
  * Without a stored row an UPDATE becomes a re-sync request, never a guess.
  * Holds at most max_rows rows: a new record beyond that is a decode error
- * (C360_ERR_LIMIT), so memory stays bounded. In memory for now; the state
- * store replaces it in `c360 run` (issue 6).
+ * (C360_ERR_LIMIT), so memory stays bounded. `c360 run` keeps the rows in
+ * its state store with the rest of the state.
  */
 struct c360_codec_rows;
 
@@ -127,6 +128,21 @@ enum c360_err c360_codec_rows_new(size_t max_rows, struct c360_codec_rows **out)
 void c360_codec_rows_destroy(struct c360_codec_rows *rows);
 /* Rows held now. */
 size_t c360_codec_rows_count(const struct c360_codec_rows *rows);
+/* The store's bytes of one row at most. */
+#define C360_CODEC_ROW_MAX (1024 * 1024)
+
+/* State store (persist.h): hands every row changed since the last
+ * c360_codec_rows_persisted to sink as a C360_DB_CODEC item keyed by the
+ * record id (NULL value: forgotten). Changes nothing, so it may run again. */
+enum c360_err c360_codec_rows_persist(const struct c360_codec_rows *rows,
+                                      const struct c360_persist_sink *sink) C360_MUST_USE;
+/* The items of the last persist are stored: forget them. */
+void c360_codec_rows_persisted(struct c360_codec_rows *rows);
+/* Takes back one stored C360_DB_CODEC item into a new row store. */
+enum c360_err c360_codec_rows_restore(struct c360_codec_rows *rows, const void *key, size_t key_len,
+                                      const void *val, size_t val_len,
+                                      struct c360_diag *diag) C360_MUST_USE;
+
 /* Gives a salesforce-cdc codec its row store (borrowed: it must outlive the
  * codec). Without one, every CDC UPDATE becomes a re-sync request. */
 void c360_codec_set_rows(struct c360_codec *codec, struct c360_codec_rows *rows);

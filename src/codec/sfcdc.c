@@ -34,13 +34,16 @@
 
 struct c360_codec_rows {
     json_t *by_id; /* record id → row (object, owned) */
+    json_t *dirty; /* record id → true: rows changed since last persisted */
     size_t max;
 };
 
 enum c360_err c360_codec_rows_new(size_t max_rows, struct c360_codec_rows **out)
 {
     struct c360_codec_rows *rows = calloc(1, sizeof(*rows));
-    if (!rows || !(rows->by_id = json_object())) {
+    if (!rows || !(rows->by_id = json_object()) || !(rows->dirty = json_object())) {
+        if (rows)
+            json_decref(rows->by_id);
         free(rows);
         return C360_ERR_NOMEM;
     }
@@ -54,6 +57,7 @@ void c360_codec_rows_destroy(struct c360_codec_rows *rows)
     if (!rows)
         return;
     json_decref(rows->by_id);
+    json_decref(rows->dirty);
     free(rows);
 }
 
@@ -70,6 +74,84 @@ static enum c360_err rows_put(struct c360_codec_rows *rows, const char *id, json
         json_decref(row);
         return c360_diag_fail(diag, C360_ERR_LIMIT, NULL,
                               "the CDC row store holds %zu records, its maximum", rows->max);
+    }
+    if (json_object_set_new(rows->dirty, id, json_true()))
+        return C360_ERR_NOMEM;
+    return json_object_set_new(rows->by_id, id, row) ? C360_ERR_NOMEM : C360_OK;
+}
+
+/* Forgets a row; false when memory ran out marking it changed. */
+static bool rows_del(struct c360_codec_rows *rows, const char *id)
+{
+    json_object_del(rows->by_id, id);
+    return json_object_set_new(rows->dirty, id, json_true()) == 0;
+}
+
+/* A persisted row: the version byte and the row as compact JSON text, keys
+ * sorted so the same row is always the same bytes. */
+enum c360_err c360_codec_rows_persist(const struct c360_codec_rows *rows,
+                                      const struct c360_persist_sink *sink)
+{
+    enum c360_err err = C360_OK;
+    struct c360_persist_writer w;
+    const char *id;
+    json_t *flag;
+    c360_persist_writer_init(&w, C360_CODEC_ROW_MAX);
+    json_object_foreach(rows->dirty, id, flag)
+    {
+        json_t *row = json_object_get(rows->by_id, id);
+        const void *val = NULL;
+        size_t len = 0;
+        if (row) {
+            char *text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS); /* new */
+            if (!text) {
+                err = C360_ERR_NOMEM;
+                break;
+            }
+            c360_persist_writer_reset(&w);
+            c360_persist_str(&w, text);
+            free(text);
+            if ((err = c360_persist_value(&w, &val, &len)))
+                break;
+        }
+        if ((err = c360_persist_put(sink, C360_DB_CODEC, id, strlen(id), val, len)))
+            break;
+    }
+    c360_persist_writer_free(&w);
+    return err;
+}
+
+void c360_codec_rows_persisted(struct c360_codec_rows *rows)
+{
+    json_object_clear(rows->dirty);
+}
+
+enum c360_err c360_codec_rows_restore(struct c360_codec_rows *rows, const void *key, size_t key_len,
+                                      const void *val, size_t val_len, struct c360_diag *diag)
+{
+    struct c360_persist_reader r;
+    char id[256];
+    size_t len;
+    enum c360_err err;
+    if (key_len == 0 || key_len >= sizeof(id) || memchr(key, '\0', key_len))
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "a CDC row key of %zu bytes", key_len);
+    memcpy(id, key, key_len);
+    id[key_len] = '\0';
+    if ((err = c360_persist_reader_init(&r, val, val_len, diag)))
+        return err;
+    const char *text = c360_persist_get_strn(&r, &len);
+    if ((err = c360_persist_reader_end(&r, "CDC row", diag)) || !text)
+        return err ? err : c360_diag_fail(diag, C360_ERR_INVALID, NULL, "a CDC row without text");
+    json_error_t jerr;
+    json_t *row = json_loadb(text, len, 0, &jerr); /* new */
+    if (!json_is_object(row)) {
+        json_decref(row);
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "a stored CDC row is not an object");
+    }
+    if (json_object_size(rows->by_id) >= rows->max) {
+        json_decref(row);
+        return c360_diag_fail(diag, C360_ERR_LIMIT, "cdc.rows.max",
+                              "the store holds more CDC rows than cdc.rows.max (%zu)", rows->max);
     }
     return json_object_set_new(rows->by_id, id, row) ? C360_ERR_NOMEM : C360_OK;
 }
@@ -439,8 +521,8 @@ enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, struct c360_
         size_t i;
         json_array_foreach(h.record_ids, i, item)
         {
-            if (rows)
-                json_object_del(rows->by_id, json_string_value(item));
+            if (rows && !rows_del(rows, json_string_value(item)))
+                return C360_ERR_NOMEM;
         }
         snprintf(reason, sizeof(reason),
                  strcmp(h.change_type, "GAP_OVERFLOW") == 0
@@ -499,8 +581,10 @@ enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, struct c360_
             goto done;
     } else {
         row = kept ? json_incref(kept) : json_object();
-        if (rows)
-            json_object_del(rows->by_id, id);
+        if (rows && !rows_del(rows, id)) {
+            err = C360_ERR_NOMEM;
+            goto done;
+        }
     }
 
     if ((err = map_row(m, row, root, id, msg, &canon, diag)))

@@ -49,8 +49,65 @@ static void write_text(const char *path, const char *text)
     fclose(out);
 }
 
+/* The state store of a sequence case: record id → the stored value, hex. */
+static enum c360_err store_put(void *arg, enum c360_persist_db db, const void *key, size_t key_len,
+                               const void *val, size_t val_len)
+{
+    json_t *store = arg;
+    char id[256];
+    ck_assert_int_eq(db, C360_DB_CODEC);
+    ck_assert_uint_lt(key_len, sizeof(id));
+    memcpy(id, key, key_len);
+    id[key_len] = '\0';
+    if (!val) {
+        json_object_del(store, id);
+        return C360_OK;
+    }
+    char *hex = malloc(2 * val_len + 1);
+    ck_assert_ptr_nonnull(hex);
+    for (size_t i = 0; i < val_len; i++)
+        sprintf(hex + 2 * i, "%02x", ((const unsigned char *)val)[i]);
+    hex[2 * val_len] = '\0';
+    json_object_set_new(store, id, json_string(hex));
+    free(hex);
+    return C360_OK;
+}
+
+/* Persists the rows changed by the last message into store, then replaces
+ * the row store by one restored from store: every message of a sequence
+ * case is decoded as by a processor restarted just before it. */
+static struct c360_codec_rows *restart_rows(struct c360_codec *codec, struct c360_codec_rows *rows,
+                                            json_t *store)
+{
+    struct c360_persist_sink sink = {store_put, store};
+    ck_assert_int_eq(c360_codec_rows_persist(rows, &sink), C360_OK);
+    c360_codec_rows_persisted(rows);
+    c360_codec_rows_destroy(rows);
+    ck_assert_int_eq(c360_codec_rows_new(16, &rows), C360_OK);
+    const char *id;
+    json_t *hex;
+    json_object_foreach(store, id, hex)
+    {
+        const char *h = json_string_value(hex);
+        size_t len = strlen(h) / 2;
+        unsigned char *val = malloc(len + 1);
+        ck_assert_ptr_nonnull(val);
+        for (size_t i = 0; i < len; i++) {
+            unsigned byte;
+            ck_assert_int_eq(sscanf(h + 2 * i, "%2x", &byte), 1);
+            val[i] = (unsigned char)byte;
+        }
+        ck_assert_int_eq(c360_codec_rows_restore(rows, id, strlen(id), val, len, NULL), C360_OK);
+        free(val);
+    }
+    ck_assert_uint_eq(c360_codec_rows_count(rows), json_object_size(store));
+    c360_codec_set_rows(codec, rows);
+    return rows;
+}
+
 /* A sequence case: value.jsonl holds one message per line, decoded in order
- * through one codec and row store (as `c360 decode` does), every part of each;
+ * through one codec and row store (as `c360 decode` does), every part of each,
+ * the row store persisted and restored between messages;
  * expected.jsonl holds a compact record per part, or "! field: reason". */
 static void run_sequence(const struct c360_topic *topic, const char *format, const char *dir,
                          char *values)
@@ -69,6 +126,7 @@ static void run_sequence(const struct c360_topic *topic, const char *format, con
     size_t cap = 64 * 1024, used = 0;
     char *got = calloc(1, cap);
     ck_assert_ptr_nonnull(got);
+    json_t *store = json_object();
     int64_t offset = 0;
     for (char *line = strtok(values, "\n"); line; line = strtok(NULL, "\n"), offset++) {
         struct c360_codec_msg msg = {
@@ -93,7 +151,9 @@ static void run_sequence(const struct c360_topic *topic, const char *format, con
             ck_assert_uint_lt(used, cap);
             free(json);
         }
+        rows = restart_rows(codec, rows, store);
     }
+    json_decref(store);
     while (used > 0 && got[used - 1] == '\n')
         got[--used] = '\0';
     snprintf(path, sizeof(path), "%s/expected.jsonl", dir);
