@@ -18,7 +18,10 @@
  *   delete  a tenth of them deleted.
  * After the load and after each step, pairwise precision, recall and F1 of
  * the graph's profiles against the truth; after the load, the false merges
- * by rule and by what joined two people, and the missed pairs by reason.
+ * by rule and by what joined two people, the missed pairs by reason and by
+ * what the two records share, and two bounds on recall: the ceiling (any
+ * shared value joins) and the ceiling without guessing (a value two persons
+ * hold joins only records whose names can tell them apart).
  *
  *   build/release/bench/bench_identity [N] [name=value ...]
  *
@@ -26,6 +29,12 @@
  * name lists them), the profile, the rules file, the seed, or overrides the
  * rules' guards (postings_max, cluster_max), thresholds (email_jw, phone_jw,
  * address_jw) and attach_nameless (0 or 1).
+ *
+ * persist=B tracks changes as an engine with a state store does: the graph
+ * hands what changed to a sink that counts it every B changes (a batch),
+ * timed apart from the upserts. Without it the graph tracks nothing (it is
+ * never persisted). restore=1 times, at the end, a persist of the loaded
+ * graph's every item and a restore of a graph from them.
  */
 #include "c360/file.h"
 #include "c360/identity.h"
@@ -778,6 +787,14 @@ static const struct source_shape shapes[2][SYS_COUNT] =
 
 static unsigned record_make(struct gen *g, size_t rec_index, unsigned version);
 
+static bool is_junk_email(const char *email)
+{
+    for (size_t i = 0; i < COUNT(junk_emails); i++)
+        if (strcmp(email, junk_emails[i]) == 0)
+            return true;
+    return false;
+}
+
 /* The first email of a named record of rec_index's person (their records are
  * neighbours), as that record writes it: 0, or -1 when none has one. */
 static int known_email(struct gen *g, size_t rec_index, char *out, size_t size)
@@ -795,12 +812,23 @@ static int known_email(struct gen *g, size_t rec_index, char *out, size_t size)
             continue;
         record_make(&sib, k, 0);
         const struct c360_individual *ind = &sibling_rec->as.individual;
-        if (ind->first_name && ind->emails.count) {
-            snprintf(out, size, "%s", ind->emails.items[0]);
+        for (size_t e = 0; ind->first_name && e < ind->emails.count; e++) {
+            /* A placeholder a clerk typed is no mailbox: no mail reached it. */
+            if (is_junk_email(ind->emails.items[e]))
+                continue;
+            snprintf(out, size, "%s", ind->emails.items[e]);
             return 0;
         }
     }
     return -1;
+}
+
+/* Whether person pi gives the household email rather than their own: a
+ * spouse's habit in the bank profile, the same for every source. */
+static bool gives_household_email(const struct population *pop, size_t pi)
+{
+    struct rng habit = rng_for(pop->seed, 7, pi);
+    return pop->persons[pi].relation == REL_SPOUSE && chance(&habit, noise[NZ_SHARE].rate);
 }
 
 /*
@@ -897,9 +925,10 @@ static unsigned record_make(struct gen *g, size_t rec_index, unsigned version)
     if (profile == PROFILE_BANK && sys == SYS_WEB && !rec->global_party_id) {
         /* Not logged in: the email came from a click in the bank's own mail
          * to this person, so one of their named records holds it; a person
-         * the bank has no email for gave their own (a newsletter signup). */
+         * the bank has no email for gave the one they give everywhere (a
+         * newsletter signup): their own, or a spouse's household email. */
         if (known_email(g, rec_index, buf, sizeof(buf)) != 0)
-            mailbox(pop, pi, buf, sizeof(buf));
+            mailbox(pop, gives_household_email(pop, pi) ? p.household : pi, buf, sizeof(buf));
         email_variant(&r, buf, g->scratch[0], sizeof(g->scratch[0]));
         add_to(g, &ind->emails, g->scratch[0]);
     } else if (chance(&r, sh->email) && !chance(&r, missing)) {
@@ -907,9 +936,9 @@ static unsigned record_make(struct gen *g, size_t rec_index, unsigned version)
          * source or to none: a web engagement's email is then one the bank
          * knows for that person (a login, or a click on the bank's own
          * email), not a guess between spouses no data could settle. */
-        struct rng habit = rng_for(pop->seed, 7, pi);
-        bool shared = p.relation == REL_SPOUSE &&
-                      chance(profile == PROFILE_BANK ? &habit : &r, noise[NZ_SHARE].rate);
+        bool shared = profile == PROFILE_BANK
+                          ? gives_household_email(pop, pi)
+                          : p.relation == REL_SPOUSE && chance(&r, noise[NZ_SHARE].rate);
         mailbox(pop, shared ? p.household : pi, buf, sizeof(buf));
         email_variant(&r, buf, g->scratch[0], sizeof(g->scratch[0]));
         add_to(g, &ind->emails, g->scratch[0]);
@@ -1289,8 +1318,8 @@ static enum verdict pair_verdict(const struct checker *ck, const struct c360_ide
             vb = b->emails, nb = b->first_name ? b->n_emails : 0;
             break;
         case C360_IDENTITY_PHONE:
-            va = a->phones, na = a->first_name && a->last_name ? a->n_phones : 0;
-            vb = b->phones, nb = b->first_name && b->last_name ? b->n_phones : 0;
+            va = a->phones, na = a->first_name ? a->n_phones : 0;
+            vb = b->phones, nb = b->first_name ? b->n_phones : 0;
             break;
         case C360_IDENTITY_ADDRESS: {
             bool ka = a->first_name && a->last_name && a->birth_date != C360_DATE_NONE;
@@ -1318,9 +1347,11 @@ static enum verdict pair_verdict(const struct checker *ck, const struct c360_ide
                     v = V_DNM_GP;
                 else if (dnm_birth)
                     v = V_DNM_BIRTH;
-                else if (!name_ok(a->first_name, b->first_name, t, nk) ||
-                         (kind == C360_IDENTITY_PHONE &&
-                          !name_ok(a->last_name, b->last_name, t, nk)))
+                else if (kind == C360_IDENTITY_ADDRESS
+                             ? !name_ok(a->first_name, b->first_name, t, nk)
+                             : !c360_name_match_person(a->first_name, a->last_name, b->first_name,
+                                                       b->last_name, kind == C360_IDENTITY_PHONE, t,
+                                                       nk))
                     v = V_NAME;
                 else
                     v = V_JOIN;
@@ -1348,13 +1379,46 @@ enum cause { C_SPOUSE, C_TWIN, C_SAME_NAME, C_JUNK, C_OTHER, C_COUNT };
 static const char *const cause_names[C_COUNT] = {"spouse", "twin", "same name", "shared junk",
                                                  "other"};
 
+/* A missed pair that shares a value a rule blocks on, by what keeps it out,
+ * or one that shares none, by whether a chain of shared values joins them. */
+enum miss {
+    M_EMAIL_NAMELESS_GP, /* email; the nameless record is placed by its globalPartyId */
+    M_EMAIL_NAMELESS,    /* email; one record nameless (not attached) */
+    M_EMAIL_BOTH,        /* email; neither has a first name */
+    M_PHONE,             /* phone; a first name missing */
+    M_ADDRESS_BIRTH,     /* address; a birth date missing */
+    M_ADDRESS_NAME,      /* address; a first or last name missing */
+    M_ADDRESS_LAST,      /* address; last names differ */
+    M_CHAIN,             /* nothing shared directly, but a chain of shared values */
+    M_BEYOND_GP,         /* no chain; one has a globalPartyId the other lacks */
+    M_BEYOND,            /* no chain, otherwise */
+    M_COUNT
+};
+static const char *const miss_names[M_COUNT] = {
+    "email; nameless side placed by its globalPartyId",
+    "email; one side nameless, not attached",
+    "email; neither side has a first name",
+    "phone; a first name missing",
+    "address; a birth date missing",
+    "address; a first or last name missing",
+    "address; last names differ",
+    "nothing shared directly; a chain of shared values",
+    "no chain; a globalPartyId on one side only",
+    "no chain; otherwise",
+};
+
 struct analysis {
     uint64_t false_links[C360_IDENTITY_RULES_MAX][C_COUNT];
     uint64_t false_attach[C_COUNT]; /* a nameless record joined by an email it shares */
+    uint64_t false_attach_own;      /* ... an email the nameless record's own person's named
+                                       records hold too */
     uint64_t impure_profiles;
     uint64_t missed[V_COUNT], missed_rule[V_COUNT][C360_IDENTITY_RULES_MAX];
+    uint64_t missed_by[M_COUNT];
+    uint64_t missed_reach[3]; /* within the ceiling without guessing, with a guess, beyond */
     uint64_t missed_flags[F_FLAGS], missed_total;
-    double ceiling; /* recall if every shared value under the postings cap linked */
+    double ceiling;      /* recall if every shared value under the postings cap linked */
+    double fair_ceiling; /* ... but values two persons hold link named records only */
     char examples[8][320], missed_examples[6][320];
     unsigned n_examples, n_missed_examples;
 };
@@ -1429,49 +1493,9 @@ static uint32_t uf_find(uint32_t *parent, uint32_t x)
     return x;
 }
 
-/*
- * The recall no rule set could beat: records joined whenever they share any
- * normalized value (globalPartyId, identifier, email, phone, address) that
- * at most postings_max records hold, whatever their names say.
- */
-static int recall_ceiling(const struct population *pop, const struct c360_identity_config *cfg,
-                          const struct c360_identity_input *inputs, double *out)
+static double recall_of(const struct population *pop, uint32_t *parent)
 {
     size_t n = pop->n_records;
-    struct c360_strmap *count, *first;
-    uint32_t *parent = malloc(n * sizeof(*parent));
-    char key[1024];
-    if (!parent || c360_strmap_new(n * 40, &count) || c360_strmap_new(n * 40, &first))
-        return -1;
-    for (size_t r = 0; r < n; r++)
-        parent[r] = (uint32_t)r;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t r = 0; r < n; r++) {
-            const struct c360_identity_input *in = &inputs[r];
-            const char *const *lists[] = {&in->global_party_id, in->identifiers, in->emails,
-                                          in->phones, in->addresses};
-            size_t counts[] = {in->global_party_id ? 1u : 0u, in->n_identifiers, in->n_emails,
-                               in->n_phones, in->n_addresses};
-            for (size_t l = 0; l < COUNT(lists); l++) {
-                for (size_t i = 0; i < counts[l]; i++) {
-                    uint32_t c = 0, at;
-                    snprintf(key, sizeof(key), "%zu|%s", l, lists[l][i]);
-                    c360_strmap_get(count, key, &c);
-                    if (pass == 0) {
-                        if (c360_strmap_put(count, key, c + 1))
-                            return -1;
-                    } else if (c <= cfg->postings_max) {
-                        if (!c360_strmap_get(first, key, &at)) {
-                            if (c360_strmap_put(first, key, (uint32_t)r))
-                                return -1;
-                        } else {
-                            parent[uf_find(parent, (uint32_t)r)] = uf_find(parent, at);
-                        }
-                    }
-                }
-            }
-        }
-    }
     struct counter by_person, by_both;
     if (counter_init(&by_person, n) || counter_init(&by_both, n))
         return -1;
@@ -1479,13 +1503,88 @@ static int recall_ceiling(const struct population *pop, const struct c360_identi
         counter_add(&by_person, pop->rec_person[r]);
         counter_add(&by_both, (uint64_t)pop->rec_person[r] << 32 | uf_find(parent, (uint32_t)r));
     }
-    *out = (double)counter_pairs(&by_both) / (double)counter_pairs(&by_person);
+    double recall = (double)counter_pairs(&by_both) / (double)counter_pairs(&by_person);
     counter_free(&by_person);
     counter_free(&by_both);
+    return recall;
+}
+
+/* Joins r to the first record that put key in first. */
+static int join_first(struct c360_strmap *first, const char *key, uint32_t r, uint32_t *parent)
+{
+    uint32_t at;
+    if (!c360_strmap_get(first, key, &at))
+        return c360_strmap_put(first, key, r) ? -1 : 0;
+    parent[uf_find(parent, r)] = uf_find(parent, at);
+    return 0;
+}
+
+/*
+ * The recall no rule set could beat: records joined whenever they share any
+ * normalized value (globalPartyId, identifier, email, phone, address) that
+ * at most postings_max records hold, whatever their names say (parent, and
+ * *out). And the recall no rule set could beat without guessing (*fair): a
+ * value the records of two persons hold (a household's email or phone)
+ * joins only records that have a first name to tell the persons apart, so
+ * a nameless record holding only such a value is nobody's for sure
+ * (fair_parent). Both take the truth's word for which values two persons
+ * hold: they bound what rules can do, they are not rules.
+ */
+static int recall_ceiling(const struct population *pop, const struct c360_identity_config *cfg,
+                          const struct c360_identity_input *inputs, uint32_t *parent,
+                          uint32_t *fair_parent, double *out, double *fair)
+{
+    size_t n = pop->n_records;
+    struct c360_strmap *count, *first, *owner;
+    char key[1024], own[1100];
+    if (c360_strmap_new(n * 40, &count) || c360_strmap_new(n * 80, &first) ||
+        c360_strmap_new(n * 40, &owner))
+        return -1;
+    for (size_t r = 0; r < n; r++)
+        parent[r] = fair_parent[r] = (uint32_t)r;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t r = 0; r < n; r++) {
+            const struct c360_identity_input *in = &inputs[r];
+            const char *const *lists[] = {&in->global_party_id, in->identifiers, in->emails,
+                                          in->phones, in->addresses};
+            size_t counts[] = {in->global_party_id ? 1u : 0u, in->n_identifiers, in->n_emails,
+                               in->n_phones, in->n_addresses};
+            uint32_t person = pop->rec_person[r];
+            for (size_t l = 0; l < COUNT(lists); l++) {
+                for (size_t i = 0; i < counts[l]; i++) {
+                    uint32_t c = 0, who = person;
+                    snprintf(key, sizeof(key), "%zu|%s", l, lists[l][i]);
+                    c360_strmap_get(count, key, &c);
+                    bool known = c360_strmap_get(owner, key, &who);
+                    if (pass == 0) {
+                        if (c360_strmap_put(count, key, c + 1) ||
+                            c360_strmap_put(owner, key, known && who != person ? UINT32_MAX : who))
+                            return -1;
+                        continue;
+                    }
+                    if (c > cfg->postings_max)
+                        continue;
+                    if (join_first(first, key, (uint32_t)r, parent))
+                        return -1;
+                    if (who != UINT32_MAX) {
+                        snprintf(own, sizeof(own), "f|%s", key);
+                    } else if (in->first_name) {
+                        snprintf(own, sizeof(own), "f|%s|%u", key, person);
+                    } else {
+                        continue;
+                    }
+                    if (join_first(first, own, (uint32_t)r, fair_parent))
+                        return -1;
+                }
+            }
+        }
+    }
+    *out = recall_of(pop, parent);
+    *fair = recall_of(pop, fair_parent);
     c360_strmap_destroy(count);
     c360_strmap_destroy(first);
-    free(parent);
-    return 0;
+    c360_strmap_destroy(owner);
+    return *out < 0 || *fair < 0 ? -1 : 0;
 }
 
 /* inputs[r]: record r's normalized input (by record index). */
@@ -1498,6 +1597,39 @@ static const char *shared_email(const struct c360_identity_input *a,
             if (strcmp(a->emails[i], b->emails[j]) == 0)
                 return a->emails[i];
     return NULL;
+}
+
+static bool holds(const char *const *v, size_t n, const char *value)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], value) == 0)
+            return true;
+    return false;
+}
+
+/* Why a pair the rules do not join directly is apart (verdict V_UNINDEXED
+ * or V_NOTHING); chained: a chain of shared values joins them. */
+static enum miss miss_of(const struct c360_identity_input *a, const struct c360_identity_input *b,
+                         bool chained)
+{
+    if (shared_email(a, b)) {
+        const struct c360_identity_input *nameless = a->first_name ? b : a;
+        if (!a->first_name && !b->first_name)
+            return M_EMAIL_BOTH;
+        return nameless->global_party_id ? M_EMAIL_NAMELESS_GP : M_EMAIL_NAMELESS;
+    }
+    if (share(a->phones, a->n_phones, b->phones, b->n_phones))
+        return M_PHONE;
+    if (share(a->addresses, a->n_addresses, b->addresses, b->n_addresses)) {
+        if (!a->first_name || !b->first_name || !a->last_name || !b->last_name)
+            return M_ADDRESS_NAME;
+        if (strcmp(a->last_name, b->last_name) != 0)
+            return M_ADDRESS_LAST;
+        return M_ADDRESS_BIRTH;
+    }
+    if (chained)
+        return M_CHAIN;
+    return !a->global_party_id != !b->global_party_id ? M_BEYOND_GP : M_BEYOND;
 }
 
 static int analyse(const struct population *pop, const struct c360_identity_config *cfg,
@@ -1525,7 +1657,7 @@ static int analyse(const struct population *pop, const struct c360_identity_conf
                 v = in->emails, k = in->first_name ? in->n_emails : 0;
                 break;
             case C360_IDENTITY_PHONE:
-                v = in->phones, k = in->first_name && in->last_name ? in->n_phones : 0;
+                v = in->phones, k = in->first_name ? in->n_phones : 0;
                 break;
             case C360_IDENTITY_ADDRESS:
                 v = in->addresses;
@@ -1574,8 +1706,18 @@ static int analyse(const struct population *pop, const struct c360_identity_conf
                     continue;
                 if (pair_verdict(&ck, &inputs[a], &inputs[b], &rule, &value) != V_JOIN) {
                     const char *mail = shared_email(&inputs[a], &inputs[b]);
-                    if (mail && (!inputs[a].first_name || !inputs[b].first_name))
-                        an->false_attach[cause_of(pop, pa, pb, mail)]++;
+                    if (!mail || (inputs[a].first_name && inputs[b].first_name))
+                        continue;
+                    an->false_attach[cause_of(pop, pa, pb, mail)]++;
+                    /* Does the nameless record's own person have it on a named record? */
+                    uint32_t x = inputs[a].first_name ? b : a, px = pop->rec_person[x];
+                    for (size_t k = by_person.start[px]; k < by_person.start[px + 1]; k++) {
+                        const struct c360_identity_input *o = &inputs[by_person.members[k]];
+                        if (o->first_name && holds(o->emails, o->n_emails, mail)) {
+                            an->false_attach_own++;
+                            break;
+                        }
+                    }
                     continue;
                 }
                 enum cause c = cause_of(pop, pa, pb, value);
@@ -1591,6 +1733,11 @@ static int analyse(const struct population *pop, const struct c360_identity_conf
             }
         }
     }
+
+    uint32_t *chain = malloc(n * sizeof(*chain)), *fair_chain = malloc(n * sizeof(*chain));
+    if (!chain || !fair_chain ||
+        recall_ceiling(pop, cfg, inputs, chain, fair_chain, &an->ceiling, &an->fair_ceiling))
+        return -1;
 
     /* Missed pairs: records of one person in different profiles. */
     for (size_t g = 0; g < by_person.n_groups; g++) {
@@ -1611,6 +1758,12 @@ static int analyse(const struct population *pop, const struct c360_identity_conf
                              cfg->rules[rule].name, value);
                 an->missed[v]++;
                 an->missed_rule[v][rule]++;
+                bool chained = uf_find(chain, a) == uf_find(chain, b);
+                if (v == V_UNINDEXED || v == V_NOTHING)
+                    an->missed_by[miss_of(&inputs[a], &inputs[b], chained)]++;
+                an->missed_reach[!chained                                           ? 2
+                                 : uf_find(fair_chain, a) != uf_find(fair_chain, b) ? 1
+                                                                                    : 0]++;
                 an->missed_total++;
                 for (unsigned f = 0; f < F_FLAGS; f++)
                     an->missed_flags[f] += ((flags[a] | flags[b]) >> f) & 1;
@@ -1618,8 +1771,8 @@ static int analyse(const struct population *pop, const struct c360_identity_conf
         }
     }
     free(person_key);
-    if (recall_ceiling(pop, cfg, inputs, &an->ceiling))
-        return -1;
+    free(chain);
+    free(fair_chain);
     groups_free(&by_profile);
     groups_free(&by_person);
     c360_strmap_destroy(ck.postings);
@@ -1644,12 +1797,17 @@ static void analysis_print(const struct analysis *an, const struct c360_identity
     printf("  %-20s", "nameless by email");
     for (unsigned c = 0; c < C_COUNT; c++)
         printf(" %11llu", (unsigned long long)an->false_attach[c]);
-    printf("\n");
+    printf("\n  (nameless by email: %llu of these pairs' emails are on a named record of the "
+           "nameless record's own person too)\n",
+           (unsigned long long)an->false_attach_own);
     for (unsigned i = 0; i < an->n_examples; i++)
         printf("  e.g. %s\n", an->examples[i]);
     printf("\nrecall ceiling %.5f: records joined by any shared value under the postings cap, "
            "names and birth dates ignored\n",
            an->ceiling);
+    printf("recall ceiling without guessing %.5f: the same, but a value records of two persons "
+           "hold (a household's) joins only records with a first name\n",
+           an->fair_ceiling);
     printf("missed pairs (same person, different profiles): %llu, by what the two records "
            "share directly:\n",
            (unsigned long long)an->missed_total);
@@ -1667,12 +1825,156 @@ static void analysis_print(const struct analysis *an, const struct c360_identity
         }
         printf("\n");
     }
+    printf("  by reach: %llu within the ceiling without guessing, %llu only by a guess between "
+           "persons, %llu beyond the ceiling\n",
+           (unsigned long long)an->missed_reach[0], (unsigned long long)an->missed_reach[1],
+           (unsigned long long)an->missed_reach[2]);
+    printf("  the last two, by what they share and what keeps them apart:\n");
+    for (unsigned m = 0; m < M_COUNT; m++)
+        printf("    %-54s %8llu\n", miss_names[m], (unsigned long long)an->missed_by[m]);
     for (unsigned i = 0; i < an->n_missed_examples; i++)
         printf("  e.g. names do not match: %s\n", an->missed_examples[i]);
     printf("  noise on either record of a missed pair (a pair may count several times):\n");
     for (unsigned f = 0; f < F_FLAGS; f++)
         if (an->missed_flags[f])
             printf("    %-24s %8llu\n", flag_names[f], (unsigned long long)an->missed_flags[f]);
+}
+
+/* --- Persistence (persist=B): a sink that counts, and one that keeps. */
+
+struct flushes {
+    size_t batch, since;   /* changes per flush; changes since the last */
+    size_t items, deletes; /* handed on */
+    size_t bytes;          /* keys and values */
+    double cpu;            /* in persist and persisted */
+};
+
+static enum c360_err count_put(void *arg, enum c360_persist_db db, const void *key, size_t key_len,
+                               const void *val, size_t val_len)
+{
+    struct flushes *f = arg;
+    (void)db, (void)key, (void)val;
+    f->items++;
+    f->deletes += !val;
+    f->bytes += key_len + val_len;
+    return C360_OK;
+}
+
+static double cpu_seconds(void);
+
+/* After a change: flushes every batch changes (force: now). */
+static int flush_maybe(struct c360_identity *graph, struct flushes *f, bool force)
+{
+    if (!f->batch || (++f->since < f->batch && !force))
+        return 0;
+    struct c360_persist_sink sink = {count_put, f};
+    double t0 = cpu_seconds();
+    if (c360_identity_persist(graph, &sink))
+        return -1;
+    c360_identity_persisted(graph);
+    f->cpu += cpu_seconds() - t0;
+    f->since = 0;
+    return 0;
+}
+
+/* What the step's flushes handed on; then counts again from zero. */
+static void flushes_print(struct flushes *f, size_t changes)
+{
+    if (!f->batch)
+        return;
+    printf("  persist every %zu changes: %.3f s CPU apart; per change %.1f items, %.0f bytes "
+           "(%zu deletes)\n",
+           f->batch, f->cpu, (double)f->items / (double)changes, (double)f->bytes / (double)changes,
+           f->deletes);
+    f->items = f->deletes = f->bytes = 0;
+    f->cpu = 0;
+    f->since = 0;
+}
+
+struct kept {
+    enum c360_persist_db db;
+    char *key, *val;
+    size_t key_len, val_len;
+};
+
+struct keep {
+    struct kept *v;
+    size_t n, cap, bytes;
+};
+
+static enum c360_err keep_put(void *arg, enum c360_persist_db db, const void *key, size_t key_len,
+                              const void *val, size_t val_len)
+{
+    struct keep *k = arg;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 1024;
+        struct kept *v = realloc(k->v, cap * sizeof(*v));
+        if (!v)
+            return C360_ERR_NOMEM;
+        k->v = v;
+        k->cap = cap;
+    }
+    struct kept *it = &k->v[k->n];
+    it->db = db;
+    it->key = malloc(key_len + val_len + 1);
+    if (!it->key)
+        return C360_ERR_NOMEM;
+    memcpy(it->key, key, key_len);
+    it->val = it->key + key_len;
+    memcpy(it->val, val, val_len);
+    it->key_len = key_len;
+    it->val_len = val_len;
+    k->bytes += key_len + val_len;
+    k->n++;
+    return C360_OK;
+}
+
+/* The graph's items, then a graph restored from them: how long, how big. */
+static int restore_timed(const struct c360_identity_config *cfg, const struct stored *st,
+                         const struct pool *pl, size_t n)
+{
+    struct c360_identity *whole, *restored;
+    struct c360_identity_changes changes;
+    struct c360_identity_input in;
+    struct keep keep = {0};
+    struct c360_persist_sink sink = {keep_put, &keep};
+    struct c360_diag diag = {0};
+    if (c360_identity_new(cfg, &whole))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        load(pl, &st[i], &in);
+        if (c360_identity_upsert(whole, &in, &changes))
+            return -1;
+    }
+    double t0 = cpu_seconds();
+    if (c360_identity_persist(whole, &sink))
+        return -1;
+    double t_persist = cpu_seconds() - t0;
+    if (c360_identity_new(cfg, &restored))
+        return -1;
+    t0 = cpu_seconds();
+    for (size_t i = 0; i < keep.n; i++) {
+        const struct kept *it = &keep.v[i];
+        if (c360_identity_restore(restored, it->db, it->key, it->key_len, it->val, it->val_len,
+                                  &diag))
+            goto fail;
+    }
+    if (c360_identity_restore_end(restored, &diag))
+        goto fail;
+    double t_restore = cpu_seconds() - t0;
+    printf("persist (all)         %10.0f records/s  (%zu items, %.0f bytes/record)\n",
+           (double)n / t_persist, keep.n, (double)keep.bytes / (double)n);
+    printf("restore               %10.0f records/s  (%.2f s CPU, %zu records)\n",
+           (double)n / t_restore, t_restore, c360_identity_count(restored));
+    c360_identity_destroy(whole);
+    c360_identity_destroy(restored);
+    for (size_t i = 0; i < keep.n; i++)
+        free(keep.v[i].key);
+    free(keep.v);
+    return 0;
+fail:
+    fprintf(stderr, "bench_identity: restore: %s\n", diag.text);
+    return -1;
 }
 
 /* --- Timing. */
@@ -1718,7 +2020,8 @@ static void usage(void)
     for (unsigned i = 0; i < NZ_COUNT; i++)
         fprintf(stderr, " %s(%.3g)", noise[i].name, noise[i].rate);
     fprintf(stderr, "\n  profile (bank or hard), rules (a path), seed, postings_max, cluster_max, "
-                    "email_jw, phone_jw, address_jw, attach_nameless\n");
+                    "email_jw, phone_jw, address_jw, attach_nameless, persist (changes per flush), "
+                    "restore (0 or 1)\n");
 }
 
 /* The rule of kind in cfg, or NULL. */
@@ -1735,6 +2038,8 @@ int main(int argc, char **argv)
 {
     size_t n = 100000;
     uint64_t seed = 42;
+    struct flushes fl = {0};
+    bool restore = false;
     const char *rules_path = C360_SOURCE_DIR "/config/identity.json";
     bool gp_set = false;
     for (int i = 1; i < argc; i++) {
@@ -1767,6 +2072,10 @@ int main(int argc, char **argv)
             profile = PROFILE_BANK;
         else if (strcmp(argv[i], "profile") == 0 && strcmp(eq + 1, "hard") == 0)
             profile = PROFILE_HARD;
+        else if (strcmp(argv[i], "persist") == 0)
+            fl.batch = (size_t)v;
+        else if (strcmp(argv[i], "restore") == 0)
+            restore = v != 0;
         else if (strcmp(argv[i], "seed") == 0)
             seed = (uint64_t)v;
         else if (strcmp(argv[i], "postings_max") == 0)
@@ -1868,19 +2177,24 @@ int main(int argc, char **argv)
     double rss_before = peak_rss_mb();
     if (c360_identity_new(&cfg, &graph))
         return 1;
+    if (fl.batch)
+        c360_identity_persisted(graph); /* tracked from the start, as a stored graph */
     size_t events = 0, failed = 0;
     t0 = cpu_seconds();
     for (size_t i = 0; i < n; i++) {
         load(&pl, &st[i], &in);
         failed += c360_identity_upsert(graph, &in, &changes) != C360_OK;
         events += changes.count;
+        if (flush_maybe(graph, &fl, i == n - 1))
+            return 1;
     }
-    double t_load = cpu_seconds() - t0;
+    double t_load = cpu_seconds() - t0 - fl.cpu;
     double rss_load = peak_rss_mb();
     size_t bytes = c360_identity_bytes(graph), count = c360_identity_count(graph);
     printf("upsert (load)         %10.0f records/s  (%.2f s CPU, %zu events, %zu failed, %zu "
            "capped keys)\n",
            (double)n / t_load, t_load, events, failed, c360_identity_capped_keys(graph));
+    flushes_print(&fl, n);
     printf("state                 %10.0f bytes/record (c360_identity_bytes %zu / %zu records); "
            "peak RSS %.0f MB after the load, %.0f MB before the graph was built\n",
            (double)bytes / (double)count, bytes, count, rss_load, rss_before);
@@ -1918,11 +2232,14 @@ int main(int argc, char **argv)
         load(&pl_edit, &st_edit[i], &in);
         failed += c360_identity_upsert(graph, &in, &changes) != C360_OK;
         events += changes.count;
+        if (flush_maybe(graph, &fl, i == n_edit - 1))
+            return 1;
     }
-    double t_edit = cpu_seconds() - t0;
+    double t_edit = cpu_seconds() - t0 - fl.cpu;
     printf("\nupsert (edit)         %10.0f records/s  (%zu records changed: moves, new phones, "
            "new spellings; %zu events, %zu failed)\n",
            (double)n_edit / t_edit, n_edit, events, failed);
+    flushes_print(&fl, n_edit);
     if (accuracy_of(&pop, graph, NULL, &acc))
         return 1;
     accuracy_print("after edits", &acc);
@@ -1939,13 +2256,18 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n_del; i++) {
         failed += c360_identity_delete(graph, keys[i], &changes) != C360_OK;
         events += changes.count;
+        if (flush_maybe(graph, &fl, i == n_del - 1))
+            return 1;
     }
-    double t_del = cpu_seconds() - t0;
+    double t_del = cpu_seconds() - t0 - fl.cpu;
     printf("delete                %10.0f records/s  (%zu records; %zu events)\n",
            (double)n_del / t_del, n_del, events);
+    flushes_print(&fl, n_del);
     if (accuracy_of(&pop, graph, NULL, &acc))
         return 1;
     accuracy_print("after deletes", &acc);
+    if (restore && restore_timed(&cfg, st, &pl, n))
+        return 1;
     printf("\npeak RSS              %10.0f MB at the end (the analysis included)\n", peak_rss_mb());
 
     c360_identity_destroy(graph);

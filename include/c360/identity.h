@@ -14,6 +14,14 @@
  * exact rules only. So a replay from scratch partitions records as the
  * incremental graph did.
  *
+ * The graph's state goes to a store item by item (persist.h): a record's
+ * item holds everything the graph knows of it (fields, seq, blocking keys,
+ * edges, profile id), a blocking key's item its records, and the counters
+ * one more. A graph restored from its items behaves exactly as the graph
+ * that persisted them: every output below (c360_identity_each excepted) is
+ * in an order that the records' arrival, ids and keys decide, never memory
+ * layout or the order of the graph's arrays.
+ *
  * Pure: no I/O, no logging, no clock. Owns copies of what it is given.
  */
 #ifndef C360_IDENTITY_H
@@ -21,6 +29,7 @@
 
 #include "c360/err.h"
 #include "c360/name.h"
+#include "c360/persist.h"
 #include "c360/record.h"
 
 #include <stdbool.h>
@@ -30,12 +39,14 @@
 #define C360_IDENTITY_RULES_MAX 8
 #define C360_IDENTITY_VALUES_MAX 8 /* emails, phones, addresses, identifiers kept per record */
 
-/* What a rule's blocking key is made of; its other parts are compared. */
+/* What a rule's blocking key is made of; its other parts are compared (the
+ * email and phone rules by c360_name_match_person: swapped names match). */
 enum c360_identity_kind {
     C360_IDENTITY_GLOBAL_PARTY_ID,  /* exact globalPartyId */
     C360_IDENTITY_PARTY_IDENTIFIER, /* exact type + value */
     C360_IDENTITY_EMAIL,            /* normalized email, then fuzzy first name */
-    C360_IDENTITY_PHONE,            /* E.164 phone, then fuzzy first and last name */
+    C360_IDENTITY_PHONE,            /* E.164 phone, then fuzzy first name, and last name
+                                       when both records have one */
     C360_IDENTITY_ADDRESS,          /* address + last name + birth date, then fuzzy first name */
 };
 
@@ -72,7 +83,14 @@ struct c360_identity_input {
     uint8_t n_emails, n_phones, n_addresses, n_identifiers;
 };
 
-/* What one change did to profiles, in the order it happened. */
+/*
+ * What one change did to profiles, in this order: an UNLINK (a delete);
+ * SPLITs, the oldest split profile first (a profile's age is its oldest
+ * record's); MERGEs, one per resulting profile, in the order of the
+ * resulting profiles' oldest records; LINKs, profile by profile in that
+ * order, the records of each oldest first. A record's age is its arrival:
+ * the first upsert of its key (an edit keeps it).
+ */
 enum c360_identity_event_kind {
     C360_IDENTITY_LINK,   /* a record now belongs to profile `into` */
     C360_IDENTITY_MERGE,  /* profiles `from` joined profile `into` */
@@ -84,7 +102,9 @@ struct c360_identity_event {
     enum c360_identity_event_kind kind;
     const char *record_key; /* LINK, UNLINK */
     uint64_t into;          /* LINK, MERGE, SPLIT (the part that kept the id) */
-    const uint64_t *ids;    /* MERGE: the absorbed ids; SPLIT: the new parts' ids */
+    /* MERGE: the absorbed ids, the oldest profile first; SPLIT: the ids of
+     * the other parts, the part with the oldest record first. */
+    const uint64_t *ids;
     size_t n_ids;
     uint64_t from;    /* SPLIT, UNLINK */
     const char *rule; /* LINK: the rule joining the record to its profile, or NULL */
@@ -126,7 +146,9 @@ struct c360_identity_edge {
 
 /*
  * Explains the profile of record `key`: on_record for each of its records,
- * then on_edge for each edge between them (once per pair and shared key).
+ * oldest first, then on_edge for each edge between them (once per pair and
+ * shared key): by a's age, then b's, then rule and key, a being the older
+ * record of the two.
  * The values are customer data: for the operator's `c360 explain`, never for
  * logs. False for an unknown key.
  */
@@ -143,7 +165,8 @@ struct c360_identity_evidence {
 };
 
 /* Why a record is in its profile: the first rule (configuration order) of
- * its edges to another record of the profile, that record, and the parts. */
+ * its edges to another record of the profile, that record (the oldest of
+ * those the rule joins, then the smallest key), and the parts. */
 struct c360_identity_link {
     const char *rule, *matched_with; /* NULL: the record is alone */
     struct c360_identity_evidence parts[4];
@@ -156,10 +179,10 @@ struct c360_identity_link {
 bool c360_identity_link_of(const struct c360_identity *g, const char *key,
                            struct c360_identity_link *out);
 
-/* A record of the profile with unified id `id` (borrowed), or NULL. */
+/* The oldest record of the profile with unified id `id` (borrowed), or NULL. */
 const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id);
-/* Calls on_record with each record key of profile `id`, in no particular
- * order; returns how many (0: no such profile). */
+/* Calls on_record with each record key of profile `id`, oldest first;
+ * returns how many (0: no such profile). */
 size_t c360_identity_profile_records(const struct c360_identity *g, uint64_t id,
                                      void (*on_record)(const char *key, void *arg), void *arg);
 
@@ -167,6 +190,52 @@ size_t c360_identity_profile_records(const struct c360_identity *g, uint64_t id,
 size_t c360_identity_capped_keys(const struct c360_identity *g);
 /* Bytes the graph holds, for state-size reports. */
 size_t c360_identity_bytes(const struct c360_identity *g);
+
+/*
+ * --- Persistence (DESIGN.md §6; src/identity/persist.c).
+ *
+ * Items: C360_DB_IDENTITY, one per record (key: the record key), holding its
+ * seq, identity fields, blocking keys, edges (the other record's key and the
+ * blocking key they share) and profile id; C360_DB_BLOCKING, one per
+ * blocking key (key: "rule|value"), holding its records' keys and whether
+ * it is capped; C360_DB_META key "identity": the counters (next seq, next
+ * id) and what the graph must agree with (item counts, configuration).
+ *
+ * Change tracking starts at the first c360_identity_persisted or at
+ * c360_identity_restore_end; until then a persist hands every item (a graph
+ * whose owner never persists pays for no tracking). Between two persisted,
+ * the graph keeps the keys of the items it deleted, at most records_max
+ * records (and as many blocking keys per record as it can hold); past that,
+ * or when memory ran out while tracking, every persist fails (C360_ERR_LIMIT,
+ * C360_ERR_NOMEM): the store can no longer follow the graph, and the owner
+ * restarts from the store.
+ */
+
+/* Hands every item changed since the last c360_identity_persisted to sink:
+ * C360_DB_IDENTITY per record (key: the record key; value NULL when deleted),
+ * C360_DB_BLOCKING per blocking key whose posting list changed, C360_DB_META
+ * key "identity" (counters). Changes nothing: may be called again (e.g. after
+ * a failed transaction). Deletes come first, and may name an item the store
+ * never got (created and deleted between two persists). Errors: the sink's,
+ * C360_ERR_LIMIT (see above, or an item larger than 256 MiB), C360_ERR_NOMEM. */
+enum c360_err c360_identity_persist(const struct c360_identity *g,
+                                    const struct c360_persist_sink *sink) C360_MUST_USE;
+/* The items handed to the last persist are stored: forget them. */
+void c360_identity_persisted(struct c360_identity *g);
+/* On a graph just created (c360_identity_new) with the same config: one stored
+ * item, of the three databases above, in any order (META items of other
+ * modules are ignored); key and val are borrowed for the call. C360_ERR_INVALID
+ * + diag for a corrupt value; a graph whose restore failed can only be
+ * destroyed. */
+enum c360_err c360_identity_restore(struct c360_identity *g, enum c360_persist_db db,
+                                    const void *key, size_t key_len, const void *val,
+                                    size_t val_len, struct c360_diag *diag) C360_MUST_USE;
+/* After the last restore: rebuilds what the graph derives (profiles, indexes)
+ * and checks the items agree (an edge to a missing record is C360_ERR_INVALID,
+ * as are items written under another configuration: rules, thresholds, caps
+ * or the nickname table's size). No items at all: an empty graph. */
+enum c360_err c360_identity_restore_end(struct c360_identity *g,
+                                        struct c360_diag *diag) C360_MUST_USE;
 
 /*
  * The normalized identity fields of rec into in, strings in buf (size bytes):

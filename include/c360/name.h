@@ -72,4 +72,17 @@ enum c360_name_match {
 enum c360_name_match c360_name_match(const char *a, const char *b, double threshold,
                                      const struct c360_nicknames *nk);
 
+/*
+ * Whether two records name one person: their first names match and, when
+ * with_last and both records hold a last name, their last names too (a
+ * source that lacks the last name cannot contradict it); or, when both
+ * records hold both names, the names match crosswise, first against last (a
+ * source that wrote each name in the other's field: a common data-entry
+ * error; the crosswise match asks for two names, more than the straight
+ * one). NULL or empty names match nothing.
+ */
+bool c360_name_match_person(const char *first_a, const char *last_a, const char *first_b,
+                            const char *last_b, bool with_last, double threshold,
+                            const struct c360_nicknames *nk);
+
 #endif

@@ -13,80 +13,12 @@
 #include "c360/strmap.h"
 #include "c360/time.h"
 
+#include "identity_int.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define NONE UINT32_MAX
-#define BLOCK_KEY_MAX 1024
-
-struct edge {
-    uint32_t other, block;
-};
-
-struct node {
-    char *key, *gp, *first, *last;
-    int32_t birth;
-    uint64_t seq; /* arrival order: the oldest record anchors its profile */
-    bool live;
-    uint32_t *blocks;
-    uint16_t n_blocks;
-    struct edge *edges;
-    uint32_t n_edges, cap_edges;
-    uint32_t profile;    /* index into profiles */
-    uint32_t mark, comp; /* recomputation scratch: visited stamp, new component */
-};
-
-struct block {
-    char *key;
-    uint8_t rule;
-    bool capped;
-    uint32_t *members;
-    uint32_t n, cap;
-};
-
-struct profile {
-    uint64_t id;
-    uint32_t *members;
-    uint32_t n, cap;
-    uint64_t oldest;    /* recomputation: smallest seq among members when the change began */
-    uint32_t keep_comp; /* recomputation: the component that keeps the id, or NONE */
-    uint32_t seen;      /* recomputation: stamp of the last change that collected it */
-    bool live;
-};
-
-/* A growable array of uint32_t (capped by the graph's record cap). */
-struct u32s {
-    uint32_t *v;
-    size_t n, cap;
-};
-
-struct c360_identity {
-    struct c360_identity_config cfg;
-    struct node *nodes;
-    size_t n_nodes, cap_nodes;
-    struct u32s free_nodes;
-    struct block *blocks;
-    size_t n_blocks, cap_blocks;
-    struct u32s free_blocks;
-    struct profile *profiles;
-    size_t n_profiles, cap_profiles;
-    struct u32s free_profiles;
-    struct c360_strmap *by_key, *by_block;
-    struct c360_strmap *by_id; /* a live profile's id (decimal) to its slot */
-    uint64_t next_seq, next_id;
-    size_t capped;
-    uint32_t gen;
-    /* Scratch of one change. */
-    struct u32s touched, region, stack, old_profiles, comp_start, comp_nodes;
-    struct c360_identity_event *events;
-    size_t n_events, cap_events;
-    uint64_t *ids;
-    size_t n_ids, cap_ids;
-    size_t *id_offsets; /* per event: where its ids start in ids */
-    char *deleted_key;
-};
 
 /* Appends x to an array of n of cap items (profile and block members). */
 static enum c360_err members_push(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
@@ -132,9 +64,89 @@ static enum c360_err grow(void **arr, size_t *cap, size_t n, size_t size)
     return C360_OK;
 }
 
+/* Blocking keys the graph holds at most: each record has at most one per
+ * rule and value. */
+#define BLOCKS_MAX(g) ((g)->cfg.records_max * C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX)
+
 static char *dup_or_null(const char *s)
 {
     return s && *s ? strdup(s) : NULL;
+}
+
+/* --- Change tracking: the items a persist hands on (persist.c). Off until
+ * the graph is first persisted or restored; then every node and block a
+ * change writes to is listed once, and deleted keys are kept. */
+
+static void track_fail(struct c360_identity *g, enum c360_err err)
+{
+    if (err && !g->track_err)
+        g->track_err = err;
+}
+
+static void dirty_add(struct c360_identity *g, struct u32s *list, bool *dirty, uint32_t slot)
+{
+    *dirty = true;
+    track_fail(g, u32s_push(list, slot));
+}
+
+/* Inline: called for every record and key a change writes to. */
+static inline void node_dirty(struct c360_identity *g, uint32_t x)
+{
+    if (g->tracking && !g->nodes[x].dirty)
+        dirty_add(g, &g->dirty_nodes, &g->nodes[x].dirty, x);
+}
+
+static inline void block_dirty(struct c360_identity *g, uint32_t b)
+{
+    if (g->tracking && !g->blocks[b].dirty)
+        dirty_add(g, &g->dirty_blocks, &g->blocks[b].dirty, b);
+}
+
+/* Keeps a copy of the key of a deleted item; at most max of them between
+ * two persisted. */
+static void gone_add(struct c360_identity *g, struct gone *gl, const char *key, size_t max)
+{
+    if (!g->tracking)
+        return;
+    if (gl->n >= max) {
+        track_fail(g, C360_ERR_LIMIT);
+        return;
+    }
+    if (gl->n == gl->cap) {
+        size_t cap = gl->cap ? gl->cap * 2 : 16;
+        char **v = realloc(gl->v, cap * sizeof(*v));
+        if (!v) {
+            track_fail(g, C360_ERR_NOMEM);
+            return;
+        }
+        gl->v = v;
+        gl->cap = cap;
+    }
+    if (!(gl->v[gl->n] = strdup(key))) {
+        track_fail(g, C360_ERR_NOMEM);
+        return;
+    }
+    gl->n++;
+}
+
+static void gone_clear(struct gone *gl)
+{
+    for (size_t i = 0; i < gl->n; i++)
+        free(gl->v[i]);
+    gl->n = 0;
+}
+
+void c360_identity_track_clear(struct c360_identity *g)
+{
+    for (size_t i = 0; i < g->dirty_nodes.n; i++)
+        g->nodes[g->dirty_nodes.v[i]].dirty = false;
+    for (size_t i = 0; i < g->dirty_blocks.n; i++)
+        g->blocks[g->dirty_blocks.v[i]].dirty = false;
+    g->dirty_nodes.n = 0;
+    g->dirty_blocks.n = 0;
+    gone_clear(&g->gone_nodes);
+    gone_clear(&g->gone_blocks);
+    g->meta_dirty = false;
 }
 
 enum c360_err c360_identity_new(const struct c360_identity_config *cfg, struct c360_identity **out)
@@ -149,8 +161,7 @@ enum c360_err c360_identity_new(const struct c360_identity_config *cfg, struct c
     g->next_id = 1;
     if (c360_strmap_new(cfg->records_max, &g->by_key) ||
         c360_strmap_new(cfg->records_max, &g->by_id) ||
-        c360_strmap_new(cfg->records_max * C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX,
-                        &g->by_block)) {
+        c360_strmap_new(BLOCKS_MAX(g), &g->by_block)) {
         c360_identity_destroy(g);
         return C360_ERR_NOMEM;
     }
@@ -166,7 +177,9 @@ static void node_clear(struct node *n)
     free(n->last);
     free(n->blocks);
     free(n->edges);
+    bool dirty = n->dirty; /* the slot stays in dirty_nodes */
     memset(n, 0, sizeof(*n));
+    n->dirty = dirty;
 }
 
 void c360_identity_destroy(struct c360_identity *g)
@@ -187,10 +200,18 @@ void c360_identity_destroy(struct c360_identity *g)
     free(g->free_nodes.v);
     free(g->free_blocks.v);
     free(g->free_profiles.v);
-    struct u32s *scratch[] = {&g->touched,      &g->region,     &g->stack,
-                              &g->old_profiles, &g->comp_start, &g->comp_nodes};
+    struct u32s *scratch[] = {&g->touched,      &g->region,      &g->stack,
+                              &g->old_profiles, &g->comp_start,  &g->comp_nodes,
+                              &g->comp_tmp,     &g->dirty_nodes, &g->dirty_blocks};
     for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
         free(scratch[i]->v);
+    gone_clear(&g->gone_nodes);
+    gone_clear(&g->gone_blocks);
+    free(g->gone_nodes.v);
+    free(g->gone_blocks.v);
+    free(g->restore_ids);
+    free(g->key_buf);
+    free(g->sort);
     c360_strmap_destroy(g->by_key);
     c360_strmap_destroy(g->by_id);
     c360_strmap_destroy(g->by_block);
@@ -236,11 +257,12 @@ static bool rule_holds(const struct c360_identity *g, const struct c360_identity
     const struct c360_nicknames *nk = g->cfg.nicknames;
     switch (r->kind) {
     case C360_IDENTITY_EMAIL:
+        return c360_name_match_person(a->first, a->last, b->first, b->last, false, r->threshold,
+                                      nk);
     case C360_IDENTITY_ADDRESS: /* last name and birth date are in the key */
         return names_match(a->first, b->first, r->threshold, nk);
     case C360_IDENTITY_PHONE:
-        return names_match(a->first, b->first, r->threshold, nk) &&
-               names_match(a->last, b->last, r->threshold, nk);
+        return c360_name_match_person(a->first, a->last, b->first, b->last, true, r->threshold, nk);
     default:
         return false;
     }
@@ -402,24 +424,39 @@ static enum c360_err block_uncap(struct c360_identity *g, uint32_t b)
 
 /* --- Blocks. */
 
+/* A new block of rule for key, without members. */
+static enum c360_err block_alloc(struct c360_identity *g, const char *key, uint8_t rule,
+                                 uint32_t *out)
+{
+    uint32_t b;
+    enum c360_err err;
+    if (g->free_blocks.n) {
+        b = g->free_blocks.v[--g->free_blocks.n];
+    } else {
+        if ((err = grow((void **)&g->blocks, &g->cap_blocks, g->n_blocks, sizeof(*g->blocks))))
+            return err;
+        b = (uint32_t)g->n_blocks++;
+    }
+    struct block *blk = &g->blocks[b];
+    *blk = (struct block){.key = strdup(key), .rule = rule, .dirty = blk->dirty};
+    err = C360_ERR_NOMEM;
+    if (!blk->key || (err = c360_strmap_put(g->by_block, key, b)))
+        goto fail;
+    *out = b;
+    return C360_OK;
+fail:
+    free(blk->key);
+    blk->key = NULL;
+    u32s_push(&g->free_blocks, b); /* when even this fails, only the slot is lost */
+    return err;
+}
+
 static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8_t rule, uint32_t x)
 {
     uint32_t b;
     enum c360_err err;
-    if (!c360_strmap_get(g->by_block, key, &b)) {
-        if (g->free_blocks.n) {
-            b = g->free_blocks.v[--g->free_blocks.n];
-        } else {
-            if ((err = grow((void **)&g->blocks, &g->cap_blocks, g->n_blocks, sizeof(*g->blocks))))
-                return err;
-            b = (uint32_t)g->n_blocks++;
-        }
-        g->blocks[b] = (struct block){.key = strdup(key), .rule = rule};
-        if (!g->blocks[b].key)
-            return C360_ERR_NOMEM;
-        if ((err = c360_strmap_put(g->by_block, key, b)))
-            return err;
-    }
+    if (!c360_strmap_get(g->by_block, key, &b) && (err = block_alloc(g, key, rule, &b)))
+        return err;
     struct node *n = &g->nodes[x];
     for (uint16_t i = 0; i < n->n_blocks; i++) {
         if (n->blocks[i] == b)
@@ -433,6 +470,7 @@ static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8
     struct block *blk = &g->blocks[b];
     if ((err = members_push(&blk->members, &blk->n, &blk->cap, x)))
         return err;
+    block_dirty(g, b);
     if (blk->capped)
         return C360_OK;
     if (blk->n > g->cfg.postings_max)
@@ -451,13 +489,15 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
             break;
         }
     }
+    block_dirty(g, b);
     if (blk->n == 0) {
         if (blk->capped)
             g->capped--;
+        gone_add(g, &g->gone_blocks, blk->key, BLOCKS_MAX(g));
         c360_strmap_del(g->by_block, blk->key);
         free(blk->key);
         free(blk->members);
-        memset(blk, 0, sizeof(*blk));
+        *blk = (struct block){.dirty = blk->dirty}; /* the slot stays in dirty_blocks */
         return u32s_push(&g->free_blocks, b);
     }
     if (blk->capped && blk->n <= g->cfg.postings_max)
@@ -490,7 +530,7 @@ static enum c360_err node_index(struct c360_identity *g, uint32_t x,
             break;
         case C360_IDENTITY_PHONE:
             values = in->phones;
-            count = n->first && n->last ? in->n_phones : 0;
+            count = n->first ? in->n_phones : 0;
             break;
         case C360_IDENTITY_ADDRESS:
             values = in->addresses;
@@ -788,12 +828,111 @@ static size_t comp_size(const struct c360_identity *g, uint32_t c)
     return end - g->comp_start.v[c];
 }
 
+static int seq_slot_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct seq_slot *)a)->seq, y = ((const struct seq_slot *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* Makes room for n sort keys. */
+static enum c360_err sort_room(struct c360_identity *g, size_t n)
+{
+    if (n <= g->cap_sort)
+        return C360_OK;
+    struct seq_slot *p = realloc(g->sort, n * sizeof(*p));
+    if (!p)
+        return C360_ERR_NOMEM;
+    g->sort = p;
+    g->cap_sort = n;
+    return C360_OK;
+}
+
+enum c360_err c360_identity_sort_by_seq(struct c360_identity *g, uint32_t *v, size_t n)
+{
+    enum c360_err err;
+    size_t i = 1;
+    while (i < n && g->nodes[v[i - 1]].seq < g->nodes[v[i]].seq)
+        i++;
+    if (i >= n)
+        return C360_OK; /* sorted already: the usual case */
+    if (n <= 16) {
+        for (; i < n; i++) {
+            uint32_t x = v[i];
+            size_t j = i;
+            for (; j > 0 && g->nodes[v[j - 1]].seq > g->nodes[x].seq; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+        return C360_OK;
+    }
+    if ((err = sort_room(g, n)))
+        return err;
+    for (i = 0; i < n; i++)
+        g->sort[i] = (struct seq_slot){g->nodes[v[i]].seq, v[i]};
+    qsort(g->sort, n, sizeof(*g->sort), seq_slot_cmp);
+    for (i = 0; i < n; i++)
+        v[i] = g->sort[i].x;
+    return C360_OK;
+}
+
+/*
+ * Puts the components in an order that no slot number or array order
+ * decides, so a graph restored from its items (other slots, other orders)
+ * does what the original does: each component's records by seq, and the
+ * components by their oldest record. The ids new components get, the
+ * order of events and of profile members follow from it.
+ */
+static enum c360_err components_canonical(struct c360_identity *g)
+{
+    size_t n_comps = g->comp_start.n;
+    enum c360_err err;
+    bool ordered = true;
+    for (uint32_t c = 0; c < n_comps; c++) {
+        uint32_t *v = g->comp_nodes.v + g->comp_start.v[c];
+        if ((err = c360_identity_sort_by_seq(g, v, comp_size(g, c))))
+            return err;
+        ordered &=
+            c == 0 || g->nodes[g->comp_nodes.v[g->comp_start.v[c - 1]]].seq < g->nodes[v[0]].seq;
+    }
+    if (ordered)
+        return C360_OK;
+    if ((err = sort_room(g, n_comps)))
+        return err;
+    for (uint32_t c = 0; c < n_comps; c++)
+        g->sort[c] = (struct seq_slot){g->nodes[g->comp_nodes.v[g->comp_start.v[c]]].seq, c};
+    qsort(g->sort, n_comps, sizeof(*g->sort), seq_slot_cmp);
+    g->comp_tmp.n = 0;
+    for (uint32_t k = 0; k < n_comps; k++) {
+        uint32_t c = g->sort[k].x;
+        size_t start = g->comp_start.v[c], size = comp_size(g, c);
+        for (size_t j = start; j < start + size; j++) {
+            if ((err = u32s_push(&g->comp_tmp, g->comp_nodes.v[j])))
+                return err;
+        }
+    }
+    /* Relabel, and find where each component starts in the new order. */
+    uint32_t old = NONE;
+    g->comp_start.n = 0;
+    for (size_t j = 0; j < g->comp_tmp.n; j++) {
+        struct node *n = &g->nodes[g->comp_tmp.v[j]];
+        if (n->comp != old) {
+            old = n->comp;
+            g->comp_start.v[g->comp_start.n++] = (uint32_t)j; /* as many as before */
+        }
+        n->comp = (uint32_t)g->comp_start.n - 1;
+    }
+    struct u32s swap = g->comp_nodes;
+    g->comp_nodes = g->comp_tmp;
+    g->comp_tmp = swap;
+    return C360_OK;
+}
+
 /* Recomputes the region, assigns ids and emits events. removed_profile is
  * the old profile of a deleted record (NONE otherwise). */
 static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile)
 {
     enum c360_err err;
-    if ((err = components(g, removed_profile)))
+    if ((err = components(g, removed_profile)) || (err = components_canonical(g)))
         return err;
     size_t n_comps = g->comp_start.n;
     uint64_t *comp_id = calloc(n_comps ? n_comps : 1, sizeof(*comp_id));
@@ -853,6 +992,14 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
                 err = u32s_push(&distinct, c);
         }
         if (!err && distinct.n > 1) {
+            /* The new parts in component order: by their oldest record. */
+            for (size_t k = 1; k < distinct.n; k++) {
+                uint32_t c = distinct.v[k];
+                size_t j = k;
+                for (; j > 0 && distinct.v[j - 1] > c; j--)
+                    distinct.v[j] = distinct.v[j - 1];
+                distinct.v[j] = c;
+            }
             err = event_add(g, (struct c360_identity_event){
                                    .kind = C360_IDENTITY_SPLIT,
                                    .from = p->id,
@@ -880,6 +1027,14 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
                 err = u32s_push(&sources, p);
         }
         if (!err && sources.n > 1) {
+            /* The absorbed profiles oldest first, as the old profiles go. */
+            for (size_t k = 1; k < sources.n; k++) {
+                uint32_t p = sources.v[k];
+                size_t j = k;
+                for (; j > 0 && g->profiles[sources.v[j - 1]].oldest > g->profiles[p].oldest; j--)
+                    sources.v[j] = sources.v[j - 1];
+                sources.v[j] = p;
+            }
             err = event_add(
                 g, (struct c360_identity_event){.kind = C360_IDENTITY_MERGE, .into = comp_id[c]});
             for (size_t k = 0; k < sources.n && !err; k++) {
@@ -894,14 +1049,16 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
         uint32_t x = g->comp_nodes.v[i];
         struct node *n = &g->nodes[x];
         uint64_t before = n->profile == NONE ? 0 : g->profiles[n->profile].id;
-        if (before != comp_id[n->comp])
-            err = event_add(g, (struct c360_identity_event){
-                                   .kind = C360_IDENTITY_LINK,
-                                   .record_key = n->key,
-                                   .from = before,
-                                   .into = comp_id[n->comp],
-                                   .rule = link_rule(g, x, comp_exact[n->comp]),
-                               });
+        if (before == comp_id[n->comp])
+            continue;
+        node_dirty(g, x); /* its item holds its profile's id */
+        err = event_add(g, (struct c360_identity_event){
+                               .kind = C360_IDENTITY_LINK,
+                               .record_key = n->key,
+                               .from = before,
+                               .into = comp_id[n->comp],
+                               .rule = link_rule(g, x, comp_exact[n->comp]),
+                           });
     }
     /* Replace the old profiles by the components. */
     for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
@@ -940,6 +1097,47 @@ static void change_begin(struct c360_identity *g)
     g->deleted_key = NULL;
 }
 
+/* A new node slot for key, indexed, not live yet. */
+static enum c360_err node_alloc(struct c360_identity *g, const char *key, uint32_t *out)
+{
+    uint32_t x;
+    enum c360_err err;
+    if (g->free_nodes.n) {
+        x = g->free_nodes.v[--g->free_nodes.n];
+    } else {
+        if (g->n_nodes >= g->cfg.records_max)
+            return C360_ERR_LIMIT;
+        if ((err = grow((void **)&g->nodes, &g->cap_nodes, g->n_nodes, sizeof(*g->nodes))))
+            return err;
+        x = (uint32_t)g->n_nodes++;
+    }
+    struct node *n = &g->nodes[x];
+    *n = (struct node){.profile = NONE, .dirty = n->dirty}; /* a free slot holds nothing */
+    err = C360_ERR_NOMEM;
+    if (!(n->key = strdup(key)) || (err = c360_strmap_put(g->by_key, key, x)))
+        goto fail;
+    *out = x;
+    return C360_OK;
+fail:
+    node_clear(n);
+    u32s_push(&g->free_nodes, x); /* when even this fails, only the slot is lost */
+    return err;
+}
+
+/* Lists what the change wrote to for the next persist: the records it
+ * touched (edges, blocks, fields) and the counters. Records whose profile id
+ * changed were listed by recompute. */
+static void change_tracked(struct c360_identity *g)
+{
+    if (!g->tracking)
+        return;
+    g->meta_dirty = true;
+    for (size_t i = 0; i < g->touched.n; i++) {
+        if (g->nodes[g->touched.v[i]].live)
+            node_dirty(g, g->touched.v[i]);
+    }
+}
+
 static enum c360_err node_fill(struct node *n, const struct c360_identity_input *in)
 {
     free(n->gp);
@@ -970,31 +1168,15 @@ enum c360_err c360_identity_upsert(struct c360_identity *g, const struct c360_id
         if ((err = node_unindex(g, x)))
             return err;
     } else {
-        if (g->free_nodes.n) {
-            x = g->free_nodes.v[--g->free_nodes.n];
-        } else {
-            if (g->n_nodes >= g->cfg.records_max)
-                return C360_ERR_LIMIT;
-            if ((err = grow((void **)&g->nodes, &g->cap_nodes, g->n_nodes, sizeof(*g->nodes))))
-                return err;
-            x = (uint32_t)g->n_nodes++;
-        }
-        struct node *n = &g->nodes[x];
-        memset(n, 0, sizeof(*n));
-        if (!(n->key = strdup(in->key)))
-            return C360_ERR_NOMEM;
-        n->seq = ++g->next_seq;
-        n->live = true;
-        n->profile = NONE;
-        if ((err = c360_strmap_put(g->by_key, in->key, x))) {
-            node_clear(n);
-            u32s_push(&g->free_nodes, x);
+        if ((err = node_alloc(g, in->key, &x)))
             return err;
-        }
+        g->nodes[x].seq = ++g->next_seq;
+        g->nodes[x].live = true;
     }
     if ((err = node_fill(&g->nodes[x], in)) || (err = touch(g, x)) ||
         (err = node_index(g, x, in)) || (err = recompute(g, NONE)))
         return err;
+    change_tracked(g);
     events_publish(g, changes);
     return C360_OK;
 }
@@ -1021,6 +1203,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
     c360_strmap_del(g->by_key, key);
     if (!(g->deleted_key = strdup(key)))
         return C360_ERR_NOMEM;
+    gone_add(g, &g->gone_nodes, key, g->cfg.records_max);
     node_clear(n);
     n->profile = NONE;
     if ((err = u32s_push(&g->free_nodes, x)) ||
@@ -1029,6 +1212,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
                                                          .from = from})) ||
         (err = recompute(g, p)))
         return err;
+    change_tracked(g);
     events_publish(g, changes);
     return C360_OK;
 }
@@ -1057,6 +1241,19 @@ void c360_identity_each(const struct c360_identity *g,
     }
 }
 
+/* Whether edge a comes before edge b (of one record) in the order explain
+ * gives them: by the other record's age, then by rule, then by key. */
+static bool edge_before(const struct c360_identity *g, const struct edge *a, const struct edge *b)
+{
+    uint64_t sa = g->nodes[a->other].seq, sb = g->nodes[b->other].seq;
+    const struct block *ba = &g->blocks[a->block], *bb = &g->blocks[b->block];
+    if (sa != sb)
+        return sa < sb;
+    if (ba->rule != bb->rule)
+        return ba->rule < bb->rule;
+    return strcmp(ba->key, bb->key) < 0;
+}
+
 bool c360_identity_explain(const struct c360_identity *g, const char *key,
                            void (*on_record)(const char *key, void *arg),
                            void (*on_edge)(const struct c360_identity_edge *e, void *arg),
@@ -1070,13 +1267,24 @@ bool c360_identity_explain(const struct c360_identity *g, const char *key,
         on_record(g->nodes[p->members[m]].key, arg);
     for (uint32_t m = 0; m < p->n; m++) {
         const struct node *n = &g->nodes[p->members[m]];
-        for (uint32_t e = 0; e < n->n_edges; e++) {
-            const struct node *o = &g->nodes[n->edges[e].other];
-            /* Each edge is held by both ends; explain it once. Edges cut by
-             * the cluster cap lead out of the profile. */
-            if (o->profile != n->profile || n->edges[e].other < p->members[m])
-                continue;
-            const struct block *blk = &g->blocks[n->edges[e].block];
+        /* Each edge is held by both ends: explain it from the older one.
+         * Edges cut by the cluster cap lead out of the profile. Edges in
+         * edge_before order, picked one by one: a record has few. */
+        const struct edge *prev = NULL;
+        for (;;) {
+            const struct edge *next = NULL;
+            for (uint32_t e = 0; e < n->n_edges; e++) {
+                const struct edge *ed = &n->edges[e];
+                const struct node *o = &g->nodes[ed->other];
+                if (o->profile == n->profile && o->seq > n->seq &&
+                    (!prev || edge_before(g, prev, ed)) && (!next || edge_before(g, ed, next)))
+                    next = ed;
+            }
+            if (!next)
+                break;
+            prev = next;
+            const struct node *o = &g->nodes[next->other];
+            const struct block *blk = &g->blocks[next->block];
             const char *bar = strchr(blk->key, '|');
             struct c360_identity_edge edge = {
                 .a = n->key,
@@ -1111,6 +1319,14 @@ static void evidence(struct c360_identity_link *out, const char *field, const ch
             (struct c360_identity_evidence){field, value ? value : "", other, score};
 }
 
+/* Two names a rule compared and their score; without a score when one is
+ * missing (a nameless record, a source without last names). */
+static void name_evidence(struct c360_identity_link *out, const char *field, const char *value,
+                          const char *other)
+{
+    evidence(out, field, value, other, value && other ? c360_name_jaro_winkler(value, other) : -1);
+}
+
 bool c360_identity_link_of(const struct c360_identity *g, const char *key,
                            struct c360_identity_link *out)
 {
@@ -1124,9 +1340,14 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
         const struct edge *ed = &n->edges[e];
         if (g->nodes[ed->other].profile != n->profile)
             continue; /* cut by the cluster cap */
-        if (!best || g->blocks[ed->block].rule < g->blocks[best->block].rule ||
-            (g->blocks[ed->block].rule == g->blocks[best->block].rule &&
-             g->nodes[ed->other].seq < g->nodes[best->other].seq))
+        /* The first rule, the oldest record, the smallest key: whatever the
+         * order of the edges. */
+        const struct block *blk = &g->blocks[ed->block];
+        const struct block *bb = best ? &g->blocks[best->block] : NULL;
+        uint64_t seq = g->nodes[ed->other].seq, bseq = best ? g->nodes[best->other].seq : 0;
+        if (!best || blk->rule < bb->rule ||
+            (blk->rule == bb->rule &&
+             (seq < bseq || (seq == bseq && strcmp(blk->key, bb->key) < 0))))
             best = ed;
     }
     if (!best)
@@ -1152,12 +1373,23 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
         break;
     }
     case C360_IDENTITY_EMAIL:
-    case C360_IDENTITY_PHONE:
-        evidence(out, r->kind == C360_IDENTITY_EMAIL ? "email" : "phone", value, NULL, -1);
-        evidence(out, "firstName", n->first, o->first, c360_name_jaro_winkler(n->first, o->first));
-        if (r->kind == C360_IDENTITY_PHONE)
-            evidence(out, "lastName", n->last, o->last, c360_name_jaro_winkler(n->last, o->last));
+    case C360_IDENTITY_PHONE: {
+        bool phone = r->kind == C360_IDENTITY_PHONE;
+        bool straight = names_match(n->first, o->first, r->threshold, g->cfg.nicknames) &&
+                        (!phone || !n->last || !o->last ||
+                         names_match(n->last, o->last, r->threshold, g->cfg.nicknames));
+        evidence(out, phone ? "phone" : "email", value, NULL, -1);
+        if (n->first && o->first && !straight) {
+            /* Matched crosswise: one source swapped the names. */
+            name_evidence(out, "firstName/lastName", n->first, o->last);
+            name_evidence(out, "lastName/firstName", n->last, o->first);
+            break;
+        }
+        name_evidence(out, "firstName", n->first, o->first); /* a nameless record: no score */
+        if (phone)
+            name_evidence(out, "lastName", n->last, o->last);
         break;
+    }
     case C360_IDENTITY_ADDRESS: {
         /* The key is street|postal|country|last|birth: the address is the
          * first three parts. */
@@ -1177,14 +1409,18 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
     return true;
 }
 
-static const struct profile *profile_by_id(const struct c360_identity *g, uint64_t id)
+uint32_t c360_identity_profile_slot(const struct c360_identity *g, uint64_t id)
 {
     char text[24];
     uint32_t p;
     snprintf(text, sizeof(text), "%" PRIu64, id);
-    if (!c360_strmap_get(g->by_id, text, &p) || !g->profiles[p].live || !g->profiles[p].n)
-        return NULL;
-    return &g->profiles[p];
+    return c360_strmap_get(g->by_id, text, &p) && g->profiles[p].live ? p : NONE;
+}
+
+static const struct profile *profile_by_id(const struct c360_identity *g, uint64_t id)
+{
+    uint32_t p = c360_identity_profile_slot(g, id);
+    return p != NONE && g->profiles[p].n ? &g->profiles[p] : NULL;
 }
 
 const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id)
@@ -1213,7 +1449,8 @@ size_t c360_identity_bytes(const struct c360_identity *g)
 {
     size_t bytes = sizeof(*g) + g->cap_nodes * sizeof(struct node) +
                    g->cap_blocks * sizeof(struct block) + g->cap_profiles * sizeof(struct profile) +
-                   c360_strmap_bytes(g->by_key) + c360_strmap_bytes(g->by_block);
+                   c360_strmap_bytes(g->by_key) + c360_strmap_bytes(g->by_block) +
+                   (g->dirty_nodes.cap + g->dirty_blocks.cap) * sizeof(uint32_t);
     for (size_t i = 0; i < g->n_nodes; i++) {
         const struct node *n = &g->nodes[i];
         if (!n->live)
@@ -1227,4 +1464,33 @@ size_t c360_identity_bytes(const struct c360_identity *g)
     for (size_t i = 0; i < g->n_profiles; i++)
         bytes += g->profiles[i].cap * sizeof(uint32_t);
     return bytes;
+}
+
+/* --- For persist.c (identity_int.h). */
+
+enum c360_err c360_identity_u32s_push(struct u32s *a, uint32_t v)
+{
+    return u32s_push(a, v);
+}
+
+enum c360_err c360_identity_node_slot(struct c360_identity *g, const char *key, uint32_t *x)
+{
+    return c360_strmap_get(g->by_key, key, x) ? C360_OK : node_alloc(g, key, x);
+}
+
+enum c360_err c360_identity_block_slot(struct c360_identity *g, const char *key, uint8_t rule,
+                                       uint32_t *b)
+{
+    return c360_strmap_get(g->by_block, key, b) ? C360_OK : block_alloc(g, key, rule, b);
+}
+
+enum c360_err c360_identity_edge_add(struct c360_identity *g, uint32_t x, uint32_t other,
+                                     uint32_t block)
+{
+    return edge_add(&g->nodes[x], other, block);
+}
+
+enum c360_err c360_identity_profile_new(struct c360_identity *g, uint64_t id, uint32_t *p)
+{
+    return profile_new(g, id, p);
 }

@@ -1,11 +1,16 @@
 /*
- * c360 identity — helpers shared by the normalizers: strict UTF-8 decoding
- * and the Latin folding pass names, street lines and country names share.
+ * c360 identity — what the module's files share: strict UTF-8 decoding and
+ * the Latin folding pass of the normalizers; the representation of the
+ * identity graph, which graph.c keeps up to date and persist.c stores and
+ * restores. The graph's struct tags are short (node, block…): they are the
+ * module's own and never leave src/identity.
  */
 #ifndef C360_IDENTITY_INT_H
 #define C360_IDENTITY_INT_H
 
 #include "c360/err.h"
+#include "c360/identity.h"
+#include "c360/strmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,5 +30,134 @@ bool c360_identity_utf8_next(const char *text, size_t len, size_t *pos, uint32_t
  */
 enum c360_err c360_identity_fold(const char *text, size_t len, char *out, size_t size,
                                  size_t *out_len, const char *field, struct c360_diag *diag);
+
+/* --- The identity graph (graph.c; persisted by persist.c). */
+
+#define NONE UINT32_MAX
+#define BLOCK_KEY_MAX 1024
+
+struct edge {
+    uint32_t other, block; /* node and block slots */
+};
+
+struct node {
+    char *key, *gp, *first, *last;
+    int32_t birth;
+    uint64_t seq; /* arrival order: the oldest record anchors its profile */
+    bool live;    /* false: a free slot, or (restoring) a record named but not read yet */
+    bool dirty;   /* listed in dirty_nodes; kept while the slot is free */
+    uint32_t *blocks;
+    uint16_t n_blocks;
+    struct edge *edges;
+    uint32_t n_edges, cap_edges;
+    uint32_t profile;    /* index into profiles */
+    uint32_t mark, comp; /* recomputation scratch: visited stamp, new component */
+};
+
+struct block {
+    char *key; /* "rule|value"; NULL: a free slot */
+    uint8_t rule;
+    bool capped;
+    bool dirty;    /* listed in dirty_blocks; kept while the slot is free */
+    bool restored; /* restoring: its item was read */
+    uint32_t *members;
+    uint32_t n, cap;
+};
+
+struct profile {
+    uint64_t id;
+    uint32_t *members; /* oldest first (by seq) */
+    uint32_t n, cap;
+    uint64_t oldest;    /* recomputation: smallest seq among members when the change began */
+    uint32_t keep_comp; /* recomputation: the component that keeps the id, or NONE */
+    uint32_t seen;      /* recomputation: stamp of the last change that collected it */
+    bool live;
+};
+
+/* A growable array of uint32_t (capped by the graph's record cap). */
+struct u32s {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+/* Owned keys of the items deleted since the last persisted. */
+struct gone {
+    char **v;
+    size_t n, cap;
+};
+
+/* A node slot and its seq, for sorting by age. */
+struct seq_slot {
+    uint64_t seq;
+    uint32_t x;
+};
+
+/* The graph owns every string and array it points to (records' keys and
+ * fields, member and edge lists, the keys of deleted items); slots refer to
+ * each other by index. c360_identity_destroy frees them all. */
+struct c360_identity {
+    struct c360_identity_config cfg;
+    struct node *nodes;
+    size_t n_nodes, cap_nodes;
+    struct u32s free_nodes;
+    struct block *blocks;
+    size_t n_blocks, cap_blocks;
+    struct u32s free_blocks;
+    struct profile *profiles;
+    size_t n_profiles, cap_profiles;
+    struct u32s free_profiles;
+    struct c360_strmap *by_key, *by_block;
+    struct c360_strmap *by_id; /* a live profile's id (decimal) to its slot */
+    uint64_t next_seq, next_id;
+    size_t capped;
+    uint32_t gen;
+    /* What changed since the last persisted (persist.c). Off until the
+     * first persisted or restore: until then a persist hands every item. */
+    bool tracking, meta_dirty;
+    enum c360_err track_err; /* sticky: a change could not be recorded */
+    struct u32s dirty_nodes, dirty_blocks;
+    struct gone gone_nodes, gone_blocks;
+    /* Restoring (persist.c). */
+    bool restoring, restored_meta;
+    uint64_t *restore_ids; /* per node slot: its stored profile id */
+    size_t cap_restore_ids;
+    uint64_t meta_records, meta_blocks, meta_capped; /* counts the meta item holds */
+    char *key_buf;                                   /* a key read from a value, NUL-terminated */
+    size_t cap_key_buf;
+    /* Scratch of one change. */
+    struct u32s touched, region, stack, old_profiles, comp_start, comp_nodes, comp_tmp;
+    struct c360_identity_event *events;
+    size_t n_events, cap_events;
+    uint64_t *ids;
+    size_t n_ids, cap_ids;
+    size_t *id_offsets; /* per event: where its ids start in ids */
+    char *deleted_key;
+    struct seq_slot *sort; /* c360_identity_sort_by_seq's keys */
+    size_t cap_sort;
+};
+
+enum c360_err c360_identity_u32s_push(struct u32s *a, uint32_t v) C360_MUST_USE;
+/* Sorts node slots v[0..n) by seq, oldest first. */
+enum c360_err c360_identity_sort_by_seq(struct c360_identity *g, uint32_t *v,
+                                        size_t n) C360_MUST_USE;
+
+/* Restoring: the slot of record key; a new one, not live, when the key is
+ * unknown (a record another item names before its own item is read). */
+enum c360_err c360_identity_node_slot(struct c360_identity *g, const char *key,
+                                      uint32_t *x) C360_MUST_USE;
+/* Restoring: the slot of blocking key `key` of rule `rule`; a new one
+ * without members when the key is unknown. */
+enum c360_err c360_identity_block_slot(struct c360_identity *g, const char *key, uint8_t rule,
+                                       uint32_t *b) C360_MUST_USE;
+/* Appends edge (other, block) to node x: one end only. */
+enum c360_err c360_identity_edge_add(struct c360_identity *g, uint32_t x, uint32_t other,
+                                     uint32_t block) C360_MUST_USE;
+/* A new live profile with this id and no members; *p is its slot. */
+enum c360_err c360_identity_profile_new(struct c360_identity *g, uint64_t id,
+                                        uint32_t *p) C360_MUST_USE;
+/* The slot of profile id, or NONE. */
+uint32_t c360_identity_profile_slot(const struct c360_identity *g, uint64_t id);
+/* Frees what the change tracking holds and empties it (dirty bits cleared). */
+void c360_identity_track_clear(struct c360_identity *g);
 
 #endif

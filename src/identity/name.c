@@ -85,3 +85,24 @@ enum c360_name_match c360_name_match(const char *a, const char *b, double thresh
         return C360_NAME_SIMILAR;
     return C360_NAME_DIFFERENT;
 }
+
+static bool present(const char *name)
+{
+    return name && *name;
+}
+
+static bool matches(const char *a, const char *b, double threshold, const struct c360_nicknames *nk)
+{
+    return present(a) && present(b) && c360_name_match(a, b, threshold, nk) != C360_NAME_DIFFERENT;
+}
+
+bool c360_name_match_person(const char *first_a, const char *last_a, const char *first_b,
+                            const char *last_b, bool with_last, double threshold,
+                            const struct c360_nicknames *nk)
+{
+    bool lasts = with_last && present(last_a) && present(last_b);
+    if (matches(first_a, first_b, threshold, nk) &&
+        (!lasts || matches(last_a, last_b, threshold, nk)))
+        return true;
+    return matches(first_a, last_b, threshold, nk) && matches(last_a, first_b, threshold, nk);
+}

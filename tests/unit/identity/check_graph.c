@@ -131,6 +131,35 @@ START_TEST(test_c360_identity_upsert_needs_the_fuzzy_name_too)
 }
 END_TEST
 
+/* A source that swapped first and last names still matches, when both names
+ * cross; the phone rule wants last names to agree only when both have one. */
+START_TEST(test_c360_identity_upsert_matches_swapped_and_partial_names)
+{
+    struct c360_identity *g = graph(50, 100);
+    upsert(g, (struct person){.key = "e:1", .first = "ana", .last = "ruiz", .email = "a@x.org"});
+    /* Half a swap is no match: "ruiz" is not "ana", and there is no last name to cross. */
+    upsert(g, (struct person){.key = "e:2", .first = "ruiz", .email = "a@x.org"});
+    ck_assert_uint_ne(id_of(g, "e:2"), id_of(g, "e:1"));
+    upsert(g, (struct person){.key = "e:3", .first = "ruiz", .last = "ana", .email = "a@x.org"});
+    ck_assert_uint_eq(id_of(g, "e:3"), id_of(g, "e:1"));
+    ck_assert_uint_eq(id_of(g, "e:2"), id_of(g, "e:1")); /* "ruiz" meets "ruiz" */
+    upsert(g,
+           (struct person){.key = "p:1", .first = "lars", .last = "berg", .phone = "+4791234567"});
+    upsert(g,
+           (struct person){.key = "p:2", .first = "berg", .last = "lars", .phone = "+4791234567"});
+    ck_assert_uint_eq(id_of(g, "p:1"), id_of(g, "p:2"));
+    upsert(g, (struct person){.key = "p:3", .first = "lars", .phone = "+4791234567"});
+    ck_assert_uint_eq(id_of(g, "p:3"), id_of(g, "p:1"));
+    /* Two last names that disagree still keep two people apart. */
+    upsert(g,
+           (struct person){.key = "q:1", .first = "ida", .last = "holm", .phone = "+4791234568"});
+    upsert(g,
+           (struct person){.key = "q:2", .first = "ida", .last = "strand", .phone = "+4791234568"});
+    ck_assert_uint_ne(id_of(g, "q:1"), id_of(g, "q:2"));
+    c360_identity_destroy(g);
+}
+END_TEST
+
 START_TEST(test_c360_identity_upsert_never_merges_two_party_ids_by_a_fuzzy_rule)
 {
     struct c360_identity *g = graph(50, 100);
@@ -418,6 +447,36 @@ START_TEST(test_c360_identity_link_of_gives_the_evidence)
     ck_assert_str_eq(link.parts[0].value, "7");
     /* A LINK says where the record was before. */
     ck_assert_uint_eq(event(C360_IDENTITY_LINK, "q:3")->from, 0);
+    /* Two keys shared with one record: the smaller, whatever the order of
+     * the record's values. */
+    struct c360_identity_input in = {
+        .key = "r:1", .first_name = "ida", .birth_date = C360_DATE_NONE};
+    struct c360_identity_changes ch;
+    in.emails[in.n_emails++] = "z@x.org";
+    in.emails[in.n_emails++] = "a@x.org";
+    ck_assert_int_eq(c360_identity_upsert(g, &in, &ch), C360_OK);
+    in.key = "r:2";
+    ck_assert_int_eq(c360_identity_upsert(g, &in, &ch), C360_OK);
+    ck_assert(c360_identity_link_of(g, "r:2", &link));
+    ck_assert_str_eq(link.parts[0].value, "a@x.org");
+    /* Swapped names say which name met which; a nameless record has no score. */
+    upsert(g, (struct person){.key = "s:1", .first = "ola", .last = "dahl", .email = "o@x.org"});
+    upsert(g, (struct person){.key = "s:2", .first = "dahl", .last = "ola", .email = "o@x.org"});
+    ck_assert(c360_identity_link_of(g, "s:2", &link));
+    ck_assert_str_eq(link.rule, "email-first-name");
+    ck_assert_uint_eq(link.n_parts, 3);
+    ck_assert_str_eq(link.parts[1].field, "firstName/lastName");
+    ck_assert_str_eq(link.parts[1].value, "dahl");
+    ck_assert_str_eq(link.parts[1].other_value, "dahl");
+    ck_assert(link.parts[1].score == 1.0);
+    ck_assert_str_eq(link.parts[2].field, "lastName/firstName");
+    upsert(g, (struct person){.key = "w:1", .email = "o@x.org"});
+    ck_assert_uint_eq(id_of(g, "w:1"), id_of(g, "s:1"));
+    ck_assert(c360_identity_link_of(g, "w:1", &link));
+    ck_assert_str_eq(link.rule, "email-first-name");
+    ck_assert_str_eq(link.parts[1].field, "firstName");
+    ck_assert_str_eq(link.parts[1].value, "");
+    ck_assert(link.parts[1].score < 0);
     ck_assert(!c360_identity_link_of(g, "nobody:1", &link));
     c360_identity_destroy(g);
 }
@@ -425,13 +484,14 @@ END_TEST
 
 /* --- The property: incremental = from scratch. */
 
-#define KEYS 14
+#define KEYS C360_CHECK_KEYS
 #define OPS 24
 
 /* Small pools, so records collide on every rule. */
 static const char *const gps[] = {NULL, NULL, NULL, "GP-1", "GP-2"};
-static const char *const firsts[] = {NULL, "robert", "bob", "rob", "mary", "maria", "jon"};
-static const char *const lasts[] = {NULL, "smith", "smyth", "jones"};
+static const char *const firsts[] = {NULL,   "robert", "bob", "rob",
+                                     "mary", "maria",  "jon", "smith"}; /* swapped */
+static const char *const lasts[] = {NULL, "smith", "smyth", "jones", "robert"};
 static const int32_t births[] = {0, 0, 7000, 7001};
 static const char *const emails[] = {NULL, "a@x.org", "b@x.org", "c@x.org"};
 static const char *const phones[] = {NULL, "+14155550101", "+14155550102"};
@@ -476,7 +536,7 @@ static void rule_key(const struct c360_identity_rule *r, size_t ri, const struct
             snprintf(buf, size, "%zu|%s", ri, p->email);
         break;
     case C360_IDENTITY_PHONE:
-        if (p->phone && p->first && p->last)
+        if (p->phone && p->first)
             snprintf(buf, size, "%zu|%s", ri, p->phone);
         break;
     case C360_IDENTITY_ADDRESS:
@@ -493,6 +553,11 @@ static bool oracle_compatible(const struct person *a, const struct person *b)
     return !a->birth || !b->birth || a->birth == b->birth;
 }
 
+static bool oracle_name(const char *a, const char *b, double threshold)
+{
+    return a && b && c360_name_match(a, b, threshold, NULL) != C360_NAME_DIFFERENT;
+}
+
 static bool oracle_holds(const struct c360_identity_rule *r, const struct person *a,
                          const struct person *b)
 {
@@ -500,10 +565,15 @@ static bool oracle_holds(const struct c360_identity_rule *r, const struct person
         return true;
     if (!oracle_compatible(a, b))
         return false;
-    bool first = c360_name_match(a->first, b->first, r->threshold, NULL) != C360_NAME_DIFFERENT;
-    if (r->kind == C360_IDENTITY_PHONE)
-        return first &&
-               c360_name_match(a->last, b->last, r->threshold, NULL) != C360_NAME_DIFFERENT;
+    double t = r->threshold;
+    bool first = oracle_name(a->first, b->first, t);
+    if (r->kind == C360_IDENTITY_ADDRESS) /* the last name is in the key */
+        return first;
+    /* Names written in each other's field match crosswise. */
+    if (oracle_name(a->first, b->last, t) && oracle_name(a->last, b->first, t))
+        return true;
+    if (r->kind == C360_IDENTITY_PHONE && a->last && b->last)
+        return first && oracle_name(a->last, b->last, t);
     return first;
 }
 
@@ -686,11 +756,172 @@ START_TEST(test_c360_identity_upsert_equals_resolution_from_scratch)
 }
 END_TEST
 
+/* --- The orders identity.h promises, whatever the history. */
+
+/* What the test knows of every key: its profile id (0: absent) and its
+ * arrival (the graph's seq: the first upsert since it was last absent). */
+struct known {
+    uint64_t id[KEYS], seq[KEYS];
+};
+
+static void know(struct c360_identity *g, struct known *kn)
+{
+    for (int k = 0; k < KEYS; k++) {
+        if (!c360_identity_profile_of(g, key_names[k], &kn->id[k]))
+            kn->id[k] = 0;
+    }
+}
+
+static int key_index(const char *key)
+{
+    for (int k = 0; k < KEYS; k++) {
+        if (strcmp(key_names[k], key) == 0)
+            return k;
+    }
+    ck_abort_msg("unknown key %s", key);
+    return -1;
+}
+
+/* The seq of the oldest record of profile id. */
+static uint64_t oldest_of(const struct known *kn, uint64_t id)
+{
+    uint64_t oldest = UINT64_MAX;
+    for (int k = 0; k < KEYS; k++) {
+        if (kn->id[k] == id && kn->seq[k] < oldest)
+            oldest = kn->seq[k];
+    }
+    ck_assert_msg(oldest != UINT64_MAX, "profile %llu has no record", (unsigned long long)id);
+    return oldest;
+}
+
+struct visit {
+    const struct known *kn;
+    uint64_t last_record, last_a, last_b;
+};
+
+static void visit_record(const char *key, void *arg)
+{
+    struct visit *v = arg;
+    uint64_t seq = v->kn->seq[key_index(key)];
+    ck_assert_msg(seq > v->last_record, "%s out of arrival order", key);
+    v->last_record = seq;
+}
+
+static void visit_edge(const struct c360_identity_edge *e, void *arg)
+{
+    struct visit *v = arg;
+    uint64_t a = v->kn->seq[key_index(e->a)], b = v->kn->seq[key_index(e->b)];
+    ck_assert_msg(a < b, "edge %s-%s not from the older record", e->a, e->b);
+    ck_assert_msg(a > v->last_a || (a == v->last_a && b >= v->last_b), "edge %s-%s out of order",
+                  e->a, e->b);
+    v->last_a = a;
+    v->last_b = b;
+}
+
+START_TEST(test_c360_identity_upsert_reports_in_the_documented_order)
+{
+    for (int sequence = 0; sequence < 300; sequence++) {
+        unsigned seed_value = (unsigned)(_i * 300 + sequence + 1), *seed = &seed_value;
+        struct c360_identity_config cfg =
+            config(2 + (size_t)rand_r(seed) % 4, 2 + (size_t)rand_r(seed) % 6);
+        cfg.rules[2].attach_nameless = sequence % 2;
+        struct c360_identity *g;
+        ck_assert_int_eq(c360_identity_new(&cfg, &g), C360_OK);
+        struct known before, after;
+        memset(&after, 0, sizeof(after));
+        uint64_t arrivals = 0;
+        for (int op = 0; op < 2 * OPS; op++) {
+            int k = rand_r(seed) % KEYS;
+            before = after;
+            if (after.id[k] && rand_r(seed) % 4 == 0) {
+                delete (g, key_names[k]);
+            } else {
+                if (!after.id[k])
+                    after.seq[k] = ++arrivals;
+                upsert(g, random_person(k, seed));
+            }
+            know(g, &after);
+            /* An UNLINK, SPLITs, MERGEs, LINKs; each kind in its order. */
+            static const int ranks[] = {[C360_IDENTITY_UNLINK] = 0,
+                                        [C360_IDENTITY_SPLIT] = 1,
+                                        [C360_IDENTITY_MERGE] = 2,
+                                        [C360_IDENTITY_LINK] = 3};
+            int rank = 0;
+            uint64_t prev_age = 0, prev_seq = 0;
+            for (size_t i = 0; i < last.count; i++) {
+                const struct c360_identity_event *ev = &last.events[i];
+                uint64_t age, part, prev_part = 0;
+                ck_assert_msg(ranks[ev->kind] >= rank, "seed %u: events out of kind order",
+                              seed_value);
+                if (ranks[ev->kind] != rank)
+                    prev_age = prev_seq = 0;
+                rank = ranks[ev->kind];
+                switch (ev->kind) {
+                case C360_IDENTITY_SPLIT: /* the oldest profile first; parts by age */
+                    age = oldest_of(&before, ev->from);
+                    for (size_t j = 0; j < ev->n_ids; j++, prev_part = part)
+                        ck_assert((part = oldest_of(&after, ev->ids[j])) > prev_part);
+                    break;
+                case C360_IDENTITY_MERGE: /* by the result's age; absorbed by age */
+                    age = oldest_of(&after, ev->into);
+                    for (size_t j = 0; j < ev->n_ids; j++, prev_part = part)
+                        ck_assert((part = oldest_of(&before, ev->ids[j])) > prev_part);
+                    break;
+                case C360_IDENTITY_LINK: /* profile by profile, records by age */
+                    age = oldest_of(&after, ev->into);
+                    part = after.seq[key_index(ev->record_key)];
+                    ck_assert(age > prev_age || part > prev_seq);
+                    prev_seq = part;
+                    break;
+                default:
+                    age = 1;
+                    break;
+                }
+                ck_assert_msg(age >= prev_age && (age > prev_age || ev->kind == C360_IDENTITY_LINK),
+                              "seed %u, op %d: event %zu out of order", seed_value, op, i);
+                prev_age = age;
+            }
+            /* Profiles give their records oldest first; explain, its edges
+             * from the older record, by age. */
+            for (int a = 0; a < KEYS; a++) {
+                if (!after.id[a])
+                    continue;
+                const char *first = c360_identity_record_of_profile(g, after.id[a]);
+                ck_assert_uint_eq(after.seq[key_index(first)], oldest_of(&after, after.id[a]));
+                struct visit v = {.kn = &after};
+                c360_identity_profile_records(g, after.id[a], visit_record, &v);
+                v = (struct visit){.kn = &after};
+                ck_assert(c360_identity_explain(g, key_names[a], visit_record, visit_edge, &v));
+            }
+        }
+        c360_identity_destroy(g);
+    }
+}
+END_TEST
+
+struct c360_identity_config c360_check_graph_config(size_t postings_max, size_t cluster_max)
+{
+    return config(postings_max, cluster_max);
+}
+
+const char *c360_check_graph_key(int k)
+{
+    return key_names[k];
+}
+
+void c360_check_graph_random(int k, unsigned *seed, struct c360_identity_input *in)
+{
+    /* The person's strings are the pools' or the key's: static. */
+    struct person p = random_person(k, seed);
+    *in = input_of(&p);
+}
+
 void c360_check_graph_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_identity_upsert");
     tcase_add_test(tc, test_c360_identity_upsert_links_by_global_party_id);
     tcase_add_test(tc, test_c360_identity_upsert_needs_the_fuzzy_name_too);
+    tcase_add_test(tc, test_c360_identity_upsert_matches_swapped_and_partial_names);
     tcase_add_test(tc, test_c360_identity_upsert_never_merges_two_party_ids_by_a_fuzzy_rule);
     tcase_add_test(tc, test_c360_identity_upsert_keeps_twins_apart);
     tcase_add_test(tc, test_c360_identity_upsert_attaches_nameless_records_to_one_person_only);
@@ -699,6 +930,7 @@ void c360_check_graph_add(Suite *s)
     tcase_add_test(tc, test_c360_identity_upsert_stops_at_the_postings_cap);
     tcase_add_test(tc, test_c360_identity_upsert_holds_big_clusters_by_exact_rules_only);
     tcase_add_loop_test(tc, test_c360_identity_upsert_equals_resolution_from_scratch, 0, 10);
+    tcase_add_loop_test(tc, test_c360_identity_upsert_reports_in_the_documented_order, 0, 4);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_identity_delete");

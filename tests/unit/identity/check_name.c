@@ -336,6 +336,45 @@ START_TEST(test_c360_name_match_after_normalizing)
 }
 END_TEST
 
+/* --- c360_name_match_person: names straight or crosswise, last names
+ * compared only when asked and both present. */
+static const struct {
+    const char *first_a, *last_a, *first_b, *last_b;
+    bool with_last, want;
+} persons[] = {
+    {"robert", "smith", "bob", "smith", true, true},        /* straight, nickname */
+    {"robert", "smith", "robert", "jones", true, false},    /* last names differ */
+    {"robert", "smith", "robert", "jones", false, true},    /* ... not compared */
+    {"robert", NULL, "robert", "jones", true, true},        /* one last name missing */
+    {"robert", "smith", "robert", "", true, true},          /* empty is missing */
+    {"smith", "robert", "robert", "smith", true, true},     /* swapped */
+    {"smith", "robert", "bob", "smith", false, true},       /* swapped, and a nickname */
+    {"smith", NULL, "robert", "smith", false, false},       /* a swap needs both names */
+    {"smith", "robert", "robert", NULL, true, false},       /* ... on both records */
+    {"smith", "mary", "mary", "jones", true, false},        /* one name crosses, not the other */
+    {"jonathon", "smith", "jonathan", "smith", true, true}, /* Jaro-Winkler 0.95 */
+    {"robert", "smith", "william", "smith", true, false},
+    {NULL, "smith", "robert", "smith", true, false}, /* no first name matches nothing */
+    {NULL, NULL, NULL, NULL, false, false},
+};
+
+START_TEST(test_c360_name_match_person_table)
+{
+    struct c360_nicknames *nk = shipped();
+    bool got = c360_name_match_person(persons[_i].first_a, persons[_i].last_a, persons[_i].first_b,
+                                      persons[_i].last_b, persons[_i].with_last, 0.92, nk);
+    ck_assert_msg(got == persons[_i].want, "%s %s / %s %s: %d, want %d",
+                  persons[_i].first_a ? persons[_i].first_a : "-",
+                  persons[_i].last_a ? persons[_i].last_a : "-",
+                  persons[_i].first_b ? persons[_i].first_b : "-",
+                  persons[_i].last_b ? persons[_i].last_b : "-", got, persons[_i].want);
+    /* Symmetric: the order of the records does not matter. */
+    ck_assert(c360_name_match_person(persons[_i].first_b, persons[_i].last_b, persons[_i].first_a,
+                                     persons[_i].last_a, persons[_i].with_last, 0.92, nk) == got);
+    c360_nicknames_free(nk);
+}
+END_TEST
+
 #define LOOP(tc, test, table) tcase_add_loop_test(tc, test, 0, sizeof(table) / sizeof((table)[0]))
 
 void c360_check_name_add(Suite *s)
@@ -363,5 +402,8 @@ void c360_check_name_add(Suite *s)
     tc = tcase_create("c360_name_match");
     LOOP(tc, test_c360_name_match_table, matches);
     tcase_add_test(tc, test_c360_name_match_after_normalizing);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_name_match_person");
+    LOOP(tc, test_c360_name_match_person_table, persons);
     suite_add_tcase(s, tc);
 }

@@ -710,5 +710,6 @@ Suite *c360_test_suite(void)
     c360_check_graph_add(s);
     c360_check_rules_add(s);
     c360_check_golden_add(s);
+    c360_check_persist_add(s);
     return s;
 }
