@@ -9,7 +9,10 @@
  * so pruning runs at its steady state. Then, per customer: the bytes
  * c360_insights_bytes counts, the heap the allocator really gave out
  * (mallinfo2: blocks and their headers), and the CPU time of applies and of
- * one evaluation (summarize + qualifying_visit + next_change).
+ * one evaluation (summarize + qualifying_visit + next_change). Last, the
+ * state in a store (DESIGN.md §6): a flush of everything, as a first commit
+ * writes it, into memory, the bytes a customer takes there, and the CPU time
+ * of that flush and of a restore from it, as after a restart.
  *
  *   build/release/bench/bench_insights [N]
  *
@@ -26,6 +29,7 @@
 #include <time.h>
 
 #define DAYS 46
+#define DUMP_MAX ((size_t)8 << 30) /* the in-memory store's cap */
 
 static double cpu_now(void)
 {
@@ -40,6 +44,63 @@ static void must(enum c360_err err, const char *what)
         fprintf(stderr, "bench_insights: %s: %s\n", what, c360_err_str(err));
         exit(1);
     }
+}
+
+/* An in-memory store: items one after another, each db, key length, value
+ * length (uint32_t each), key, value. A flush from nothing only puts. */
+struct dump {
+    unsigned char *buf;
+    size_t len, cap, items;
+};
+
+static enum c360_err dump_put(void *arg, enum c360_persist_db db, const void *key, size_t key_len,
+                              const void *val, size_t val_len)
+{
+    struct dump *d = arg;
+    uint32_t head[3] = {(uint32_t)db, (uint32_t)key_len, (uint32_t)val_len};
+    size_t need = sizeof(head) + key_len + val_len;
+    if (!val)
+        return C360_ERR_INVALID;
+    if (d->len + need > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : (size_t)1 << 20;
+        while (cap < d->len + need)
+            cap *= 2;
+        if (cap > DUMP_MAX)
+            return C360_ERR_LIMIT;
+        unsigned char *buf = realloc(d->buf, cap);
+        if (!buf)
+            return C360_ERR_NOMEM;
+        d->buf = buf;
+        d->cap = cap;
+    }
+    memcpy(d->buf + d->len, head, sizeof(head));
+    memcpy(d->buf + d->len + sizeof(head), key, key_len);
+    memcpy(d->buf + d->len + sizeof(head) + key_len, val, val_len);
+    d->len += need;
+    d->items++;
+    return C360_OK;
+}
+
+/* A new state restored from d. */
+static struct c360_insights *dump_restore(const struct dump *d,
+                                          const struct c360_insights_config *cfg)
+{
+    struct c360_insights *ins;
+    struct c360_diag diag;
+    must(c360_insights_new(cfg, &ins, NULL), "new");
+    for (size_t at = 0; at < d->len;) {
+        uint32_t head[3];
+        memcpy(head, d->buf + at, sizeof(head));
+        const unsigned char *key = d->buf + at + sizeof(head);
+        if (c360_insights_restore(ins, (enum c360_persist_db)head[0], key, head[1], key + head[1],
+                                  head[2], &diag)) {
+            fprintf(stderr, "bench_insights: restore: %s: %s\n", diag.where, diag.text);
+            exit(1);
+        }
+        at += sizeof(head) + head[1] + head[2];
+    }
+    must(c360_insights_restore_end(ins, &diag), "restore_end");
+    return ins;
 }
 
 /* One customer's records of one day; returns how many were applied. */
@@ -160,6 +221,25 @@ int main(int argc, char **argv)
     }
     double t_eval = cpu_now() - t0;
 
+    struct dump dump = {0};
+    struct c360_persist_sink sink = {dump_put, &dump};
+    t0 = cpu_now();
+    must(c360_insights_persist(ins, &sink), "persist");
+    c360_insights_persisted(ins);
+    double t_persist = cpu_now() - t0;
+    t0 = cpu_now();
+    struct c360_insights *back = dump_restore(&dump, &cfg);
+    double t_restore = cpu_now() - t0;
+    struct c360_insights_stats bst;
+    c360_insights_stats(back, &bst);
+    if (bst.parties != st.parties || bst.accounts != st.accounts || bst.visits != st.visits ||
+        bst.engagements != st.engagements || bst.balances != st.balances) {
+        fprintf(stderr, "bench_insights: the restored state differs\n");
+        return 1;
+    }
+    c360_insights_destroy(back);
+    free(dump.buf);
+
     printf("customers %ld: %zu accounts, %zu external, %zu visits of %zu engagements, "
            "%zu balance days\n",
            n, st.accounts, st.externals, st.visits, st.engagements, st.balances);
@@ -173,6 +253,11 @@ int main(int argc, char **argv)
     printf("evaluate: %ld customers in %.2f s CPU (%.0f/s; summarize, a visit rule, next_change):"
            " %ld in cross_sell_money_market, %ld with a qualifying visit, %ld due tomorrow\n",
            n, t_eval, n / t_eval, members, visiting, tomorrow);
+    printf("store: %zu items, %zu bytes of keys and values (%.0f per customer); flush %.2f s CPU"
+           " (%.0f items/s), restore %.2f s CPU (%.0f items/s)\n",
+           dump.items, dump.len - dump.items * 3 * sizeof(uint32_t),
+           (double)(dump.len - dump.items * 3 * sizeof(uint32_t)) / n, t_persist,
+           dump.items / t_persist, t_restore, dump.items / t_restore);
     c360_insights_destroy(ins);
     return 0;
 }

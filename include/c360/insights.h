@@ -54,6 +54,16 @@
  * to compare exactly with whole-cent thresholds too, but sums of two floored
  * averages do not, so segments compare through cmp_avg.)
  *
+ * Persistence (DESIGN.md §6, persist.h): the state flushes the items it
+ * changed to a store and is restored from them. A restored state answers
+ * every query, and every further apply and prune (touched lists and errors
+ * included), exactly as the state that was flushed; only the bytes it holds
+ * may differ a little (arrays are sized to what they hold, not to how they
+ * grew). So nothing is decided by the order things are held in, which a
+ * restore does not keep: amounts are summed exactly and saturated once, and
+ * an evicted visit is the one with the oldest last event, then the smallest
+ * session hash.
+ *
  * Owns copies of every key it keeps. Pure: no I/O, no logging, no clock —
  * "today" is always a parameter (days since 1970-01-01, as c360_date_parse
  * gives). Not thread-safe; one instance per partition.
@@ -62,6 +72,7 @@
 #define C360_INSIGHTS_H
 
 #include "c360/err.h"
+#include "c360/persist.h"
 #include "c360/record.h"
 
 #include <stdbool.h>
@@ -133,7 +144,8 @@ struct c360_insights_visit_rule {
 };
 
 struct c360_insights_stats {
-    size_t parties, accounts, externals, visits, engagements, balances;
+    size_t parties; /* owner keys holding an account or a visit */
+    size_t accounts, externals, visits, engagements, balances;
     uint64_t visits_evicted; /* visits dropped at C360_INSIGHTS_VISITS_MAX */
 };
 
@@ -208,6 +220,50 @@ bool c360_insights_qualifying_visit(const struct c360_insights *ins, const char 
 int32_t c360_insights_next_change(const struct c360_insights *ins, const char *const *keys,
                                   size_t n_keys, int32_t today,
                                   const struct c360_insights_visit_rule *rules, size_t n_rules);
+
+/*
+ * The state in a store. Items of C360_DB_INSIGHTS, keyed by a letter, ':' and
+ * the id (up to 2 + C360_RECORD_STRING_MAX bytes, no NUL):
+ *   "a:<globalAccountId>"   an internal account: owner keys, the fields of
+ *                           its latest event, its balance observations;
+ *   "x:<externalAccountId>" an external account: owner key, latest record;
+ *   "p:<owner key>"         the visits attributed to an owner key (a key
+ *                           that only owns accounts has no item: its refs
+ *                           are rebuilt from the accounts);
+ *   "s:<subject>"           a web subject ever interned (empty value): the
+ *                           cap on subjects counts them all.
+ * and C360_DB_META "insights": the watermark, visits_evicted, and the
+ * currency and visit_days_max the state was made with. Values are
+ * persist.h's, under its version byte.
+ */
+
+/* Hands sink every item changed since the last c360_insights_persisted (all
+ * of them before the first): values of the items that exist, NULL for those
+ * gone (a deleted item always existed in the store). Changes nothing: may be
+ * called again, e.g. after a failed transaction. Stops at the sink's first
+ * failure and returns it; C360_ERR_NOMEM. */
+enum c360_err c360_insights_persist(const struct c360_insights *ins,
+                                    const struct c360_persist_sink *sink) C360_MUST_USE;
+/* The items handed to the last persist are stored: forget them. Nothing may
+ * change the state between that persist and this call. A state that is
+ * never stored need not call it: it then keeps a byte of marks per item,
+ * no list. */
+void c360_insights_persisted(struct c360_insights *ins);
+/* On a state just created (c360_insights_new) with the same config: one
+ * stored item of C360_DB_INSIGHTS, or of C360_DB_META (items of other
+ * modules there are ignored), in any order; key and val are borrowed.
+ * C360_ERR_INVALID with diag (where = the key) for a corrupt item, a
+ * database that is not the module's, or another currency or retention;
+ * C360_ERR_LIMIT when the items exceed the config's caps. After an error the
+ * state is fit only for c360_insights_destroy. */
+enum c360_err c360_insights_restore(struct c360_insights *ins, enum c360_persist_db db,
+                                    const void *key, size_t key_len, const void *val,
+                                    size_t val_len, struct c360_diag *diag) C360_MUST_USE;
+/* After the last restore: settles what depends on the watermark and checks
+ * that the items agree (the meta item is there if anything is; every subject
+ * an owner key names has its item). Nothing is then left to flush. */
+enum c360_err c360_insights_restore_end(struct c360_insights *ins,
+                                        struct c360_diag *diag) C360_MUST_USE;
 
 /* Bytes held (structures, arrays at capacity, keys), for state-size reports;
  * the allocator's own overhead per block is not included. */

@@ -88,8 +88,9 @@ static void account_remove(struct c360_insights *ins, uint32_t i)
         c360_insights_party_ref_del(ins, acct->joint[k], i);
     }
     c360_insights_index_del(&ins->by_account, acct->key, &ins->accounts);
-    c360_insights_account_free(acct);
-    c360_insights_pool_give(&ins->accounts, i);
+    free(acct->bal);
+    free(acct->joint);
+    c360_insights_pool_drop(&ins->accounts, i); /* the key too, unless stored */
 }
 
 /* The event's owners as parties: primary first, each once. */
@@ -124,7 +125,7 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
     uint32_t owners[1 + C360_INSIGHTS_JOINT_MAX];
     uint8_t n_owners = 0;
     uint32_t *joint = NULL;
-    bool created = false, indexed = false;
+    bool created = false, indexed = false, changed;
     if (!fa->global_account_id || !*fa->global_account_id)
         return c360_diag_fail(diag, C360_ERR_INVALID, "globalAccountId", "is missing");
     uint32_t i = c360_insights_index_get(&ins->by_account, fa->global_account_id, &ins->accounts);
@@ -182,15 +183,22 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
         indexed = true;
     }
     struct c360_insights_account *acct = c360_insights_account_at(ins, i);
-    c360_insights_balance_rebase(acct, ins->watermark - C360_INSIGHTS_WINDOW_DAYS);
+    /* Folded history stays folded if what follows fails: marked now. */
+    if (c360_insights_balance_rebase(acct, ins->watermark - C360_INSIGHTS_WINDOW_DAYS))
+        c360_insights_pool_mark(&ins->accounts, i);
     if (home && (err = c360_insights_balance_reserve(acct, fa->balance_as_of, diag)))
         goto fail;
 
     /* Commit: nothing below fails. */
-    if (home)
-        c360_insights_balance_add(acct, fa->balance_as_of, fa->balance.minor);
-    else if (has_obs)
+    changed = newer;
+    if (home) {
+        changed |= c360_insights_balance_add(acct, fa->balance_as_of, fa->balance.minor);
+    } else if (has_obs && !(acct->flags & C360_INSIGHTS_FOREIGN)) {
         acct->flags |= C360_INSIGHTS_FOREIGN;
+        changed = true;
+    }
+    if (changed)
+        c360_insights_pool_mark(&ins->accounts, i);
     if (acct->owner != C360_INSIGHTS_NONE)
         c360_insights_touch(ins, acct->owner);
     for (uint8_t k = 0; k < acct->n_joint; k++)
@@ -236,8 +244,7 @@ static void external_remove(struct c360_insights *ins, uint32_t i)
     c360_insights_touch(ins, ext->owner);
     c360_insights_party_ref_del(ins, ext->owner, i | C360_INSIGHTS_EXT_BIT);
     c360_insights_index_del(&ins->by_external, ext->key, &ins->externals);
-    free(ext->key);
-    c360_insights_pool_give(&ins->externals, i);
+    c360_insights_pool_drop(&ins->externals, i); /* the key too, unless stored */
 }
 
 enum c360_err c360_insights_apply_external(struct c360_insights *ins, const struct c360_record *rec,
@@ -309,6 +316,7 @@ enum c360_err c360_insights_apply_external(struct c360_insights *ins, const stru
     ext->foreign = strcmp(x->average_daily_balance.currency, ins->cfg.currency) != 0;
     ext->type = (uint8_t)x->account_type;
     ext->status = (uint8_t)x->status;
+    c360_insights_pool_mark(&ins->externals, i);
     return C360_OK;
 fail:
     if (created) {
@@ -319,4 +327,202 @@ fail:
         c360_insights_pool_give(&ins->externals, i);
     }
     return err;
+}
+
+/*
+ * Item values (persist.c). An account: its primary owner's and joint
+ * owners' keys (not parties' slot numbers, which a restore renumbers), the
+ * fields of its latest event, and its observations (balance.c). An external
+ * account: its owner's key and the fields of its latest record.
+ */
+void c360_insights_account_encode(const struct c360_insights *ins,
+                                  const struct c360_insights_account *acct,
+                                  struct c360_persist_writer *w)
+{
+    c360_persist_str(w, c360_insights_party_at(ins, acct->owner)->key);
+    c360_persist_u64(w, acct->n_joint);
+    for (uint8_t k = 0; k < acct->n_joint; k++)
+        c360_persist_str(w, c360_insights_party_at(ins, acct->joint[k])->key);
+    c360_persist_i64(w, acct->occurred_at);
+    c360_persist_u64(w, acct->type);
+    c360_persist_u64(w, acct->status);
+    c360_persist_i64(w, acct->opened);
+    c360_persist_i64(w, acct->closed);
+    c360_persist_bool(w, acct->flags & C360_INSIGHTS_FOREIGN);
+    c360_insights_balance_encode(acct, w);
+}
+
+void c360_insights_external_encode(const struct c360_insights *ins,
+                                   const struct c360_insights_external *ext,
+                                   struct c360_persist_writer *w)
+{
+    c360_persist_str(w, c360_insights_party_at(ins, ext->owner)->key);
+    c360_persist_i64(w, ext->as_of);
+    c360_persist_i64(w, ext->occurred_at);
+    c360_persist_i64(w, ext->adb);
+    c360_persist_u64(w, ext->type);
+    c360_persist_u64(w, ext->status);
+    c360_persist_bool(w, ext->foreign);
+}
+
+/* The party of the next owner key in r (made if absent). */
+static enum c360_err owner_read(struct c360_insights *ins, struct c360_persist_reader *r,
+                                uint32_t *party, struct c360_diag *diag)
+{
+    char key[C360_RECORD_STRING_MAX + 1];
+    if (!c360_persist_get_str(r, key, sizeof(key)) || !key[0])
+        return c360_diag_fail(diag, C360_ERR_INVALID, "globalPartyId",
+                              "an owner key is missing or corrupt");
+    return c360_insights_party_get(ins, key, party, diag);
+}
+
+static bool day_or_none(int64_t day)
+{
+    return day == C360_DATE_NONE ||
+           (day >= INT32_MIN && day <= INT32_MAX && c360_insights_day_ok((int32_t)day));
+}
+
+/* A new slot for an item of id, indexed. */
+static enum c360_err restore_slot(struct c360_insights_pool *pool, struct c360_insights_index *ix,
+                                  size_t max, const char *id, uint32_t *out, struct c360_diag *diag)
+{
+    enum c360_err err;
+    uint32_t i;
+    if (c360_insights_index_get(ix, id, pool) != C360_INSIGHTS_NONE)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "stored twice");
+    if ((err = c360_insights_pool_take(pool, max, &i)) == C360_ERR_LIMIT)
+        return c360_diag_fail(diag, err, NULL, "more items than the configuration holds (%zu)",
+                              max);
+    if (err)
+        return err;
+    char **key = c360_insights_pool_at(pool, i);
+    if ((err = copy_id(id, "key", key, diag)) || (err = c360_insights_index_put(ix, *key, i, pool)))
+        goto fail;
+    *c360_insights_pool_marks(pool, i) = C360_INSIGHTS_MARK_STORED;
+    *out = i;
+    return C360_OK;
+fail:
+    free(*key);
+    c360_insights_pool_give(pool, i);
+    return err;
+}
+
+enum c360_err c360_insights_account_restore(struct c360_insights *ins, const char *id,
+                                            struct c360_persist_reader *r, struct c360_diag *diag)
+{
+    enum c360_err err;
+    uint32_t owners[1 + C360_INSIGHTS_JOINT_MAX], i = C360_INSIGHTS_NONE;
+    uint8_t n_owners = 1;
+    uint32_t *joint = NULL;
+    /* Owner keys first: parties are made as in apply, and a party left
+     * empty by a failure only waits for c360_insights_destroy (a failed
+     * restore leaves a state fit for nothing else). */
+    if ((err = owner_read(ins, r, &owners[0], diag)))
+        goto fail;
+    uint64_t n_joint = c360_persist_get_u64(r);
+    if (n_joint > C360_INSIGHTS_JOINT_MAX) {
+        err = c360_diag_fail(diag, C360_ERR_INVALID, "jointOwnerIds", "more than %d",
+                             C360_INSIGHTS_JOINT_MAX);
+        goto fail;
+    }
+    for (uint64_t k = 0; k < n_joint; k++) {
+        uint32_t party;
+        if ((err = owner_read(ins, r, &party, diag)))
+            goto fail;
+        if (listed(owners, n_owners, party)) {
+            err = c360_diag_fail(diag, C360_ERR_INVALID, "jointOwnerIds", "an owner repeats");
+            goto fail;
+        }
+        owners[n_owners++] = party;
+    }
+    int64_t occurred_at = c360_persist_get_i64(r);
+    uint64_t type = c360_persist_get_u64(r), status = c360_persist_get_u64(r);
+    int64_t opened = c360_persist_get_i64(r), closed = c360_persist_get_i64(r);
+    bool foreign = c360_persist_get_bool(r);
+    if ((err = check_kind(
+             type > C360_ACCOUNT_OTHER ? C360_ACCOUNT_TYPE_NONE : (enum c360_account_type)type,
+             status > C360_STATUS_PENDING ? C360_STATUS_NONE : (enum c360_account_status)status,
+             diag)))
+        goto fail;
+    if (c360_time_check(occurred_at, NULL) || !day_or_none(opened) || !day_or_none(closed)) {
+        err = c360_diag_fail(diag, C360_ERR_INVALID, "occurredAt",
+                             "or openedDate or closedDate is corrupt");
+        goto fail;
+    }
+    for (uint8_t k = 0; k < n_owners; k++) {
+        if ((err = c360_insights_party_reserve(ins, owners[k], diag)))
+            goto fail;
+    }
+    if (n_owners > 1 && !(joint = malloc((n_owners - 1u) * sizeof(*joint)))) {
+        err = C360_ERR_NOMEM;
+        goto fail;
+    }
+    if ((err = restore_slot(&ins->accounts, &ins->by_account, ins->cfg.accounts_max, id, &i, diag)))
+        goto fail;
+    struct c360_insights_account *acct = c360_insights_account_at(ins, i);
+    if ((err = c360_insights_balance_decode(acct, r, diag)) ||
+        (err = c360_persist_reader_end(r, "account", diag)))
+        goto fail;
+    if (n_owners > 1)
+        memcpy(joint, owners + 1, (n_owners - 1u) * sizeof(*joint));
+    acct->joint = joint;
+    acct->n_joint = (uint8_t)(n_owners - 1);
+    acct->owner = owners[0];
+    acct->occurred_at = occurred_at;
+    acct->type = (uint8_t)type;
+    acct->status = (uint8_t)status;
+    acct->opened = (int32_t)opened;
+    acct->closed = (int32_t)closed;
+    if (foreign)
+        acct->flags |= C360_INSIGHTS_FOREIGN;
+    for (uint8_t k = 0; k < n_owners; k++)
+        c360_insights_party_ref_add(ins, owners[k], i);
+    return C360_OK;
+fail:
+    free(joint);
+    if (i != C360_INSIGHTS_NONE) {
+        struct c360_insights_account *gone = c360_insights_account_at(ins, i);
+        c360_insights_index_del(&ins->by_account, gone->key, &ins->accounts);
+        free(gone->bal);
+        free(gone->key);
+        c360_insights_pool_give(&ins->accounts, i);
+    }
+    return err;
+}
+
+enum c360_err c360_insights_external_restore(struct c360_insights *ins, const char *id,
+                                             struct c360_persist_reader *r, struct c360_diag *diag)
+{
+    enum c360_err err;
+    uint32_t party, i;
+    if ((err = owner_read(ins, r, &party, diag)))
+        return err;
+    int64_t as_of = c360_persist_get_i64(r), occurred_at = c360_persist_get_i64(r);
+    int64_t adb = c360_persist_get_i64(r);
+    uint64_t type = c360_persist_get_u64(r), status = c360_persist_get_u64(r);
+    bool foreign = c360_persist_get_bool(r);
+    if ((err = c360_persist_reader_end(r, "external account", diag)))
+        return err;
+    if ((err = check_kind(
+             type > C360_ACCOUNT_OTHER ? C360_ACCOUNT_TYPE_NONE : (enum c360_account_type)type,
+             status > C360_STATUS_PENDING ? C360_STATUS_NONE : (enum c360_account_status)status,
+             diag)))
+        return err;
+    if (c360_time_check(occurred_at, NULL) ||
+        (as_of != C360_TIME_NONE && c360_time_check(as_of, NULL)))
+        return c360_diag_fail(diag, C360_ERR_INVALID, "asOf", "or occurredAt is corrupt");
+    if ((err = c360_insights_party_reserve(ins, party, diag)) ||
+        (err = restore_slot(&ins->externals, &ins->by_external, ins->cfg.externals_max, id, &i,
+                            diag)))
+        return err;
+    struct c360_insights_external *ext = c360_insights_external_at(ins, i);
+    ext->owner = party;
+    ext->as_of = as_of;
+    ext->occurred_at = occurred_at;
+    ext->adb = adb;
+    ext->type = (uint8_t)type;
+    ext->status = (uint8_t)status;
+    ext->foreign = foreign;
+    c360_insights_party_ref_add(ins, party, i | C360_INSIGHTS_EXT_BIT);
+    return C360_OK;
 }

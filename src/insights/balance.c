@@ -43,13 +43,13 @@ static uint8_t count_before(const struct c360_insights_account *acct, int64_t of
     return lo;
 }
 
-void c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day)
+bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day)
 {
     if (day <= acct->base_day)
-        return;
+        return false;
     if (acct->n_bal == 0) {
         acct->base_day = day;
-        return;
+        return false;
     }
     int64_t cut = (int64_t)(day - acct->base_day) * MS;
     uint8_t k = count_before(acct, cut);
@@ -73,6 +73,7 @@ void c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t da
         acct->bal = NULL;
         acct->cap_bal = 0;
     }
+    return k > 0;
 }
 
 /* Where an observation at at goes: -1 before base; else its index, and
@@ -123,27 +124,27 @@ enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, 
     return grow(acct);
 }
 
-void c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor)
+bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor)
 {
     bool same_day = false;
     int i = place(acct, at, &same_day);
     if (i < 0) {
-        if (!(acct->flags & C360_INSIGHTS_HAS_BEFORE) || at >= acct->before_at) {
-            acct->before_at = at;
-            acct->before_minor = minor;
-            acct->flags |= C360_INSIGHTS_HAS_BEFORE;
-        }
-        return;
+        if ((acct->flags & C360_INSIGHTS_HAS_BEFORE) && at < acct->before_at)
+            return false;
+        acct->before_at = at;
+        acct->before_minor = minor;
+        acct->flags |= C360_INSIGHTS_HAS_BEFORE;
+        return true;
     }
     uint32_t off = (uint32_t)(at - base_ms(acct));
     uint32_t *o = offs(acct);
     if (same_day) {
         /* An earlier observation of a day never decides an end of day. */
-        if (off >= o[i]) {
-            o[i] = off;
-            acct->bal[i] = minor;
-        }
-        return;
+        if (off < o[i])
+            return false;
+        o[i] = off;
+        acct->bal[i] = minor;
+        return true;
     }
     uint8_t n = acct->n_bal; /* below cap_bal: reserved */
     memmove(acct->bal + i + 1, acct->bal + i, (size_t)(n - i) * sizeof(*acct->bal));
@@ -151,6 +152,7 @@ void c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, i
     acct->bal[i] = minor;
     o[i] = off;
     acct->n_bal = (uint8_t)(n + 1);
+    return true;
 }
 
 int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day)
@@ -212,4 +214,97 @@ void c360_insights_balance_changes(const struct c360_insights_account *acct, int
 size_t c360_insights_balance_bytes(const struct c360_insights_account *acct)
 {
     return acct->cap_bal * (sizeof(int64_t) + sizeof(uint32_t));
+}
+
+/*
+ * In a value: whether there is a "before" and it, then the days held as
+ * (instant, minor): the first instant whole, the next ones as the ms since
+ * the previous (ascending, one a day).
+ */
+void c360_insights_balance_encode(const struct c360_insights_account *acct,
+                                  struct c360_persist_writer *w)
+{
+    bool before = acct->flags & C360_INSIGHTS_HAS_BEFORE;
+    c360_persist_bool(w, before);
+    if (before) {
+        c360_persist_i64(w, acct->before_at);
+        c360_persist_i64(w, acct->before_minor);
+    }
+    c360_persist_u64(w, acct->n_bal);
+    const uint32_t *o = offs(acct);
+    for (uint8_t i = 0; i < acct->n_bal; i++) {
+        if (i == 0)
+            c360_persist_i64(w, base_ms(acct) + o[0]);
+        else
+            c360_persist_u64(w, o[i] - o[i - 1]);
+        c360_persist_i64(w, acct->bal[i]);
+    }
+}
+
+enum c360_err c360_insights_balance_decode(struct c360_insights_account *acct,
+                                           struct c360_persist_reader *r, struct c360_diag *diag)
+{
+    if (c360_persist_get_bool(r)) {
+        acct->before_at = c360_persist_get_i64(r);
+        acct->before_minor = c360_persist_get_i64(r);
+        acct->flags |= C360_INSIGHTS_HAS_BEFORE;
+        if (c360_time_check(acct->before_at, NULL))
+            return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf", "is corrupt");
+    }
+    uint64_t n = c360_persist_get_u64(r);
+    if (r->failed || n == 0)
+        return C360_OK; /* the reader's end says whether it failed */
+    if (n > C360_INSIGHTS_BALANCES_MAX)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf", "more than %d days",
+                              C360_INSIGHTS_BALANCES_MAX);
+    int64_t first = c360_persist_get_i64(r);
+    if (c360_time_check(first, NULL))
+        return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf", "is corrupt");
+    /* The base is the first day held until balance_settle knows the
+     * watermark. */
+    acct->base_day = c360_date_of(first);
+    acct->bal = malloc(n * (sizeof(int64_t) + sizeof(uint32_t)));
+    if (!acct->bal)
+        return C360_ERR_NOMEM;
+    acct->cap_bal = (uint8_t)n;
+    uint32_t *o = offs(acct);
+    int64_t off = first - base_ms(acct);
+    for (uint64_t i = 0; i < n && !r->failed; i++) {
+        if (i > 0) {
+            uint64_t step = c360_persist_get_u64(r);
+            /* One observation a day: the next is on a later day. */
+            if (step > UINT32_MAX || (int64_t)(off + step) / MS <= off / MS)
+                return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf", "days out of order");
+            off += (int64_t)step;
+        }
+        if (off > (int64_t)UINT32_MAX)
+            return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf",
+                                  "days span more than 49 days");
+        o[i] = (uint32_t)off;
+        acct->bal[i] = c360_persist_get_i64(r);
+        acct->n_bal = (uint8_t)(i + 1);
+    }
+    return C360_OK;
+}
+
+enum c360_err c360_insights_balance_settle(struct c360_insights_account *acct, int32_t day,
+                                           struct c360_diag *diag)
+{
+    /* The state that stored the account had its base at most at the
+     * window's first day, and at most at the first day it held. */
+    if (acct->n_bal && acct->base_day < day)
+        day = acct->base_day;
+    /* Offsets grow by the days the base moves back. */
+    int64_t shift = (int64_t)(acct->base_day - day) * MS;
+    if (acct->n_bal && (int64_t)offs(acct)[acct->n_bal - 1] + shift > (int64_t)UINT32_MAX)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf",
+                              "days more than 49 days after the window's first day");
+    if ((acct->flags & C360_INSIGHTS_HAS_BEFORE) && acct->before_at >= (int64_t)day * MS)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf",
+                              "the observation before the days held is not before them");
+    uint32_t *o = offs(acct);
+    for (uint8_t i = 0; i < acct->n_bal; i++)
+        o[i] = (uint32_t)(o[i] + shift);
+    acct->base_day = day;
+    return C360_OK;
 }

@@ -115,13 +115,12 @@ void c360_insights_party_ref_del(struct c360_insights *ins, uint32_t i, uint32_t
 static void party_free_if_empty(struct c360_insights *ins, uint32_t i)
 {
     struct c360_insights_party *party = c360_insights_party_at(ins, i);
-    if (!party->key || party->n_refs || party->n_visits)
+    if (!c360_insights_pool_live(&ins->parties, i) || party->n_refs || party->n_visits)
         return;
     c360_insights_index_del(&ins->by_party, party->key, &ins->parties);
-    free(party->key);
     free(party->refs);
     c360_insights_party_visits_free(party);
-    c360_insights_pool_give(&ins->parties, i);
+    c360_insights_pool_drop(&ins->parties, i);
 }
 
 /* Ends the previous change: frees the parties it left empty. */
@@ -161,6 +160,7 @@ void c360_insights_destroy(struct c360_insights *ins)
 {
     if (!ins)
         return;
+    /* Tombstones hold their key only; free slots nothing. */
     for (uint32_t i = 0; i < ins->parties.n; i++) {
         struct c360_insights_party *party = c360_insights_party_at(ins, i);
         free(party->key);
@@ -193,8 +193,10 @@ bool c360_insights_day_ok(int32_t day)
  * not bring pruned history back into question. */
 static void advance(struct c360_insights *ins, int32_t today)
 {
-    if (today > ins->watermark)
+    if (today > ins->watermark) {
         ins->watermark = today;
+        ins->meta_dirty = true;
+    }
 }
 
 enum c360_err c360_insights_apply(struct c360_insights *ins, const struct c360_record *rec,
@@ -246,16 +248,19 @@ void c360_insights_prune(struct c360_insights *ins, int32_t today)
     if (!c360_insights_day_ok(today))
         return;
     advance(ins, today);
+    /* Only what a prune changes is marked for the store: an account whose
+     * history folded, an owner key whose visits went. */
     for (uint32_t i = 0; i < ins->accounts.n; i++) {
-        struct c360_insights_account *acct = c360_insights_account_at(ins, i);
-        if (acct->key)
-            c360_insights_balance_rebase(acct, ins->watermark - C360_INSIGHTS_WINDOW_DAYS);
+        if (c360_insights_pool_live(&ins->accounts, i) &&
+            c360_insights_balance_rebase(c360_insights_account_at(ins, i),
+                                         ins->watermark - C360_INSIGHTS_WINDOW_DAYS))
+            c360_insights_pool_mark(&ins->accounts, i);
     }
     for (uint32_t i = 0; i < ins->parties.n; i++) {
         struct c360_insights_party *party = c360_insights_party_at(ins, i);
-        if (!party->key || !party->n_visits)
+        if (!c360_insights_pool_live(&ins->parties, i) || !party->n_visits)
             continue;
-        c360_insights_visits_prune(ins, party);
+        c360_insights_visits_prune(ins, i);
         party_free_if_empty(ins, i);
     }
 }
@@ -295,13 +300,16 @@ size_t c360_insights_bytes(const struct c360_insights *ins)
 void c360_insights_stats(const struct c360_insights *ins, struct c360_insights_stats *out)
 {
     *out = (struct c360_insights_stats){
-        .parties = ins->parties.live,
         .accounts = ins->accounts.live,
         .externals = ins->externals.live,
         .visits_evicted = ins->visits_evicted,
     };
     for (uint32_t i = 0; i < ins->parties.n; i++) {
         const struct c360_insights_party *party = c360_insights_party_at(ins, i);
+        /* Keys left empty by the last change wait for the next one to be
+         * freed: not counted, so that the count is what a restore gives. */
+        if (party->n_refs || party->n_visits)
+            out->parties++;
         out->visits += party->n_visits;
         for (uint8_t v = 0; v < party->n_visits; v++)
             out->engagements += party->visits[v].n_ev;

@@ -8,6 +8,7 @@
 #define C360_INSIGHTS_INT_H
 
 #include "c360/insights.h"
+#include "c360/persist.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +19,11 @@
 #define C360_INSIGHTS_NO_SUBJECT 0xFFFu   /* an engagement without a subject (12 bits) */
 /* durationSeconds kept: a week, as c360_record_validate allows (20 bits). */
 #define C360_INSIGHTS_SECONDS_MAX (7 * 24 * 3600)
+
+/* Sums of amounts are taken exact and saturated once, so that they do not
+ * depend on the order accounts are met in (owner refs are in no canonical
+ * order: a restored state rebuilds them in the order of its items). */
+__extension__ typedef __int128 c360_insights_wide;
 
 /* Account flags. */
 #define C360_INSIGHTS_HAS_BEFORE 1u /* before_at/before_minor hold an observation */
@@ -97,13 +103,29 @@ struct c360_insights_party {
  * growth costs one chunk, not a copy of everything with up to half of it
  * unused, and pointers to an entity stay valid while it lives. Freed slots
  * are chained (the chain index kept at byte next_at of the free item).
+ *
+ * Each slot also has a byte of marks (after the chunk's items) for the
+ * store (persist.c): DIRTY while its item awaits a flush, STORED while the
+ * store holds the item under its key, GONE for a tombstone. An item the
+ * store holds is not freed when it goes: its slot keeps the key (and
+ * nothing else) until the flush that deletes it, so that nothing needs
+ * allocating on the way out. A tombstone is not live: it is in no index and
+ * no cap counts it, so when the store is flushed changes no answer.
  */
 #define C360_INSIGHTS_CHUNK 256
+#define C360_INSIGHTS_MARK_DIRTY 1u  /* changed since the last flush */
+#define C360_INSIGHTS_MARK_STORED 2u /* the store holds this slot's item */
+#define C360_INSIGHTS_MARK_GONE 4u   /* a tombstone: its key is to be deleted */
+/* Dirty slots listed per pool; past this a flush scans every slot's marks. */
+#define C360_INSIGHTS_DIRTY_MAX 65536u
 
 struct c360_insights_pool {
     char **chunks;
     uint32_t size, next_at; /* bytes per item; where a free item keeps the chain */
     uint32_t n, n_chunks, cap_chunks, free_head, live;
+    uint32_t *dirty; /* the slots marked DIRTY, unless dirty_all */
+    uint32_t n_dirty, cap_dirty;
+    bool dirty_all; /* no list kept (never flushed, or it overflowed): scan the marks */
 };
 
 struct c360_insights {
@@ -113,6 +135,8 @@ struct c360_insights {
     struct c360_insights_index by_party, by_account, by_external, by_subject;
     struct c360_insights_pool subjects; /* interned subject names (char *), never freed */
     uint64_t visits_evicted;
+    bool meta_dirty;    /* watermark or visits_evicted changed since the last flush */
+    bool meta_restored; /* restore met the C360_DB_META item */
     /* Parties the last change touched: reported, then freed if left empty. */
     uint32_t touched[2 * (1 + C360_INSIGHTS_JOINT_MAX) + 2];
     const char *touched_keys[2 * (1 + C360_INSIGHTS_JOINT_MAX) + 2];
@@ -125,8 +149,26 @@ void *c360_insights_pool_at(const struct c360_insights_pool *pool, uint32_t i);
 /* A zeroed slot, reusing freed ones first; at most max live (C360_ERR_LIMIT). */
 enum c360_err c360_insights_pool_take(struct c360_insights_pool *pool, size_t max,
                                       uint32_t *out) C360_MUST_USE;
-/* Returns slot i to the free chain. */
+/* Returns slot i, whose item the caller freed (key included), to the free
+ * chain: for an item just taken, never flushed. */
 void c360_insights_pool_give(struct c360_insights_pool *pool, uint32_t i);
+/* Ends the item in slot i, whose members other than its key the caller
+ * freed: a tombstone when the store holds it, else freed (key too). */
+void c360_insights_pool_drop(struct c360_insights_pool *pool, uint32_t i);
+/* Whether slot i holds a live item (not free, not a tombstone). */
+bool c360_insights_pool_live(const struct c360_insights_pool *pool, uint32_t i);
+uint8_t *c360_insights_pool_marks(const struct c360_insights_pool *pool, uint32_t i);
+/* Marks slot i DIRTY. Never fails: a list that cannot grow is given up for
+ * a scan. */
+void c360_insights_pool_mark(struct c360_insights_pool *pool, uint32_t i);
+/* Calls fn with each DIRTY slot, until it fails. */
+enum c360_err c360_insights_pool_each_dirty(const struct c360_insights_pool *pool,
+                                            enum c360_err (*fn)(uint32_t i, void *arg),
+                                            void *arg) C360_MUST_USE;
+/* The store now holds what the last flush handed it: tombstones are freed,
+ * live DIRTY items become STORED when written(item) says the flush put them
+ * (NULL: every live item is put). */
+void c360_insights_pool_flushed(struct c360_insights_pool *pool, bool (*written)(const void *item));
 size_t c360_insights_pool_bytes(const struct c360_insights_pool *pool);
 void c360_insights_pool_free(struct c360_insights_pool *pool);
 
@@ -171,16 +213,35 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
 enum c360_err c360_insights_apply_external(struct c360_insights *ins, const struct c360_record *rec,
                                            struct c360_diag *diag) C360_MUST_USE;
 void c360_insights_account_free(struct c360_insights_account *acct);
+/* Item values of an account and an external account (persist.c frames them). */
+void c360_insights_account_encode(const struct c360_insights *ins,
+                                  const struct c360_insights_account *acct,
+                                  struct c360_persist_writer *w);
+void c360_insights_external_encode(const struct c360_insights *ins,
+                                   const struct c360_insights_external *ext,
+                                   struct c360_persist_writer *w);
+/* Restores the item of account id (a NUL-terminated copy) from r: the
+ * account, STORED, and its owners' refs. */
+enum c360_err c360_insights_account_restore(struct c360_insights *ins, const char *id,
+                                            struct c360_persist_reader *r,
+                                            struct c360_diag *diag) C360_MUST_USE;
+enum c360_err c360_insights_external_restore(struct c360_insights *ins, const char *id,
+                                             struct c360_persist_reader *r,
+                                             struct c360_diag *diag) C360_MUST_USE;
 
 /* balance.c: one account's observations. */
-/* Moves base_day up to day (never down), folding older days into "before". */
-void c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day);
+/* Moves base_day up to day (never down), folding older days into "before".
+ * True when observations were folded: what the account answers for a day
+ * before the new base changed, so it must be stored again. Moving the base
+ * alone changes no answer (queries read observations, not the base). */
+bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day);
 /* Makes room for an observation at at, so that adding it cannot fail
  * (C360_ERR_LIMIT at the cap or too far ahead). */
 enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, int64_t at,
                                             struct c360_diag *diag) C360_MUST_USE;
-/* Adds an observation reserved for. */
-void c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor);
+/* Adds an observation reserved for; false when it decides nothing (an
+ * earlier one of a day already held, or older than "before"). */
+bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor);
 /* The end-of-day balance of day (0 when none is known). */
 int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day);
 /* The contribution of the account to its type's daily total on day. */
@@ -192,20 +253,50 @@ bool c360_insights_balance_latest(const struct c360_insights_account *acct, int6
 void c360_insights_balance_changes(const struct c360_insights_account *acct, int32_t from,
                                    void (*fn)(int32_t day, void *arg), void *arg);
 size_t c360_insights_balance_bytes(const struct c360_insights_account *acct);
+/* The observations of an account value: "before" and the days held, as
+ * instants (the base is not stored: it is the watermark's business). */
+void c360_insights_balance_encode(const struct c360_insights_account *acct,
+                                  struct c360_persist_writer *w);
+/* Reads them into acct (restore: a new account, holding none). Its base is
+ * the first day held until c360_insights_balance_settle. */
+enum c360_err c360_insights_balance_decode(struct c360_insights_account *acct,
+                                           struct c360_persist_reader *r,
+                                           struct c360_diag *diag) C360_MUST_USE;
+/* Sets a restored account's base to day, or its first day held when that is
+ * earlier, as the state that stored it had it (restore_end, once the
+ * watermark is known). C360_ERR_INVALID when the observations disagree. */
+enum c360_err c360_insights_balance_settle(struct c360_insights_account *acct, int32_t day,
+                                           struct c360_diag *diag) C360_MUST_USE;
 
 /* visit.c */
 enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c360_record *rec,
                                       const char *owner_key, struct c360_diag *diag) C360_MUST_USE;
-/* Drops the party's visits whose last event is before start of today − visit_days_max. */
-void c360_insights_visits_prune(struct c360_insights *ins, struct c360_insights_party *party);
+/* Drops the visits of party p whose last event is before start of the
+ * watermark − visit_days_max − the slack, marking it when any goes. */
+void c360_insights_visits_prune(struct c360_insights *ins, uint32_t p);
 /* A visit's first and last event and its end (max occurredAt + duration). */
 void c360_insights_visit_span(const struct c360_insights_visit *visit, int64_t *first,
                               int64_t *last, int64_t *end);
 /* The interned id of subject, or C360_INSIGHTS_NO_SUBJECT when never seen. */
 uint16_t c360_insights_subject_find(const struct c360_insights *ins, const char *subject);
+/* The id of subject (1 to C360_RECORD_STRING_MAX bytes), interned (and
+ * marked) if new; C360_ERR_LIMIT past C360_INSIGHTS_SUBJECTS_MAX. */
+enum c360_err c360_insights_subject_intern(struct c360_insights *ins, const char *subject,
+                                           uint16_t *out, struct c360_diag *diag) C360_MUST_USE;
+/* The visits of a party's item: the subjects they name (names, not ids:
+ * ids depend on the order subjects were met in), then each visit and its
+ * engagements. local is scratch of C360_INSIGHTS_SUBJECTS_MAX zeroes, left
+ * zeroed. */
+void c360_insights_visits_encode(const struct c360_insights *ins,
+                                 const struct c360_insights_party *party, uint16_t *local,
+                                 struct c360_persist_writer *w);
+/* Reads them into party p, which holds no visit yet. */
+enum c360_err c360_insights_visits_restore(struct c360_insights *ins, uint32_t p,
+                                           struct c360_persist_reader *r,
+                                           struct c360_diag *diag) C360_MUST_USE;
 void c360_insights_party_visits_free(struct c360_insights_party *party);
 
-/* Saturating arithmetic on amounts (query.c). */
-int64_t c360_insights_sat_add(int64_t a, int64_t b);
+/* An exact sum of amounts, saturated to int64 (query.c). */
+int64_t c360_insights_sat(c360_insights_wide v);
 
 #endif

@@ -15,12 +15,16 @@
 #define MS C360_MS_PER_DAY
 #define WINDOW C360_INSIGHTS_WINDOW_DAYS
 
-int64_t c360_insights_sat_add(int64_t a, int64_t b)
+/* Sums are taken exact (128 bits hold 2^32 accounts × 30 days of any
+ * int64) and saturated once: saturating each step would make the result
+ * depend on the order of the terms once a sum overflows. */
+int64_t c360_insights_sat(c360_insights_wide v)
 {
-    int64_t r;
-    if (__builtin_add_overflow(a, b, &r))
-        return a < 0 ? INT64_MIN : INT64_MAX;
-    return r;
+    if (v > INT64_MAX)
+        return INT64_MAX;
+    if (v < INT64_MIN)
+        return INT64_MIN;
+    return (int64_t)v;
 }
 
 static bool listed_before(const char *const *keys, size_t i, const char *key)
@@ -79,6 +83,7 @@ static void each_account(const struct c360_insights *ins, const char *const *key
 struct summing {
     struct c360_insights_summary *out;
     int32_t today;
+    c360_insights_wide adb[C360_INSIGHTS_TYPES], external[C360_INSIGHTS_TYPES], balance;
 };
 
 static void sum_account(const struct c360_insights_account *acct, void *arg)
@@ -94,14 +99,15 @@ static void sum_account(const struct c360_insights_account *acct, void *arg)
         out->open++;
         out->open_by_type[acct->type]++;
         if (c360_insights_balance_latest(acct, &minor))
-            out->balance = c360_insights_sat_add(out->balance, minor);
+            s->balance += minor;
         if (acct->flags & C360_INSIGHTS_FOREIGN)
             out->foreign++;
     }
     /* Open that day by its dates, whatever its status (DESIGN.md §5). */
+    c360_insights_wide window = 0;
     for (int32_t day = s->today - WINDOW; day < s->today; day++)
-        out->adb_sum[acct->type] =
-            c360_insights_sat_add(out->adb_sum[acct->type], c360_insights_balance_day(acct, day));
+        window += c360_insights_balance_day(acct, day);
+    s->adb[acct->type] += window;
 }
 
 void c360_insights_summarize(const struct c360_insights *ins, const char *const *keys,
@@ -111,7 +117,7 @@ void c360_insights_summarize(const struct c360_insights *ins, const char *const 
     out->earliest_opened = C360_DATE_NONE;
     if (!c360_insights_day_ok(today))
         return;
-    struct summing s = {out, today};
+    struct summing s = {.out = out, .today = today};
     each_account(ins, keys, n_keys, sum_account, &s);
     /* An external account has one owner, so no key repeats it. */
     for (size_t i = 0; i < n_keys; i++) {
@@ -126,32 +132,36 @@ void c360_insights_summarize(const struct c360_insights *ins, const char *const 
             if (ext->foreign)
                 out->foreign++;
             else
-                out->external_adb[ext->type] =
-                    c360_insights_sat_add(out->external_adb[ext->type], ext->adb);
+                s.external[ext->type] += ext->adb;
         }
     }
+    for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
+        out->adb_sum[t] = c360_insights_sat(s.adb[t]);
+        out->external_adb[t] = c360_insights_sat(s.external[t]);
+    }
+    out->balance = c360_insights_sat(s.balance);
     if (out->earliest_opened != C360_DATE_NONE)
         out->tenure_days = today - out->earliest_opened;
 }
 
 int64_t c360_insights_adb_sum(const struct c360_insights_summary *sum, uint32_t types)
 {
-    int64_t total = 0;
+    c360_insights_wide total = 0;
     for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
         if (types & C360_INSIGHTS_TYPE(t))
-            total = c360_insights_sat_add(total, sum->adb_sum[t]);
+            total += sum->adb_sum[t];
     }
-    return total;
+    return c360_insights_sat(total);
 }
 
 int64_t c360_insights_external_adb(const struct c360_insights_summary *sum, uint32_t types)
 {
-    int64_t total = 0;
+    c360_insights_wide total = 0;
     for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
         if (types & C360_INSIGHTS_TYPE(t))
-            total = c360_insights_sat_add(total, sum->external_adb[t]);
+            total += sum->external_adb[t];
     }
-    return total;
+    return c360_insights_sat(total);
 }
 
 int c360_insights_cmp_avg(int64_t window_sum, int64_t minor, int64_t threshold)
@@ -241,16 +251,24 @@ static void earliest_change(const struct c360_insights_account *acct, void *arg)
 /* Daily totals by type on two days. */
 struct totals {
     int32_t a, b;
-    int64_t on_a[C360_INSIGHTS_TYPES], on_b[C360_INSIGHTS_TYPES];
+    c360_insights_wide on_a[C360_INSIGHTS_TYPES], on_b[C360_INSIGHTS_TYPES];
 };
 
 static void add_totals(const struct c360_insights_account *acct, void *arg)
 {
     struct totals *t = arg;
-    t->on_a[acct->type] =
-        c360_insights_sat_add(t->on_a[acct->type], c360_insights_balance_day(acct, t->a));
-    t->on_b[acct->type] =
-        c360_insights_sat_add(t->on_b[acct->type], c360_insights_balance_day(acct, t->b));
+    t->on_a[acct->type] += c360_insights_balance_day(acct, t->a);
+    t->on_b[acct->type] += c360_insights_balance_day(acct, t->b);
+}
+
+/* Whether a type's daily total differs between the two days. */
+static bool totals_differ(const struct totals *t)
+{
+    for (int k = 0; k < C360_INSIGHTS_TYPES; k++) {
+        if (t->on_a[k] != t->on_b[k])
+            return true;
+    }
+    return false;
 }
 
 /*
@@ -275,7 +293,7 @@ static int32_t adb_change(const struct c360_insights *ins, const char *const *ke
             return C360_INSIGHTS_NEVER;
         struct totals t = {.a = (int32_t)(d - 1), .b = (int32_t)(d - 1 - WINDOW)};
         each_account(ins, keys, n_keys, add_totals, &t);
-        if (memcmp(t.on_a, t.on_b, sizeof(t.on_a)) != 0)
+        if (totals_differ(&t))
             return (int32_t)d;
         d++;
     }

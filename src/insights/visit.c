@@ -30,9 +30,10 @@ uint16_t c360_insights_subject_find(const struct c360_insights *ins, const char 
     return i == C360_INSIGHTS_NONE ? C360_INSIGHTS_NO_SUBJECT : (uint16_t)i;
 }
 
-/* Subjects are a site's small taxonomy; interned for good, under a cap. */
-static enum c360_err subject_intern(struct c360_insights *ins, const char *subject, uint16_t *out,
-                                    struct c360_diag *diag)
+/* Subjects are a site's small taxonomy; interned for good, under a cap
+ * (and stored, so that a restored state meets the cap when this one does). */
+enum c360_err c360_insights_subject_intern(struct c360_insights *ins, const char *subject,
+                                           uint16_t *out, struct c360_diag *diag)
 {
     enum c360_err err;
     *out = c360_insights_subject_find(ins, subject);
@@ -61,6 +62,7 @@ static enum c360_err subject_intern(struct c360_insights *ins, const char *subje
                                        *(char **)c360_insights_pool_at(&ins->subjects, i), i,
                                        &ins->subjects)))
         goto fail;
+    c360_insights_pool_mark(&ins->subjects, i);
     *out = (uint16_t)i;
     return C360_OK;
 fail:
@@ -183,8 +185,10 @@ static void engagement_remove(const struct c360_insights *ins, struct c360_insig
         visit_main(ins, visit);
 }
 
-void c360_insights_visits_prune(struct c360_insights *ins, struct c360_insights_party *party)
+void c360_insights_visits_prune(struct c360_insights *ins, uint32_t p)
 {
+    struct c360_insights_party *party = c360_insights_party_at(ins, p);
+    uint8_t had = party->n_visits;
     /* No rule looks further back than visit_days_max from start of today;
      * the slack keeps a session whose later pages have yet to arrive. */
     int64_t cutoff =
@@ -195,6 +199,8 @@ void c360_insights_visits_prune(struct c360_insights *ins, struct c360_insights_
         if (last < cutoff)
             visit_remove(party, v);
     }
+    if (party->n_visits < had)
+        c360_insights_pool_mark(&ins->parties, p);
     if (party->n_visits == 0) {
         free(party->visits);
         party->visits = NULL;
@@ -239,7 +245,10 @@ static bool find_session(const struct c360_insights_party *party, uint64_t sessi
 }
 
 /* The visit whose last event is the oldest: the one least likely to
- * qualify for anything, dropped when an owner has too many. */
+ * qualify for anything, dropped when an owner has too many. At equal last
+ * events, the smaller session hash: the order visits are held in is no
+ * canonical order (removals move the last into the gap, a restore keeps
+ * the stored order), so it must not decide. */
 static uint8_t stalest(const struct c360_insights_party *party)
 {
     uint8_t best = 0;
@@ -247,7 +256,8 @@ static uint8_t stalest(const struct c360_insights_party *party)
     for (uint8_t v = 0; v < party->n_visits; v++) {
         int64_t first, last, end;
         c360_insights_visit_span(&party->visits[v], &first, &last, &end);
-        if (last < best_last) {
+        if (last < best_last ||
+            (last == best_last && party->visits[v].session < party->visits[best].session)) {
             best = v;
             best_last = last;
         }
@@ -264,6 +274,7 @@ static enum c360_err delete_web(struct c360_insights *ins, const char *owner_key
     struct c360_insights_party *party = c360_insights_party_at(ins, p);
     if (find_engagement(party, id, &v, &k)) {
         engagement_remove(ins, party, v, k);
+        c360_insights_pool_mark(&ins->parties, p);
         c360_insights_touch(ins, p);
     }
     return C360_OK;
@@ -291,11 +302,11 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
     if (w->duration_seconds < 0 || w->duration_seconds > C360_INSIGHTS_SECONDS_MAX)
         return c360_diag_fail(diag, C360_ERR_INVALID, "durationSeconds", "must be 0 to %d (a week)",
                               C360_INSIGHTS_SECONDS_MAX);
-    if ((err = subject_intern(ins, w->subject, &subject, diag)) ||
+    if ((err = c360_insights_subject_intern(ins, w->subject, &subject, diag)) ||
         (err = c360_insights_party_get(ins, owner_key, &p, diag)))
         return err;
     struct c360_insights_party *party = c360_insights_party_at(ins, p);
-    c360_insights_visits_prune(ins, party); /* first, so the caps count live visits */
+    c360_insights_visits_prune(ins, p); /* first, so the caps count live visits */
     uint64_t session = c360_insights_hash64(w->session_id);
     bool had = find_engagement(party, id, &ov, &ok);
     bool in_place = false;
@@ -352,9 +363,10 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
     /* Commit: nothing below fails. */
     uint32_t meta = (uint32_t)w->duration_seconds << 12 | subject;
     c360_insights_touch(ins, p);
+    c360_insights_pool_mark(&ins->parties, p);
     if (in_place) {
         visit_put(ins, &party->visits[tv], ok, id, rec->occurred_at, meta);
-        c360_insights_visits_prune(ins, party);
+        c360_insights_visits_prune(ins, p);
         return C360_OK;
     }
     if (had) {
@@ -370,6 +382,7 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
         if (party->n_visits >= C360_INSIGHTS_VISITS_MAX) {
             visit_remove(party, stalest(party));
             ins->visits_evicted++;
+            ins->meta_dirty = true;
         }
         tv = party->n_visits++;
         party->visits[tv] = (struct c360_insights_visit){
@@ -379,9 +392,189 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
     struct c360_insights_visit *visit = &party->visits[tv];
     visit_put(ins, visit, visit->n_ev, id, rec->occurred_at, meta);
     /* An engagement too old to matter, even to its session, leaves at once. */
-    c360_insights_visits_prune(ins, party);
+    c360_insights_visits_prune(ins, p);
     return C360_OK;
 fail:
     free(fresh);
+    return err;
+}
+
+/* Hashes of ids go whole into a value: 8 bytes, least significant first. */
+static void put_hash(struct c360_persist_writer *w, uint64_t h)
+{
+    uint8_t b[8];
+    for (int k = 0; k < 8; k++)
+        b[k] = (uint8_t)(h >> (8 * k));
+    c360_persist_bytes(w, b, sizeof(b));
+}
+
+static uint64_t get_hash(struct c360_persist_reader *r)
+{
+    const uint8_t *b = c360_persist_get_bytes(r, 8);
+    uint64_t h = 0;
+    for (int k = 0; b && k < 8; k++)
+        h |= (uint64_t)b[k] << (8 * k);
+    return h;
+}
+
+/*
+ * An owner key's value: its subjects' names, numbered from 1 in the order
+ * they are first met; then each visit: session hash, earliest occurredAt,
+ * and each engagement: id hash, occurredAt − that earliest, durationSeconds
+ * and subject number (0: none).
+ */
+void c360_insights_visits_encode(const struct c360_insights *ins,
+                                 const struct c360_insights_party *party, uint16_t *local,
+                                 struct c360_persist_writer *w)
+{
+    uint16_t n = 0, next = 1;
+    for (uint8_t v = 0; v < party->n_visits; v++) {
+        for (uint8_t k = 0; k < party->visits[v].n_ev; k++) {
+            uint16_t s = subject_of(&party->visits[v].ev[k]);
+            if (s != C360_INSIGHTS_NO_SUBJECT && !local[s])
+                local[s] = ++n;
+        }
+    }
+    c360_persist_u64(w, n);
+    for (uint8_t v = 0; v < party->n_visits; v++) {
+        for (uint8_t k = 0; k < party->visits[v].n_ev; k++) {
+            uint16_t s = subject_of(&party->visits[v].ev[k]);
+            if (s != C360_INSIGHTS_NO_SUBJECT && local[s] == next) {
+                c360_persist_str(w, subject_name(ins, s));
+                next++;
+            }
+        }
+    }
+    c360_persist_u64(w, party->n_visits);
+    for (uint8_t v = 0; v < party->n_visits; v++) {
+        const struct c360_insights_visit *visit = &party->visits[v];
+        int64_t first, last, end;
+        c360_insights_visit_span(visit, &first, &last, &end);
+        put_hash(w, visit->session);
+        c360_persist_i64(w, first);
+        c360_persist_u64(w, visit->n_ev);
+        for (uint8_t k = 0; k < visit->n_ev; k++) {
+            const struct c360_insights_engagement *e = &visit->ev[k];
+            uint16_t s = subject_of(e);
+            put_hash(w, e->id);
+            c360_persist_u64(w, (uint64_t)(visit->base + e->at - first));
+            c360_persist_u64(w, seconds_of(e));
+            c360_persist_u64(w, s == C360_INSIGHTS_NO_SUBJECT ? 0 : local[s]);
+        }
+    }
+    for (uint8_t v = 0; v < party->n_visits; v++) {
+        for (uint8_t k = 0; k < party->visits[v].n_ev; k++) {
+            uint16_t s = subject_of(&party->visits[v].ev[k]);
+            if (s != C360_INSIGHTS_NO_SUBJECT)
+                local[s] = 0;
+        }
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether n sorted-in-place hashes are distinct. */
+static bool distinct(uint64_t *h, size_t n)
+{
+    qsort(h, n, sizeof(*h), cmp_u64);
+    for (size_t k = 1; k < n; k++) {
+        if (h[k] == h[k - 1])
+            return false;
+    }
+    return true;
+}
+
+enum c360_err c360_insights_visits_restore(struct c360_insights *ins, uint32_t p,
+                                           struct c360_persist_reader *r, struct c360_diag *diag)
+{
+    enum c360_err err = C360_OK;
+    struct c360_insights_party *party = c360_insights_party_at(ins, p);
+    struct c360_insights_visit *visits = NULL;
+    uint64_t *ids = NULL, sessions[C360_INSIGHTS_VISITS_MAX];
+    uint16_t subjects[C360_INSIGHTS_SUBJECTS_MAX];
+    char name[C360_RECORD_STRING_MAX + 1];
+    size_t n_ids = 0;
+    uint8_t n_visits = 0;
+    if (party->n_visits)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "stored twice");
+    uint64_t n_subjects = c360_persist_get_u64(r);
+    if (n_subjects > C360_INSIGHTS_SUBJECTS_MAX)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "subject", "too many subjects");
+    for (uint64_t k = 0; k < n_subjects; k++) {
+        if (!c360_persist_get_str(r, name, sizeof(name)) || !name[0])
+            return c360_diag_fail(diag, C360_ERR_INVALID, "subject", "is missing or corrupt");
+        if ((err = c360_insights_subject_intern(ins, name, &subjects[k], diag)))
+            return err;
+    }
+    uint64_t n = c360_persist_get_u64(r);
+    if (n == 0 || n > C360_INSIGHTS_VISITS_MAX)
+        return c360_diag_fail(diag, C360_ERR_INVALID, "sessionId", "no visit, or more than %d",
+                              C360_INSIGHTS_VISITS_MAX);
+    visits = calloc(n, sizeof(*visits));
+    ids = malloc(n * C360_INSIGHTS_VISIT_EVENTS_MAX * sizeof(*ids));
+    if (!visits || !ids) {
+        err = C360_ERR_NOMEM;
+        goto fail;
+    }
+    for (uint64_t v = 0; v < n && !r->failed; v++) {
+        struct c360_insights_visit *visit = &visits[n_visits];
+        visit->session = sessions[v] = get_hash(r);
+        visit->base = c360_persist_get_i64(r);
+        visit->main = C360_INSIGHTS_NO_SUBJECT;
+        uint64_t n_ev = c360_persist_get_u64(r);
+        if (r->failed)
+            break;
+        if (c360_time_check(visit->base, NULL) || n_ev == 0 ||
+            n_ev > C360_INSIGHTS_VISIT_EVENTS_MAX) {
+            err = c360_diag_fail(diag, C360_ERR_INVALID, "sessionId", "a visit is corrupt");
+            goto fail;
+        }
+        if (!(visit->ev = malloc(n_ev * sizeof(*visit->ev)))) {
+            err = C360_ERR_NOMEM;
+            goto fail;
+        }
+        visit->cap_ev = (uint8_t)n_ev;
+        n_visits++;
+        for (uint64_t k = 0; k < n_ev; k++) {
+            uint64_t id = get_hash(r), off = c360_persist_get_u64(r);
+            uint64_t seconds = c360_persist_get_u64(r), s = c360_persist_get_u64(r);
+            if (r->failed)
+                break;
+            if (off > UINT32_MAX || visit->base + (int64_t)off > C360_TIME_MAX_MS ||
+                seconds > C360_INSIGHTS_SECONDS_MAX || s > n_subjects) {
+                err = c360_diag_fail(diag, C360_ERR_INVALID, "engagementId",
+                                     "an engagement is corrupt");
+                goto fail;
+            }
+            visit->ev[k] = (struct c360_insights_engagement){
+                .id = id,
+                .at = (uint32_t)off,
+                .meta = (uint32_t)seconds << 12 | (s ? subjects[s - 1] : C360_INSIGHTS_NO_SUBJECT)};
+            visit->n_ev = (uint8_t)(k + 1);
+            ids[n_ids++] = id;
+        }
+        visit_main(ins, visit);
+    }
+    if ((err = c360_persist_reader_end(r, "owner key", diag)))
+        goto fail;
+    /* Apply keeps one visit per session and an engagement in one visit. */
+    if (!distinct(sessions, n) || !distinct(ids, n_ids)) {
+        err = c360_diag_fail(diag, C360_ERR_INVALID, "sessionId",
+                             "a session or engagement is stored twice");
+        goto fail;
+    }
+    free(ids);
+    party->visits = visits;
+    party->n_visits = party->cap_visits = (uint8_t)n;
+    return C360_OK;
+fail:
+    for (uint8_t v = 0; v < n_visits; v++)
+        free(visits[v].ev);
+    free(visits);
+    free(ids);
     return err;
 }

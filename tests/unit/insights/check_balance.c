@@ -274,6 +274,69 @@ START_TEST(test_c360_insights_adb_sum_saturates)
 }
 END_TEST
 
+/* Account k of the arrival-order test: savings 0–69 (40 at the largest
+ * balance, 30 at its opposite), checking 70–1569 (1,000 and 500). */
+static void extreme_account(struct c360_insights *ins, int k)
+{
+    char id[16];
+    snprintf(id, sizeof(id), "A%d", k);
+    bool plus = k < 40 || (k >= 70 && k < 1070);
+    fx_account(ins,
+               &(struct fx_account){.id = id,
+                                    .party = "P1",
+                                    .type = k < 70 ? C360_ACCOUNT_SAVINGS : C360_ACCOUNT_CHECKING,
+                                    .minor = plus ? C360_MONEY_MAX_MINOR : -C360_MONEY_MAX_MINOR,
+                                    .as_of = 1},
+               T);
+}
+
+/* External account k: 1,000 at the largest average balance, 500 at its
+ * opposite. */
+static void extreme_external(struct c360_insights *ins, int k)
+{
+    char id[16];
+    snprintf(id, sizeof(id), "X%d", k);
+    fx_external(
+        ins,
+        &(struct fx_external){.id = id,
+                              .party = "P1",
+                              .minor = k < 1000 ? C360_MONEY_MAX_MINOR : -C360_MONEY_MAX_MINOR},
+        T);
+}
+
+START_TEST(test_c360_insights_adb_sum_does_not_depend_on_arrival_order)
+{
+    /* Summed in arrival order, a running saturating sum would stick at
+     * INT64_MAX and come down from there. Sums saturate once, at the end:
+     * the same whatever order accounts are held in (a restored state holds
+     * an owner's accounts in the order of the store's items). */
+    struct c360_insights *one = fx_new(), *two = fx_new();
+    for (int k = 0; k < 1570; k++) {
+        extreme_account(one, k);
+        extreme_account(two, 1569 - k);
+    }
+    for (int k = 0; k < 1500; k++) {
+        extreme_external(one, k);
+        extreme_external(two, 1499 - k);
+    }
+    struct c360_insights_summary x = fx_summary(one, T, p1), y = fx_summary(two, T, p1);
+    for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
+        ck_assert(x.adb_sum[t] == y.adb_sum[t]);
+        ck_assert(x.external_adb[t] == y.external_adb[t]);
+    }
+    ck_assert(x.balance == y.balance);
+    ck_assert(x.adb_sum[C360_ACCOUNT_SAVINGS] == 30 * 10 * C360_MONEY_MAX_MINOR);
+    ck_assert(x.adb_sum[C360_ACCOUNT_CHECKING] == INT64_MAX);
+    ck_assert(x.balance == 510 * C360_MONEY_MAX_MINOR);
+    ck_assert(x.external_adb[C360_ACCOUNT_SAVINGS] == 500 * C360_MONEY_MAX_MINOR);
+    /* And the day the window total moves is the same. */
+    ck_assert_int_eq(c360_insights_next_change(one, p1, 1, T, NULL, 0),
+                     c360_insights_next_change(two, p1, 1, T, NULL, 0));
+    c360_insights_destroy(one);
+    c360_insights_destroy(two);
+}
+END_TEST
+
 /*
  * Pruning changes nothing: a random run of observations (out of order,
  * ties, far in the past, a few days ahead), days passing and explicit
@@ -454,6 +517,7 @@ void c360_check_balance_add(Suite *s)
     tcase_add_test(tc, test_c360_insights_adb_sum_adds_the_types_asked_for);
     tcase_add_test(tc, test_c360_insights_adb_sum_counts_a_joint_account_once_per_profile);
     tcase_add_test(tc, test_c360_insights_adb_sum_saturates);
+    tcase_add_test(tc, test_c360_insights_adb_sum_does_not_depend_on_arrival_order);
     tcase_add_loop_test(tc, test_c360_insights_adb_sum_pruning_matches_a_naive_recomputation, 0,
                         20);
     tcase_set_timeout(tc, 120);

@@ -19,6 +19,7 @@ void c360_check_account_add(Suite *s);
 void c360_check_balance_add(Suite *s);
 void c360_check_visit_add(Suite *s);
 void c360_check_query_add(Suite *s);
+void c360_check_persist_add(Suite *s);
 
 #define LOOP(tc, test, table) tcase_add_loop_test(tc, test, 0, sizeof(table) / sizeof((table)[0]))
 
@@ -63,6 +64,10 @@ struct fx_web {
 
 /* A state with generous caps; visit retention 30 days. */
 struct c360_insights *fx_new(void);
+/* Builds and validates a record (new: c360_record_destroy). */
+struct c360_record *fx_account_record(const struct fx_account *a, int32_t today);
+struct c360_record *fx_external_record(const struct fx_external *x, int32_t today);
+struct c360_record *fx_web_record(const struct fx_web *w, int32_t today);
 /* Builds, validates and applies; the apply's result. */
 enum c360_err fx_account_try(struct c360_insights *ins, const struct fx_account *a, int32_t today);
 enum c360_err fx_external_try(struct c360_insights *ins, const struct fx_external *x,

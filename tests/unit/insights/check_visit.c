@@ -285,6 +285,37 @@ START_TEST(test_c360_insights_qualifying_visit_prunes_and_caps)
 }
 END_TEST
 
+START_TEST(test_c360_insights_qualifying_visit_evicts_the_same_visit_in_any_order)
+{
+    /* Two stalest visits at the same instant, met in either order: the
+     * 65th visit evicts the same one (the smaller session hash), so the
+     * order visits are held in decides nothing. */
+    struct c360_insights *one = fx_new(), *two = fx_new();
+    struct fx_web x = {
+        .id = "X", .owner = "P1", .session = "SX", .subject = "a", .at = START(T - 3)};
+    struct fx_web y = {
+        .id = "Y", .owner = "P1", .session = "SY", .subject = "b", .at = START(T - 3)};
+    fx_web(one, &x, T);
+    fx_web(one, &y, T);
+    fx_web(two, &y, T);
+    fx_web(two, &x, T);
+    for (int k = 0; k <= C360_INSIGHTS_VISITS_MAX - 2; k++) {
+        char id[16];
+        snprintf(id, sizeof(id), "S%d", k);
+        struct fx_web w = {.id = id, .owner = "P1", .session = id, .at = START(T - 2) + k * MIN_MS};
+        fx_web(one, &w, T);
+        fx_web(two, &w, T);
+    }
+    struct c360_insights_visit_rule ra = {"a", -1, 30}, rb = {"b", -1, 30};
+    bool a_left = qualifies(one, p1, T, &ra);
+    ck_assert(a_left != qualifies(one, p1, T, &rb)); /* one of them went */
+    ck_assert(qualifies(two, p1, T, &ra) == a_left);
+    ck_assert(qualifies(two, p1, T, &rb) != a_left);
+    c360_insights_destroy(one);
+    c360_insights_destroy(two);
+}
+END_TEST
+
 START_TEST(test_c360_insights_qualifying_visit_refuses_the_129th_engagement)
 {
     struct c360_insights *ins = fx_new();
@@ -390,6 +421,7 @@ void c360_check_visit_add(Suite *s)
     tcase_add_test(tc, test_c360_insights_qualifying_visit_honours_deletes_and_moves);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_looks_under_every_key_of_the_profile);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_prunes_and_caps);
+    tcase_add_test(tc, test_c360_insights_qualifying_visit_evicts_the_same_visit_in_any_order);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_refuses_the_129th_engagement);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_takes_engagements_in_any_order);
     tcase_add_test(tc, test_c360_insights_qualifying_visit_joins_a_late_session_at_the_window_edge);

@@ -42,19 +42,26 @@ static struct c360_record *common(enum c360_entity entity, bool delete, const ch
     return rec;
 }
 
-static enum c360_err apply(struct c360_insights *ins, struct c360_record *rec,
-                           const char *owner_key, int32_t today)
+static struct c360_record *validated(struct c360_record *rec)
 {
     struct c360_diag diag;
     c360_diag_clear(&diag);
     ck_assert_msg(c360_record_validate(rec, &diag) == C360_OK, "fixture made an invalid record: %s",
                   diag.text);
+    return rec;
+}
+
+static enum c360_err apply(struct c360_insights *ins, struct c360_record *rec,
+                           const char *owner_key, int32_t today)
+{
+    struct c360_diag diag;
+    c360_diag_clear(&diag);
     enum c360_err err = c360_insights_apply(ins, rec, owner_key, today, NULL, &diag);
     c360_record_destroy(rec);
     return err;
 }
 
-enum c360_err fx_account_try(struct c360_insights *ins, const struct fx_account *a, int32_t today)
+struct c360_record *fx_account_record(const struct fx_account *a, int32_t today)
 {
     struct c360_record *rec = common(C360_ENTITY_FINANCIAL_ACCOUNT, a->delete, a->id, a->at, today);
     struct c360_financial_account *fa = &rec->as.account;
@@ -77,10 +84,10 @@ enum c360_err fx_account_try(struct c360_insights *ins, const struct fx_account 
             fa->balance_as_of = C360_TIME_NONE;
         }
     }
-    return apply(ins, rec, NULL, today);
+    return validated(rec);
 }
 
-enum c360_err fx_external_try(struct c360_insights *ins, const struct fx_external *x, int32_t today)
+struct c360_record *fx_external_record(const struct fx_external *x, int32_t today)
 {
     struct c360_record *rec = common(C360_ENTITY_EXTERNAL_ACCOUNT, x->delete, x->id, x->at, today);
     struct c360_external_account *ea = &rec->as.external;
@@ -93,10 +100,10 @@ enum c360_err fx_external_try(struct c360_insights *ins, const struct fx_externa
         strcpy(ea->average_daily_balance.currency, x->currency ? x->currency : "USD");
         ea->as_of = x->as_of ? x->as_of : C360_TIME_NONE;
     }
-    return apply(ins, rec, NULL, today);
+    return validated(rec);
 }
 
-enum c360_err fx_web_try(struct c360_insights *ins, const struct fx_web *w, int32_t today)
+struct c360_record *fx_web_record(const struct fx_web *w, int32_t today)
 {
     struct c360_record *rec = common(C360_ENTITY_WEB_ENGAGEMENT, w->delete, w->id, w->at, today);
     struct c360_web_engagement *we = &rec->as.web;
@@ -107,7 +114,22 @@ enum c360_err fx_web_try(struct c360_insights *ins, const struct fx_web *w, int3
         str(rec, w->subject, &we->subject);
         we->duration_seconds = w->seconds;
     }
-    return apply(ins, rec, w->owner, today);
+    return validated(rec);
+}
+
+enum c360_err fx_account_try(struct c360_insights *ins, const struct fx_account *a, int32_t today)
+{
+    return apply(ins, fx_account_record(a, today), NULL, today);
+}
+
+enum c360_err fx_external_try(struct c360_insights *ins, const struct fx_external *x, int32_t today)
+{
+    return apply(ins, fx_external_record(x, today), NULL, today);
+}
+
+enum c360_err fx_web_try(struct c360_insights *ins, const struct fx_web *w, int32_t today)
+{
+    return apply(ins, fx_web_record(w, today), w->owner, today);
 }
 
 void fx_account(struct c360_insights *ins, const struct fx_account *a, int32_t today)
