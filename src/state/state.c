@@ -20,6 +20,19 @@
 #include <unistd.h>
 
 #define FORMAT_KEY "format" /* in the meta database: C360_PERSIST_VERSION */
+/* LMDB's largest key is 511 bytes as Debian builds it; record ids may be
+ * longer. A longer key is stored as its first LONG_PREFIX bytes, a NUL and
+ * the 16 hex digits of its FNV-1a 64 hash (LONG_KEY_LEN bytes in all), with
+ * the whole key written before the value. A short key of that very shape is
+ * refused, so the two are never confused. */
+#define KEY_MAX 511
+#define LONG_PREFIX 400
+#define LONG_KEY_LEN (LONG_PREFIX + 17)
+
+static bool long_shaped(const void *key, size_t key_len)
+{
+    return key_len == LONG_KEY_LEN && ((const char *)key)[LONG_PREFIX] == '\0';
+}
 
 struct c360_state {
     MDB_env *env;
@@ -28,8 +41,27 @@ struct c360_state {
     uint64_t map_size, map_max;
     int lock_fd;
     bool read_only;
-    int put_rc; /* the LMDB error of the last failed put */
+    int put_rc;    /* the LMDB error of the last failed put */
+    uint8_t *wrap; /* a long key's value: the key's length, the key, the value */
+    size_t wrap_cap;
 };
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The stored key of a long key, into buf[LONG_PREFIX + 17]. */
+static size_t long_key(const void *key, size_t key_len, char *buf)
+{
+    memcpy(buf, key, LONG_PREFIX);
+    buf[LONG_PREFIX] = '\0';
+    snprintf(buf + LONG_PREFIX + 1, 17, "%016llx", (unsigned long long)fnv1a(key, key_len));
+    return LONG_PREFIX + 17;
+}
 
 static enum c360_err lmdb_fail(struct c360_diag *diag, int rc, const char *what)
 {
@@ -152,6 +184,7 @@ void c360_state_close(struct c360_state *st)
         mdb_env_close(st->env);
     if (st->lock_fd >= 0)
         close(st->lock_fd); /* releases the flock */
+    free(st->wrap);
     free(st);
 }
 
@@ -184,6 +217,21 @@ enum c360_err c360_state_load(struct c360_state *st, c360_state_item_fn fn, void
             if (db == C360_DB_META && key.mv_size == strlen(FORMAT_KEY) &&
                 memcmp(key.mv_data, FORMAT_KEY, key.mv_size) == 0)
                 continue; /* the store's, not a module's */
+            if (long_shaped(key.mv_data, key.mv_size)) {
+                /* A long key: the whole of it leads the value. */
+                const uint8_t *v = val.mv_data;
+                uint32_t n = 0;
+                if (val.mv_size >= 4)
+                    n = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+                if (val.mv_size < 4 || n > val.mv_size - 4) {
+                    err = c360_diag_fail(diag, C360_ERR_INVALID, NULL,
+                                         "a long key's value in %s is corrupt",
+                                         c360_persist_db_name((enum c360_persist_db)db));
+                    break;
+                }
+                err = fn(arg, (enum c360_persist_db)db, v + 4, n, v + 4 + n, val.mv_size - 4 - n);
+                continue;
+            }
             err = fn(arg, (enum c360_persist_db)db, key.mv_data, key.mv_size, val.mv_data,
                      val.mv_size);
         }
@@ -199,11 +247,31 @@ static enum c360_err sink_put(void *arg, enum c360_persist_db db, const void *ke
                               const void *val, size_t val_len)
 {
     struct c360_state *st = arg;
-    if ((unsigned)db >= C360_DB_COUNT || key_len == 0 || key_len > 511)
-        return C360_ERR_INVALID; /* LMDB's default key size limit is 511 bytes */
+    char stored[LONG_PREFIX + 17];
+    if ((unsigned)db >= C360_DB_COUNT || key_len == 0 || key_len > UINT32_MAX ||
+        long_shaped(key, key_len))
+        return C360_ERR_INVALID;
+    bool is_long = key_len > KEY_MAX;
     MDB_val k = {key_len, (void *)key};
+    if (is_long)
+        k = (MDB_val){long_key(key, key_len, stored), stored};
     int rc;
-    if (val) {
+    if (val && is_long) {
+        size_t need = 4 + key_len + val_len;
+        if (need > st->wrap_cap) {
+            uint8_t *p = realloc(st->wrap, need);
+            if (!p)
+                return C360_ERR_NOMEM;
+            st->wrap = p;
+            st->wrap_cap = need;
+        }
+        for (int i = 0; i < 4; i++)
+            st->wrap[i] = (uint8_t)(key_len >> (24 - 8 * i));
+        memcpy(st->wrap + 4, key, key_len);
+        memcpy(st->wrap + 4 + key_len, val, val_len);
+        MDB_val v = {need, st->wrap};
+        rc = mdb_put(st->txn, st->dbi[db], &k, &v, 0);
+    } else if (val) {
         MDB_val v = {val_len, (void *)val};
         rc = mdb_put(st->txn, st->dbi[db], &k, &v, 0);
     } else {

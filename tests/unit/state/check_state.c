@@ -257,6 +257,74 @@ START_TEST(test_c360_state_open_refuses_another_format)
 }
 END_TEST
 
+/* Writes (or, for a negative n, deletes) the item whose key is 600 bytes
+ * ending in the digit |n|: two such keys share their first 599 bytes. */
+static enum c360_err put_long(void *arg, const struct c360_persist_sink *sink)
+{
+    int n = *(int *)arg;
+    char key[600];
+    memset(key, 'k', sizeof(key));
+    key[599] = (char)('0' + (n < 0 ? -n : n));
+    return c360_persist_put(sink, C360_DB_RECORDS, key, sizeof(key), n < 0 ? NULL : "v",
+                            n < 0 ? 0 : 1);
+}
+
+static enum c360_err long_seen(void *arg, enum c360_persist_db db, const void *key, size_t key_len,
+                               const void *val, size_t val_len)
+{
+    size_t *n = arg;
+    ck_assert_int_eq(db, C360_DB_RECORDS);
+    ck_assert_uint_eq(key_len, 600);
+    ck_assert_int_eq(((const char *)key)[0], 'k');
+    ck_assert_uint_eq(val_len, 1);
+    ck_assert_int_eq(*(const char *)val, 'v');
+    (*n)++;
+    return C360_OK;
+}
+
+/* A binary key with NUL bytes (the timer index's). */
+static enum c360_err put_binary(void *arg, const struct c360_persist_sink *sink)
+{
+    (void)arg;
+    static const uint8_t key[12] = {0x80, 0, 0x50, 0, 0, 0, 0, 0, 0, 0, 0, 9};
+    return c360_persist_put(sink, C360_DB_TIMERS, key, sizeof(key), "\x01", 1);
+}
+
+START_TEST(test_c360_state_write_keeps_binary_keys)
+{
+    char dir[64];
+    test_make_dir(dir, sizeof(dir));
+    struct c360_state *st = open_store(dir, false);
+    ck_assert_int_eq(c360_state_write(st, put_binary, NULL, NULL), C360_OK);
+    struct seen s;
+    load_all(st, &s);
+    ck_assert_uint_eq(s.items, 1);
+    c360_state_close(st);
+    test_remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_c360_state_write_keeps_keys_longer_than_lmdb_allows)
+{
+    char dir[64];
+    test_make_dir(dir, sizeof(dir));
+    struct c360_state *st = open_store(dir, false);
+    int one = 1, two = 2, gone = -1;
+    ck_assert_int_eq(c360_state_write(st, put_long, &one, NULL), C360_OK);
+    ck_assert_int_eq(c360_state_write(st, put_long, &two, NULL), C360_OK);
+    ck_assert_int_eq(c360_state_write(st, put_long, &two, NULL), C360_OK); /* replaced */
+    size_t n = 0;
+    ck_assert_int_eq(c360_state_load(st, long_seen, &n, NULL), C360_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(c360_state_write(st, put_long, &gone, NULL), C360_OK);
+    n = 0;
+    ck_assert_int_eq(c360_state_load(st, long_seen, &n, NULL), C360_OK);
+    ck_assert_uint_eq(n, 1);
+    c360_state_close(st);
+    test_remove_dir(dir);
+}
+END_TEST
+
 Suite *c360_test_suite(void)
 {
     Suite *s = suite_create("state");
@@ -264,6 +332,8 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_state_write_is_loaded_back_in_database_order);
     tcase_add_test(tc, test_c360_state_write_that_fails_stores_nothing);
     tcase_add_test(tc, test_c360_state_write_grows_a_full_map);
+    tcase_add_test(tc, test_c360_state_write_keeps_keys_longer_than_lmdb_allows);
+    tcase_add_test(tc, test_c360_state_write_keeps_binary_keys);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_state_open");
     tcase_add_test(tc, test_c360_state_open_refuses_a_second_writer_not_readers);
