@@ -20,6 +20,7 @@
 
 #include "c360/err.h"
 #include "c360/identity.h"
+#include "c360/persist.h"
 #include "c360/record.h"
 #include "c360/segment.h"
 
@@ -117,5 +118,28 @@ size_t c360_engine_timers(const struct c360_engine *eng);
 size_t c360_engine_bytes(const struct c360_engine *eng);
 /* The identity graph (borrowed), for explanations. */
 const struct c360_identity *c360_engine_identity(const struct c360_engine *eng);
+
+/*
+ * The state store (persist.h, DESIGN.md §6). persist hands the sink every
+ * item changed since the last c360_engine_persisted — the identity graph's,
+ * the insights', and the engine's own records, profiles, timers and clock —
+ * and changes nothing, so a failed store transaction can be written again.
+ * persisted forgets them once the store has committed them.
+ */
+enum c360_err c360_engine_persist(struct c360_engine *eng,
+                                  const struct c360_persist_sink *sink) C360_MUST_USE;
+void c360_engine_persisted(struct c360_engine *eng);
+
+/* Takes back one stored item of the engine's databases (every database but
+ * C360_DB_CODEC and C360_DB_OFFSETS), in any order, into an engine just
+ * created with the same configuration; then restore_end rebuilds what is
+ * derived and checks the items agree. An engine restored from what another
+ * persisted behaves exactly as that one: the same inputs give byte-identical
+ * outputs. C360_ERR_INVALID + diag for a corrupt or inconsistent store. */
+enum c360_err c360_engine_restore(struct c360_engine *eng, enum c360_persist_db db, const void *key,
+                                  size_t key_len, const void *val, size_t val_len,
+                                  struct c360_diag *diag) C360_MUST_USE;
+enum c360_err c360_engine_restore_end(struct c360_engine *eng,
+                                      struct c360_diag *diag) C360_MUST_USE;
 
 #endif

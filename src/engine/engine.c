@@ -43,7 +43,7 @@ static int32_t day_of(int64_t ms)
 
 /* --- Outputs. */
 
-static enum c360_err grow(void **p, size_t *cap, size_t need, size_t size)
+enum c360_err engine_grow(void **p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return C360_OK;
@@ -63,7 +63,7 @@ static enum c360_err grow(void **p, size_t *cap, size_t need, size_t size)
 static enum c360_err text_add(struct c360_engine *eng, const char *s, size_t n, size_t *off)
 {
     enum c360_err err;
-    if ((err = grow((void **)&eng->text, &eng->text_cap, eng->text_len + n + 1, 1)))
+    if ((err = engine_grow((void **)&eng->text, &eng->text_cap, eng->text_len + n + 1, 1)))
         return err;
     memcpy(eng->text + eng->text_len, s, n);
     eng->text[eng->text_len + n] = '\0';
@@ -77,7 +77,8 @@ enum c360_err engine_emit(struct c360_engine *eng, enum c360_engine_topic topic,
 {
     enum c360_err err;
     size_t koff, voff = 0;
-    if ((err = grow((void **)&eng->outs, &eng->cap_outs, eng->n_outs + 1, sizeof(*eng->outs))) ||
+    if ((err = engine_grow((void **)&eng->outs, &eng->cap_outs, eng->n_outs + 1,
+                           sizeof(*eng->outs))) ||
         (err = text_add(eng, key, strlen(key), &koff)) ||
         (value && (err = text_add(eng, value, value_len, &voff))))
         return err;
@@ -250,17 +251,19 @@ static struct stored *stored_copy(const struct c360_record *src)
     return st;
 }
 
-static const struct c360_record *stored_get(const struct c360_engine *eng, const char *key)
+const struct c360_record *engine_stored_get(const struct c360_engine *eng, const char *key)
 {
     uint32_t slot;
     return c360_strmap_get(eng->stored_by_key, key, &slot) ? &eng->stored[slot]->rec : NULL;
 }
 
-static enum c360_err stored_put(struct c360_engine *eng, const char *key,
+enum c360_err engine_stored_put(struct c360_engine *eng, const char *key,
                                 const struct c360_record *rec)
 {
     uint32_t slot;
     enum c360_err err;
+    if ((err = engine_dirty_key(eng, key)))
+        return err;
     struct stored *st = stored_copy(rec);
     if (!st)
         return C360_ERR_NOMEM;
@@ -272,8 +275,8 @@ static enum c360_err stored_put(struct c360_engine *eng, const char *key,
     if (eng->n_free_stored) {
         slot = eng->free_stored[--eng->n_free_stored];
     } else {
-        if ((err = grow((void **)&eng->stored, &eng->cap_stored, eng->n_stored + 1,
-                        sizeof(*eng->stored)))) {
+        if ((err = engine_grow((void **)&eng->stored, &eng->cap_stored, eng->n_stored + 1,
+                               sizeof(*eng->stored)))) {
             free(st);
             return err;
         }
@@ -288,11 +291,14 @@ static enum c360_err stored_put(struct c360_engine *eng, const char *key,
     return C360_OK;
 }
 
-static enum c360_err stored_del(struct c360_engine *eng, const char *key)
+enum c360_err engine_stored_del(struct c360_engine *eng, const char *key)
 {
     uint32_t slot;
+    enum c360_err err;
     if (!c360_strmap_get(eng->stored_by_key, key, &slot))
         return C360_OK;
+    if ((err = engine_dirty_key(eng, key)))
+        return err;
     c360_strmap_del(eng->stored_by_key, key);
     free(eng->stored[slot]);
     eng->stored[slot] = NULL;
@@ -306,7 +312,7 @@ static enum c360_err stored_del(struct c360_engine *eng, const char *key)
 
 /* --- Profiles' segment state, by unified id. */
 
-static struct eprofile *prof_get(struct c360_engine *eng, uint64_t id)
+struct eprofile *engine_prof_get(struct c360_engine *eng, uint64_t id)
 {
     char text[24];
     uint32_t slot;
@@ -314,18 +320,18 @@ static struct eprofile *prof_get(struct c360_engine *eng, uint64_t id)
     return c360_strmap_get(eng->prof_by_id, text, &slot) ? &eng->profs[slot] : NULL;
 }
 
-static enum c360_err prof_add(struct c360_engine *eng, uint64_t id, struct eprofile **out)
+enum c360_err engine_prof_add(struct c360_engine *eng, uint64_t id, struct eprofile **out)
 {
     char text[24];
     uint32_t slot;
     enum c360_err err;
-    if ((*out = prof_get(eng, id)))
+    if ((*out = engine_prof_get(eng, id)))
         return C360_OK;
     if (eng->n_free_profs) {
         slot = eng->free_profs[--eng->n_free_profs];
     } else {
-        if ((err = grow((void **)&eng->profs, &eng->cap_profs, eng->n_profs + 1,
-                        sizeof(*eng->profs))))
+        if ((err = engine_grow((void **)&eng->profs, &eng->cap_profs, eng->n_profs + 1,
+                               sizeof(*eng->profs))))
             return err;
         slot = (uint32_t)eng->n_profs++;
     }
@@ -337,17 +343,28 @@ static enum c360_err prof_add(struct c360_engine *eng, uint64_t id, struct eprof
     return C360_OK;
 }
 
-/* Gives prof its next due day, keeping the count of pending timers. */
-static void prof_set_due(struct c360_engine *eng, struct eprofile *prof, int32_t due)
+/* Gives prof its next due day, keeping the count of pending timers and
+ * the changes of the timer index the store is told of. */
+enum c360_err engine_prof_set_due(struct c360_engine *eng, struct eprofile *prof, int32_t due)
 {
-    if (prof->due != C360_INSIGHTS_NEVER)
+    enum c360_err err;
+    if (due == prof->due)
+        return C360_OK;
+    if (prof->due != C360_INSIGHTS_NEVER) {
         eng->n_timers--;
-    if (due != C360_INSIGHTS_NEVER)
+        if ((err = engine_dirty_timer(eng, prof->due, prof->id, false)))
+            return err;
+    }
+    if (due != C360_INSIGHTS_NEVER) {
         eng->n_timers++;
+        if ((err = engine_dirty_timer(eng, due, prof->id, true)))
+            return err;
+    }
     prof->due = due;
+    return C360_OK;
 }
 
-static enum c360_err prof_drop(struct c360_engine *eng, uint64_t id)
+enum c360_err engine_prof_drop(struct c360_engine *eng, uint64_t id)
 {
     char text[24];
     uint32_t slot;
@@ -355,7 +372,10 @@ static enum c360_err prof_drop(struct c360_engine *eng, uint64_t id)
     if (!c360_strmap_get(eng->prof_by_id, text, &slot))
         return C360_OK;
     c360_strmap_del(eng->prof_by_id, text);
-    prof_set_due(eng, &eng->profs[slot], C360_INSIGHTS_NEVER);
+    enum c360_err err;
+    if ((err = engine_prof_set_due(eng, &eng->profs[slot], C360_INSIGHTS_NEVER)) ||
+        (err = engine_dirty_prof(eng, id)))
+        return err;
     eng->profs[slot].live = false;
     uint32_t *fp = realloc(eng->free_profs, (eng->n_free_profs + 1) * sizeof(*fp));
     if (!fp)
@@ -373,10 +393,11 @@ static bool timer_less(const struct timer *a, const struct timer *b)
     return a->day < b->day || (a->day == b->day && a->id < b->id);
 }
 
-static enum c360_err timer_push(struct c360_engine *eng, int32_t day, uint64_t id)
+enum c360_err engine_timer_push(struct c360_engine *eng, int32_t day, uint64_t id)
 {
     enum c360_err err;
-    if ((err = grow((void **)&eng->heap, &eng->cap_heap, eng->n_heap + 1, sizeof(*eng->heap))))
+    if ((err =
+             engine_grow((void **)&eng->heap, &eng->cap_heap, eng->n_heap + 1, sizeof(*eng->heap))))
         return err;
     size_t i = eng->n_heap++;
     eng->heap[i] = (struct timer){day, id};
@@ -475,7 +496,7 @@ static void view_build(struct c360_engine *eng, uint64_t id, struct view *v)
             gp_add(v, k + 6);
         } else if (strstr(k, ":session:")) {
             v->owners[v->n_owners++] = k;
-        } else if ((rec = stored_get(eng, k))) {
+        } else if ((rec = engine_stored_get(eng, k))) {
             v->recs[v->n_recs++] = rec;
             gp_add(v, rec->global_party_id);
         }
@@ -941,7 +962,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
     enum c360_err err;
     if (!c360_identity_record_of_profile(eng->graph, id))
         return C360_OK;
-    if ((err = prof_add(eng, id, &prof)))
+    if ((err = engine_prof_add(eng, id, &prof)) || (err = engine_dirty_prof(eng, id)))
         return err;
     view_build(eng, id, v);
     struct engine_eval ev = {eng->ins, &v->sum, v->owners, v->n_owners, eng->today, {0}};
@@ -979,8 +1000,9 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
         return err;
     int32_t due = view_next_due(eng, v);
     if (due != prof->due) {
-        prof_set_due(eng, prof, due);
-        if (due != C360_INSIGHTS_NEVER && (err = timer_push(eng, due, id)))
+        if ((err = engine_prof_set_due(eng, prof, due)))
+            return err;
+        if (due != C360_INSIGHTS_NEVER && (err = engine_timer_push(eng, due, id)))
             return err;
     }
     return C360_OK;
@@ -991,7 +1013,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
 static enum c360_err dissolve(struct c360_engine *eng, uint64_t id, const char *record_key)
 {
     struct view *v = eng->view;
-    struct eprofile *prof = prof_get(eng, id);
+    struct eprofile *prof = engine_prof_get(eng, id);
     char uid[24];
     enum c360_err err;
     if (c360_identity_record_of_profile(eng->graph, id))
@@ -1012,7 +1034,7 @@ static enum c360_err dissolve(struct c360_engine *eng, uint64_t id, const char *
     uid_text(id, uid);
     if (prof && (err = engine_emit(eng, C360_OUT_UNIFIED_PROFILE, uid, NULL, 0)))
         return err;
-    return prof_drop(eng, id);
+    return engine_prof_drop(eng, id);
 }
 
 static enum c360_err affected_add(struct c360_engine *eng, uint64_t id)
@@ -1023,8 +1045,8 @@ static enum c360_err affected_add(struct c360_engine *eng, uint64_t id)
     for (size_t i = 0; i < eng->n_affected; i++)
         if (eng->affected[i] == id)
             return C360_OK;
-    if ((err = grow((void **)&eng->affected, &eng->cap_affected, eng->n_affected + 1,
-                    sizeof(*eng->affected))))
+    if ((err = engine_grow((void **)&eng->affected, &eng->cap_affected, eng->n_affected + 1,
+                           sizeof(*eng->affected))))
         return err;
     eng->affected[eng->n_affected++] = id;
     return C360_OK;
@@ -1249,11 +1271,12 @@ static enum c360_err advance(struct c360_engine *eng, int32_t day)
         return C360_OK;
     while (eng->n_heap && eng->heap[0].day <= day) {
         struct timer t = timer_pop(eng);
-        struct eprofile *prof = prof_get(eng, t.id);
+        struct eprofile *prof = engine_prof_get(eng, t.id);
         if (!prof || prof->due != t.day)
             continue; /* superseded */
         eng->today = t.day;
-        prof_set_due(eng, prof, C360_INSIGHTS_NEVER);
+        if ((err = engine_prof_set_due(eng, prof, C360_INSIGHTS_NEVER)))
+            return err;
         if (eng->cfg.clock == C360_CLOCK_EVENT || eng->now_ms < (int64_t)t.day * DAY_MS)
             eng->now_ms = (int64_t)t.day * DAY_MS;
         position_set(eng, "timer:%" PRId32 ":u%" PRIu64, t.day, t.id);
@@ -1289,11 +1312,11 @@ static enum c360_err apply_individual(struct c360_engine *eng, const struct c360
     if ((err = c360_identity_rules_input(eng->cfg.rules, rec, buf, sizeof(buf), &in)))
         return err;
     if (rec->change == C360_CHANGE_DELETE) {
-        if ((err = stored_del(eng, in.key)))
+        if ((err = engine_stored_del(eng, in.key)))
             return err;
         return graph_delete(eng, in.key);
     }
-    if ((err = stored_put(eng, in.key, rec)) || (err = graph_upsert(eng, &in)))
+    if ((err = engine_stored_put(eng, in.key, rec)) || (err = graph_upsert(eng, &in)))
         return err;
     uint64_t id;
     if (c360_identity_profile_of(eng->graph, in.key, &id))
@@ -1500,6 +1523,7 @@ void c360_engine_destroy(struct c360_engine *eng)
     free(eng->view);
     c360_record_destroy(eng->scratch);
     c360_jsonw_free(&eng->w);
+    engine_dirty_free(eng);
     free(eng);
 }
 

@@ -31,6 +31,14 @@ struct timer {
     uint64_t id;
 };
 
+/* A change of the timer index since the last persist: (day, id) added or
+ * removed. Applied in order, they bring the stored index up to date. */
+struct timer_op {
+    int32_t day;
+    bool put;
+    uint64_t id;
+};
+
 /* An individual record, copied flat into one allocation (free()). */
 struct stored {
     struct c360_record rec;
@@ -79,6 +87,14 @@ struct c360_engine {
 
     uint64_t eval_errors; /* segment evaluations that failed (counted as not a member) */
 
+    /* Changed since the last persist (persist.c); repeats are allowed. */
+    uint64_t *dirty_profs;
+    size_t n_dirty_profs, cap_dirty_profs;
+    char **dirty_keys; /* stored record keys, new */
+    size_t n_dirty_keys, cap_dirty_keys;
+    struct timer_op *timer_ops;
+    size_t n_timer_ops, cap_timer_ops;
+
     /* Scratch of one call. */
     void *view;                  /* struct view of engine.c: a profile as one evaluation reads it */
     struct c360_record *scratch; /* identity inputs the engine makes up (party, session) */
@@ -107,6 +123,29 @@ enum c360_err engine_emit(struct c360_engine *eng, enum c360_engine_topic topic,
                           const char *value, size_t value_len);
 /* The next eventId of the current input ("%016x" of FNV-1a), into buf[17]. */
 void engine_event_id(struct c360_engine *eng, char buf[17]);
+
+/* Grows *p (of *cap items of size bytes) to hold need items. */
+enum c360_err engine_grow(void **p, size_t *cap, size_t need, size_t size) C360_MUST_USE;
+
+/* engine.c: the state's parts, for persist.c. */
+const struct c360_record *engine_stored_get(const struct c360_engine *eng, const char *key);
+enum c360_err engine_stored_put(struct c360_engine *eng, const char *key,
+                                const struct c360_record *rec) C360_MUST_USE;
+enum c360_err engine_stored_del(struct c360_engine *eng, const char *key) C360_MUST_USE;
+struct eprofile *engine_prof_get(struct c360_engine *eng, uint64_t id);
+enum c360_err engine_prof_add(struct c360_engine *eng, uint64_t id,
+                              struct eprofile **out) C360_MUST_USE;
+enum c360_err engine_prof_set_due(struct c360_engine *eng, struct eprofile *prof,
+                                  int32_t due) C360_MUST_USE;
+enum c360_err engine_prof_drop(struct c360_engine *eng, uint64_t id) C360_MUST_USE;
+enum c360_err engine_timer_push(struct c360_engine *eng, int32_t day, uint64_t id) C360_MUST_USE;
+
+/* persist.c: what changed since the last persist. */
+enum c360_err engine_dirty_prof(struct c360_engine *eng, uint64_t id) C360_MUST_USE;
+enum c360_err engine_dirty_key(struct c360_engine *eng, const char *key) C360_MUST_USE;
+enum c360_err engine_dirty_timer(struct c360_engine *eng, int32_t day, uint64_t id,
+                                 bool put) C360_MUST_USE;
+void engine_dirty_free(struct c360_engine *eng);
 
 /* The insight table the segment language compiles against. */
 extern const struct c360_segment_insight c360_engine_insight_table[];
