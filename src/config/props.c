@@ -93,6 +93,53 @@ const struct c360_config_prop c360_config_props[] = {
                "commit at once.",
     },
     {
+        .key = "state.dir",
+        .type = C360_CONFIG_PROP_PATH,
+        .def = "c360-state",
+        .doc = "Directory of the processor's state store (LMDB): profiles, identity graph, "
+               "blocking index, insights, timers, Salesforce CDC rows and the input offsets "
+               "they were built from, committed together after every batch. Created when "
+               "missing. One processor writes a directory at a time. A processor whose "
+               "store has no offset for a partition reads that partition from its beginning, "
+               "so the input topics must keep their whole history (retention.ms=-1, or "
+               "compaction of the keyed entities) for state to be rebuilt.",
+    },
+    {
+        .key = "state.map.size",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "268435456",
+        .min = 1048576,
+        .max = INT64_C(1) << 40,
+        .doc = "Bytes of the state store's memory map at start. It doubles whenever a batch "
+               "finds it full, up to state.map.max; address space only, not memory used.",
+    },
+    {
+        .key = "state.map.max",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "1099511627776",
+        .min = 1048576,
+        .max = INT64_C(1) << 44,
+        .doc = "Bytes the state store's memory map may grow to. A batch that does not fit "
+               "stops the processor (its offsets stay where they were).",
+    },
+    {
+        .key = "state.sync",
+        .type = C360_CONFIG_PROP_BOOL,
+        .def = "true",
+        .doc = "Flush the state store to disk at every batch commit. false survives a crash "
+               "of c360 but not of the machine, for tests and benchmarks.",
+    },
+    {
+        .key = "batch.records",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "2000",
+        .min = 1,
+        .max = 1000000,
+        .doc = "Most input records in one batch. A batch ends earlier when no more records "
+               "are waiting; its outputs are then awaited and its state and offsets "
+               "committed in one transaction.",
+    },
+    {
         .key = "cdc.rows.max",
         .type = C360_CONFIG_PROP_INT,
         .def = "1000000",
@@ -156,6 +203,37 @@ const struct c360_config_prop c360_config_props[] = {
         .doc = "`user:password` for HTTP basic authentication to the registry (Confluent's "
                "basic.auth.user.info). A secret: `c360 config` masks it and diagnostics never "
                "quote it.",
+    },
+    {
+        .key = "http.port",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "0",
+        .def_shown = "0: no HTTP endpoint",
+        .min = 0,
+        .max = 65535,
+        .doc = "TCP port of the processor's HTTP endpoint (`c360 run`, `c360 demo`): "
+               "`/metrics` in the Prometheus text format, `/healthz` (liveness) and `/readyz` "
+               "(readiness). Off by default, so that several instances can share a host; the "
+               "container image sets 9360. A port that cannot be bound fails start-up.",
+    },
+    {
+        .key = "http.bind",
+        .type = C360_CONFIG_PROP_STRING,
+        .def = "127.0.0.1",
+        .doc = "Numeric IPv4 or IPv6 address the HTTP endpoint listens on. `0.0.0.0` or `::` "
+               "to be scraped from other hosts (and by Kubernetes probes). The endpoint has no "
+               "authentication; it shows counters and topic names, never customer data.",
+    },
+    {
+        .key = "http.liveness.timeout.ms",
+        .type = C360_CONFIG_PROP_INT,
+        .def = "60000",
+        .min = 1000,
+        .max = 3600000,
+        .doc = "`/healthz` answers 503 once the processing loop has not completed a step for "
+               "this long. A step lasts up to poll.timeout.ms plus its records, and longer "
+               "while partitions are revoked (outputs in flight are waited for, up to 30 s) or "
+               "the producer's queue is full; keep this well above those.",
     },
     {0},
 };

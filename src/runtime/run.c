@@ -20,9 +20,16 @@
  * no offset back. A message that cannot be delivered stops the processor:
  * its partition's offset stays before the record that caused it.
  *
- * The engine's state lives in memory until the state store exists (issue 6):
- * a restarted processor resumes from the committed offsets with an empty
- * state.
+ * State (DESIGN.md §6): records are processed in batches. A batch ends when
+ * no more records wait or batch.records were taken; its outputs are then
+ * awaited, and the state they came from (the engine's changed items, the
+ * Salesforce CDC rows) and the input offsets after the batch are committed
+ * in one transaction of the state store (state.h). A processor starts by
+ * loading the store and reads each partition it is assigned from the offset
+ * stored with the state, or from the beginning when the store has none: a
+ * crash loses nothing and applies nothing twice, and outputs re-emitted for
+ * a batch that was not committed carry the same eventIds. Kafka offsets are
+ * committed as well, for lag tools only.
  */
 #include "c360/codec.h"
 #include "c360/engine.h"
@@ -33,8 +40,11 @@
 #include "c360/runtime.h"
 #include "c360/schema.h"
 #include "c360/segment.h"
+#include "c360/state.h"
+#include "c360/strmap.h"
 #include "runtime_int.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,16 +52,52 @@
 #include <string.h>
 #include <time.h>
 
-/* Records one step processes at most, so commits, timers and the counters
- * others read stay current under a steady flow. */
-#define STEP_RECORDS_MAX 1000
+/* Input partitions whose position the store keeps. */
+#define POSITIONS_MAX 100000
 /* How often the wall clock fires the engine's timers (clock=wall). */
 #define TICK_INTERVAL_MS 1000
-/* How often the counters others read are refreshed. */
+/* How often the counters others read are refreshed; consumer lag and the
+ * state's size, which cost more to take, less often. */
 #define STATS_INTERVAL_MS 50
+#define LAG_INTERVAL_MS 1000
+#define STATE_BYTES_INTERVAL_MS 10000
 /* Longest wait for the outputs in flight when partitions are revoked or the
  * processor stops. */
 #define FLUSH_TIMEOUT_MS 30000
+
+/* Consumed records, owned (rd_kafka_message_destroy). */
+struct msgs {
+    rd_kafka_message_t **v;
+    size_t n, cap;
+};
+
+/*
+ * A batch as it is about to be applied (DESIGN.md §6): the wall clock it is
+ * applied at, whether the timers are ticked, and per partition the offset it
+ * ends before. Stored (C360_DB_META "batch") before the batch's first output
+ * is produced and deleted with the batch's commit, so a processor that dies
+ * in between re-runs exactly that batch, in the same order and at the same
+ * time, and sends the same outputs again: a compacted topic is never left
+ * with an output the state no longer knows of.
+ */
+struct intent {
+    bool active;
+    int64_t now_ms;
+    bool tick;
+    size_t n;
+    struct intent_end {
+        char key[300]; /* "topic:partition" */
+        int64_t end;
+    } * ends;
+};
+
+/* Where the state stands in one input partition: the next offset to read.
+ * dirty: moved since the last state commit. */
+struct position {
+    char *key; /* "topic:partition", new */
+    int64_t next;
+    bool dirty;
+};
 
 struct c360_runtime {
     const struct c360_topic_set *topics;
@@ -73,10 +119,26 @@ struct c360_runtime {
     char group[256];
     int64_t commit_interval_ms, next_commit_ms, next_tick_ms, stats_ms;
     bool untracked; /* an assigned partition could not be tracked: stop */
+    struct c360_state *state;
+    struct c360_strmap *pos_by_key; /* "topic:partition" -> index into pos */
+    struct position *pos;
+    size_t n_pos, cap_pos;
+    int batch_max;      /* records in one batch at most */
+    bool batch_open;    /* state changed since the last commit */
+    bool batch_failed;  /* a commit failed in a callback: the next step stops */
+    int64_t batch_ms;   /* monotonic: when the open batch took its first change */
+    int64_t batch_now;  /* the wall clock the batch is applied at (clock=wall) */
+    struct msgs batch;  /* the records of the batch being taken */
+    struct msgs held;   /* records polled past a batch being re-run */
+    struct intent redo; /* a batch to re-run exactly, from the store */
+    int64_t redo_deadline_ms;
     bool closed;
     struct c360_runtime_stats stats; /* the processor's thread only */
     pthread_mutex_t lock;            /* guards shared */
     struct c360_runtime_stats shared;
+
+    int64_t next_lag_ms, next_bytes_ms;
+    int prod_ids[C360_TOPIC_SET_MAX]; /* producer topic of each declared topic; -1: none */
 };
 
 static int64_t wall_ms(void)
@@ -91,6 +153,357 @@ static int64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- Positions, batches and the state store. */
+
+static void position_key(const char *topic, int32_t partition, char *buf, size_t size);
+
+#define INTENT_KEY "batch"
+/* How long a batch to re-run may wait for its partitions. */
+#define REDO_TIMEOUT_MS 60000
+
+static enum c360_err msgs_push(struct msgs *m, rd_kafka_message_t *msg)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 256;
+        rd_kafka_message_t **v = realloc(m->v, cap * sizeof(*v));
+        if (!v)
+            return C360_ERR_NOMEM;
+        m->v = v;
+        m->cap = cap;
+    }
+    m->v[m->n++] = msg;
+    return C360_OK;
+}
+
+static void msgs_free(struct msgs *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        rd_kafka_message_destroy(m->v[i]);
+    free(m->v);
+    memset(m, 0, sizeof(*m));
+}
+
+/* The order a batch is applied in, whatever order Kafka delivered it:
+ * topic, partition, offset. Errors (no topic) first. */
+static int msg_cmp(const void *a, const void *b)
+{
+    const rd_kafka_message_t *x = *(rd_kafka_message_t *const *)a,
+                             *y = *(rd_kafka_message_t *const *)b;
+    if (!x->rkt || !y->rkt)
+        return !!x->rkt - !!y->rkt;
+    int c = strcmp(rd_kafka_topic_name(x->rkt), rd_kafka_topic_name(y->rkt));
+    if (c)
+        return c;
+    if (x->partition != y->partition)
+        return x->partition < y->partition ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static void intent_clear(struct intent *in)
+{
+    free(in->ends);
+    memset(in, 0, sizeof(*in));
+}
+
+/* Where in->ends has key, or in->n. */
+static size_t intent_find(const struct intent *in, const char *key)
+{
+    size_t i = 0;
+    while (i < in->n && strcmp(in->ends[i].key, key) != 0)
+        i++;
+    return i;
+}
+
+/* The intent of the batch in rt->batch, applied at now_ms. */
+static enum c360_err intent_of_batch(struct c360_runtime *rt, int64_t now_ms, bool tick,
+                                     struct intent *in)
+{
+    intent_clear(in);
+    in->now_ms = now_ms;
+    in->tick = tick;
+    for (size_t i = 0; i < rt->batch.n; i++) {
+        const rd_kafka_message_t *msg = rt->batch.v[i];
+        char key[300];
+        if (msg->err || !msg->rkt)
+            continue;
+        position_key(rd_kafka_topic_name(msg->rkt), msg->partition, key, sizeof(key));
+        size_t at = intent_find(in, key);
+        if (at == in->n) {
+            struct intent_end *e = realloc(in->ends, (in->n + 1) * sizeof(*e));
+            if (!e)
+                return C360_ERR_NOMEM;
+            in->ends = e;
+            snprintf(e[at].key, sizeof(e[at].key), "%s", key);
+            e[at].end = 0;
+            in->n++;
+        }
+        if (msg->offset + 1 > in->ends[at].end)
+            in->ends[at].end = msg->offset + 1;
+    }
+    return C360_OK;
+}
+
+static enum c360_err intent_put(void *arg, const struct c360_persist_sink *sink)
+{
+    const struct intent *in = arg;
+    struct c360_persist_writer w;
+    const void *val;
+    size_t len;
+    c360_persist_writer_init(&w, 64 + in->n * 320);
+    c360_persist_i64(&w, in->now_ms);
+    c360_persist_bool(&w, in->tick);
+    c360_persist_u64(&w, in->n);
+    for (size_t i = 0; i < in->n; i++) {
+        c360_persist_str(&w, in->ends[i].key);
+        c360_persist_i64(&w, in->ends[i].end);
+    }
+    enum c360_err err = c360_persist_value(&w, &val, &len);
+    if (!err)
+        err = c360_persist_put(sink, C360_DB_META, INTENT_KEY, strlen(INTENT_KEY), val, len);
+    c360_persist_writer_free(&w);
+    return err;
+}
+
+static enum c360_err intent_restore(struct intent *in, const void *val, size_t len,
+                                    struct c360_diag *diag)
+{
+    struct c360_persist_reader r;
+    enum c360_err err;
+    intent_clear(in);
+    if ((err = c360_persist_reader_init(&r, val, len, diag)))
+        return err;
+    in->now_ms = c360_persist_get_i64(&r);
+    in->tick = c360_persist_get_bool(&r);
+    uint64_t n = c360_persist_get_u64(&r);
+    if (n > POSITIONS_MAX)
+        return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "a batch of %llu partitions",
+                              (unsigned long long)n);
+    if (n && !(in->ends = calloc((size_t)n, sizeof(*in->ends))))
+        return C360_ERR_NOMEM;
+    for (uint64_t i = 0; i < n && !r.failed; i++) {
+        if (!c360_persist_get_str(&r, in->ends[i].key, sizeof(in->ends[i].key)))
+            r.failed = true;
+        in->ends[i].end = c360_persist_get_i64(&r);
+    }
+    in->n = (size_t)n;
+    if ((err = c360_persist_reader_end(&r, "batch", diag))) {
+        intent_clear(in);
+        return err;
+    }
+    in->active = true;
+    return C360_OK;
+}
+
+static void position_key(const char *topic, int32_t partition, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s:%" PRId32, topic, partition);
+}
+
+/* The position of key, added (at next -1: none yet) when missing. */
+static enum c360_err position_of(struct c360_runtime *rt, const char *key, struct position **out)
+{
+    uint32_t i;
+    enum c360_err err;
+    if (c360_strmap_get(rt->pos_by_key, key, &i)) {
+        *out = &rt->pos[i];
+        return C360_OK;
+    }
+    if (rt->n_pos == rt->cap_pos) {
+        size_t cap = rt->cap_pos ? 2 * rt->cap_pos : 64;
+        struct position *p = realloc(rt->pos, cap * sizeof(*p));
+        if (!p)
+            return C360_ERR_NOMEM;
+        rt->pos = p;
+        rt->cap_pos = cap;
+    }
+    char *copy = strdup(key);
+    if (!copy)
+        return C360_ERR_NOMEM;
+    if ((err = c360_strmap_put(rt->pos_by_key, key, (uint32_t)rt->n_pos))) {
+        free(copy);
+        return err;
+    }
+    rt->pos[rt->n_pos] = (struct position){copy, -1, false};
+    *out = &rt->pos[rt->n_pos++];
+    return C360_OK;
+}
+
+/* The record at offset of topic:partition is done with: the state now
+ * reflects it. */
+static enum c360_err position_advance(struct c360_runtime *rt, const char *topic, int32_t partition,
+                                      int64_t offset)
+{
+    char key[300];
+    struct position *p;
+    enum c360_err err;
+    position_key(topic, partition, key, sizeof(key));
+    if ((err = position_of(rt, key, &p)))
+        return err;
+    p->next = offset + 1;
+    p->dirty = true;
+    return C360_OK;
+}
+
+/* The state store's side of a batch commit (c360_state_write runs it again
+ * when the store had to grow): every changed item and the positions. */
+static enum c360_err batch_write(void *arg, const struct c360_persist_sink *sink)
+{
+    struct c360_runtime *rt = arg;
+    enum c360_err err;
+    struct c360_persist_writer w;
+    const void *val;
+    size_t len;
+    if ((err = c360_engine_persist(rt->eng, sink)) ||
+        (err = c360_codec_rows_persist(rt->rows, sink)) ||
+        (err = c360_persist_put(sink, C360_DB_META, INTENT_KEY, strlen(INTENT_KEY), NULL, 0)))
+        return err;
+    c360_persist_writer_init(&w, 64);
+    for (size_t i = 0; i < rt->n_pos && !err; i++) {
+        if (!rt->pos[i].dirty)
+            continue;
+        c360_persist_writer_reset(&w);
+        c360_persist_i64(&w, rt->pos[i].next);
+        if (!(err = c360_persist_value(&w, &val, &len)))
+            err = c360_persist_put(sink, C360_DB_OFFSETS, rt->pos[i].key, strlen(rt->pos[i].key),
+                                   val, len);
+    }
+    c360_persist_writer_free(&w);
+    return err;
+}
+
+/* Ends the open batch: waits until every output and dead letter of it is
+ * delivered, then commits its state and positions in one transaction. An
+ * error means the processor must stop (logged here): nothing of the batch
+ * is committed, so a restart does it again. */
+static enum c360_err batch_commit(struct c360_runtime *rt)
+{
+    struct c360_diag diag;
+    char text[1024];
+    struct c360_producer_counts counts;
+    if (!rt->batch_open)
+        return C360_OK;
+    int undelivered = c360_producer_flush(rt->prod, FLUSH_TIMEOUT_MS);
+    c360_producer_counts(rt->prod, -1, &counts);
+    if (undelivered || counts.failed) {
+        c360_log(C360_LOG_ERROR, "runtime",
+                 "batch not committed: outputs undelivered=%d failed=%lld; its input will be "
+                 "processed again after a restart",
+                 undelivered, counts.failed);
+        return C360_ERR_KAFKA;
+    }
+    c360_diag_clear(&diag);
+    enum c360_err err = c360_state_write(rt->state, batch_write, rt, &diag);
+    if (err) {
+        c360_diag_format(&diag, text, sizeof(text));
+        c360_log(C360_LOG_ERROR, "runtime", "batch not committed: state store error=%s %s",
+                 c360_err_str(err), text);
+        return err;
+    }
+    c360_engine_persisted(rt->eng);
+    c360_codec_rows_persisted(rt->rows);
+    for (size_t i = 0; i < rt->n_pos; i++)
+        rt->pos[i].dirty = false;
+    rt->batch_open = false;
+    rt->stats.batches++;
+    rt->stats.batch_ms_last = mono_ms() - rt->batch_ms;
+    return C360_OK;
+}
+
+/* One stored item back where it belongs. */
+static enum c360_err restore_item(void *arg, enum c360_persist_db db, const void *key,
+                                  size_t key_len, const void *val, size_t val_len)
+{
+    struct c360_runtime *rt = arg;
+    struct c360_diag diag;
+    char text[1024];
+    enum c360_err err;
+    c360_diag_clear(&diag);
+    if (db == C360_DB_META && key_len == strlen(INTENT_KEY) &&
+        memcmp(key, INTENT_KEY, key_len) == 0) {
+        err = intent_restore(&rt->redo, val, val_len, &diag);
+    } else if (db == C360_DB_CODEC) {
+        err = c360_codec_rows_restore(rt->rows, key, key_len, val, val_len, &diag);
+    } else if (db == C360_DB_OFFSETS) {
+        struct c360_persist_reader r;
+        struct position *p;
+        char name[300];
+        if (key_len >= sizeof(name) || memchr(key, '\0', key_len))
+            err = c360_diag_fail(&diag, C360_ERR_INVALID, NULL, "an offset key of %zu bytes",
+                                 key_len);
+        else if (!(err = c360_persist_reader_init(&r, val, val_len, &diag))) {
+            memcpy(name, key, key_len);
+            name[key_len] = '\0';
+            int64_t next = c360_persist_get_i64(&r);
+            if (!(err = c360_persist_reader_end(&r, "offset", &diag)) &&
+                !(err = position_of(rt, name, &p)))
+                p->next = next;
+        }
+    } else {
+        err = c360_engine_restore(rt->eng, db, key, key_len, val, val_len, &diag);
+    }
+    if (err) {
+        c360_diag_format(&diag, text, sizeof(text));
+        c360_log(C360_LOG_ERROR, "runtime", "cannot load the state store db=%s error=%s %s",
+                 c360_persist_db_name(db), c360_err_str(err), text);
+    }
+    return err;
+}
+
+/* Opens the store of state.dir and loads it into the engine, the CDC rows
+ * and the positions. */
+static enum c360_err state_prepare(const struct c360_config *cfg, struct c360_runtime *rt)
+{
+    struct c360_diag diag;
+    char text[1024];
+    enum c360_err err;
+    struct c360_state_opts opts = {
+        .dir = c360_config_str(cfg, "state.dir"),
+        .map_size = (uint64_t)c360_config_int(cfg, "state.map.size"),
+        .map_max = (uint64_t)c360_config_int(cfg, "state.map.max"),
+        .sync = c360_config_bool(cfg, "state.sync"),
+    };
+    int64_t start = mono_ms();
+    c360_diag_clear(&diag);
+    if ((err = c360_strmap_new(POSITIONS_MAX, &rt->pos_by_key)))
+        return err;
+    if ((err = c360_state_open(&opts, &rt->state, &diag))) {
+        c360_diag_format(&diag, text, sizeof(text));
+        c360_log(C360_LOG_ERROR, "runtime", "cannot open the state store dir=%s: %s", opts.dir,
+                 text);
+        return err;
+    }
+    if ((err = c360_state_load(rt->state, restore_item, rt, &diag)))
+        return err; /* logged by restore_item, or: */
+    if ((err = c360_engine_restore_end(rt->eng, &diag))) {
+        c360_diag_format(&diag, text, sizeof(text));
+        c360_log(C360_LOG_ERROR, "runtime", "the state store is inconsistent dir=%s: %s", opts.dir,
+                 text);
+        return err;
+    }
+    uint64_t used, mapped;
+    c360_state_size(rt->state, &used, &mapped);
+    c360_log(C360_LOG_INFO, "runtime",
+             "state loaded dir=%s profiles=%zu identity_records=%zu cdc_rows=%zu partitions=%zu "
+             "bytes=%" PRIu64 " ms=%lld",
+             opts.dir, c360_engine_profiles(rt->eng),
+             c360_identity_count(c360_engine_identity(rt->eng)), c360_codec_rows_count(rt->rows),
+             rt->n_pos, used, (long long)(mono_ms() - start));
+    if (rt->redo.active)
+        c360_log(C360_LOG_INFO, "runtime",
+                 "a batch was in flight when the processor stopped: re-running it exactly "
+                 "partitions=%zu",
+                 rt->redo.n);
+    rt->redo_deadline_ms = mono_ms() + REDO_TIMEOUT_MS;
+    return C360_OK;
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* --- Offsets and commits. */
@@ -148,14 +561,38 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         c360_log(C360_LOG_INFO, "runtime", "partitions assigned count=%d member=%s protocol=%s",
                  parts->cnt, member ? member : "-", rd_kafka_rebalance_protocol(rk));
         for (int i = 0; i < parts->cnt && !rt->untracked; i++) {
-            if (c360_offsets_assign(rt->offsets, parts->elems[i].topic, parts->elems[i].partition))
+            rd_kafka_topic_partition_t *tp = &parts->elems[i];
+            char key[300];
+            uint32_t at;
+            if (c360_offsets_assign(rt->offsets, tp->topic, tp->partition))
                 rt->untracked = true; /* the next step stops the processor */
+            /* Read on from where the state stands, whatever the group
+             * committed; with no state for it, rebuild from the start. */
+            position_key(tp->topic, tp->partition, key, sizeof(key));
+            if (c360_strmap_get(rt->pos_by_key, key, &at) && rt->pos[at].next >= 0) {
+                tp->offset = rt->pos[at].next;
+            } else {
+                tp->offset = RD_KAFKA_OFFSET_BEGINNING;
+                rt->stats.partitions_rebuilt++;
+                c360_log(C360_LOG_INFO, "runtime",
+                         "partition has no local state: reading it from the beginning topic=%s "
+                         "partition=%d",
+                         tp->topic, (int)tp->partition);
+            }
         }
         if (cooperative)
             error = rd_kafka_incremental_assign(rk, parts);
         else
             aerr = rd_kafka_assign(rk, parts);
     } else {
+        /* The batch in flight is committed before the partitions go. */
+        if (batch_commit(rt))
+            rt->batch_failed = true; /* the next step stops the processor */
+        /* Records taken but not applied are read again from the positions
+         * stored with the state once partitions come back (the range
+         * assignor revokes them all). */
+        msgs_free(&rt->batch);
+        msgs_free(&rt->held);
         int undelivered = c360_producer_flush(rt->prod, FLUSH_TIMEOUT_MS);
         commit(rt, true);
         c360_log(undelivered ? C360_LOG_ERROR : C360_LOG_INFO, "runtime",
@@ -287,7 +724,7 @@ static enum c360_err apply_parts(struct c360_runtime *rt, const rd_kafka_message
         }
         struct c360_engine_outputs outs = {0};
         struct c360_engine_position pos = {name, msg->partition, msg->offset, (uint32_t)part};
-        err = c360_engine_apply(rt->eng, rt->rec, &pos, rt->wall ? wall_ms() : 0, &outs, diag);
+        err = c360_engine_apply(rt->eng, rt->rec, &pos, rt->wall ? rt->batch_now : 0, &outs, diag);
         /* Outputs made before a refusal are state the engine now holds. */
         enum c360_err serr = send_outputs(rt, &outs, cause);
         if (serr)
@@ -344,6 +781,11 @@ static enum c360_err process(struct c360_runtime *rt, const rd_kafka_message_t *
     /* The record itself is done; its messages hold it until delivered. A
      * fatal error leaves it pinned, so nothing after it is committed. */
     c360_offsets_done(rt->offsets, cause, err == C360_OK);
+    if (!rt->batch_open)
+        rt->batch_ms = mono_ms();
+    rt->batch_open = true; /* even when it failed: part of it may be applied */
+    if (err == C360_OK)
+        err = position_advance(rt, name, msg->partition, msg->offset);
     return err;
 }
 
@@ -549,6 +991,27 @@ static enum c360_err outputs_prepare(struct c360_runtime *rt)
     return C360_OK;
 }
 
+/* The per-topic counters: each declared topic and the producer topic that
+ * writes it, if any. */
+static void stats_prepare(struct c360_runtime *rt)
+{
+    struct c360_runtime_stats *s = &rt->stats;
+    s->n_topics = c360_topic_set_count(rt->topics);
+    for (size_t i = 0; i < s->n_topics; i++) {
+        const struct c360_topic *t = c360_topic_set_at(rt->topics, i);
+        s->topics[i].name = t->name;
+        s->topics[i].role = t->role;
+        rt->prod_ids[i] = t->role == C360_TOPIC_DLQ               ? rt->dlq_id
+                          : strcmp(t->id, "resync-requests") == 0 ? rt->resync_id
+                                                                  : -1;
+        for (int o = 0; o < C360_OUT_COUNT; o++) {
+            if (strcmp(t->id, c360_engine_topic_id((enum c360_engine_topic)o)) == 0)
+                rt->prod_ids[i] = rt->out_ids[o];
+        }
+        s->topics[i].delivered = rt->prod_ids[i] < 0 ? -1 : 0;
+    }
+}
+
 /* Everything but the consumer. */
 static enum c360_err prepare(const struct c360_config *cfg, struct c360_runtime *rt)
 {
@@ -571,10 +1034,12 @@ static enum c360_err prepare(const struct c360_config *cfg, struct c360_runtime 
             return err;
     }
     if ((err = c360_record_new(C360_ENTITY_INDIVIDUAL, &rt->rec)) ||
-        (err = engine_prepare(cfg, rt)) || (err = c360_offsets_new(&rt->offsets)) ||
-        (err = c360_producer_new(cfg, rt->offsets, &rt->prod)))
+        (err = engine_prepare(cfg, rt)) || (err = state_prepare(cfg, rt)) ||
+        (err = c360_offsets_new(&rt->offsets)) ||
+        (err = c360_producer_new(cfg, rt->offsets, &rt->prod)) || (err = outputs_prepare(rt)))
         return err;
-    return outputs_prepare(rt);
+    stats_prepare(rt);
+    return C360_OK;
 }
 
 enum c360_err c360_runtime_new(const struct c360_config *cfg, const struct c360_topic_set *topics,
@@ -588,6 +1053,7 @@ enum c360_err c360_runtime_new(const struct c360_config *cfg, const struct c360_
     rt->topics = topics;
     snprintf(rt->group, sizeof(rt->group), "%s", c360_config_str(cfg, "group.id"));
     rt->commit_interval_ms = c360_config_int(cfg, "commit.interval.ms");
+    rt->batch_max = (int)c360_config_int(cfg, "batch.records");
     rt->next_commit_ms = mono_ms() + rt->commit_interval_ms;
     rt->next_tick_ms = mono_ms() + TICK_INTERVAL_MS;
     if ((err = prepare(cfg, rt)) || (err = consumer_new(cfg, rt)))
@@ -604,10 +1070,42 @@ fail:
 
 /* --- The loop. */
 
+/* The consumer's lag on each owned partition whose position and high
+ * watermark are both known: both are librdkafka's cached values (the
+ * position of the last record polled, the watermark of the last fetch
+ * response), so no request goes to a broker. */
+static void lag_sample(struct c360_runtime *rt)
+{
+    struct c360_runtime_stats *s = &rt->stats;
+    rd_kafka_topic_partition_list_t *parts;
+    s->n_lag = 0;
+    if (rd_kafka_assignment(rt->rk, &parts))
+        return;
+    s->assigned = (size_t)parts->cnt;
+    bool known = !rd_kafka_position(rt->rk, parts);
+    for (int i = 0; known && i < parts->cnt; i++) {
+        const rd_kafka_topic_partition_t *p = &parts->elems[i];
+        int64_t low, high;
+        size_t t = 0;
+        while (t < s->n_topics && strcmp(s->topics[t].name, p->topic) != 0)
+            t++;
+        if (s->n_lag == C360_RUNTIME_LAG_MAX || t == s->n_topics || p->offset < 0 ||
+            rd_kafka_get_watermark_offsets(rt->rk, p->topic, p->partition, &low, &high) || high < 0)
+            continue;
+        s->lag[s->n_lag++] = (struct c360_runtime_lag){
+            .topic = s->topics[t].name,
+            .partition = p->partition,
+            .lag = high > p->offset ? high - p->offset : 0,
+        };
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+}
+
 static void stats_publish(struct c360_runtime *rt)
 {
-    struct c360_producer_counts all, dlq;
+    struct c360_producer_counts all, dlq, one;
     struct c360_runtime_stats *s = &rt->stats;
+    int64_t now = mono_ms();
     c360_producer_counts(rt->prod, -1, &all);
     c360_producer_counts(rt->prod, rt->dlq_id, &dlq);
     s->queued = all.queued;
@@ -620,6 +1118,25 @@ static void stats_publish(struct c360_runtime *rt)
     s->identity_records = c360_identity_count(graph);
     s->identity_capped_keys = c360_identity_capped_keys(graph);
     s->timers = c360_engine_timers(rt->eng);
+    s->profiles = c360_engine_profiles(rt->eng);
+    for (size_t i = 0; i < s->n_topics; i++) {
+        if (rt->prod_ids[i] >= 0) {
+            c360_producer_counts(rt->prod, rt->prod_ids[i], &one);
+            s->topics[i].delivered = one.delivered;
+        }
+    }
+    if (now >= rt->next_lag_ms && !rt->closed) {
+        rt->next_lag_ms = now + LAG_INTERVAL_MS;
+        lag_sample(rt);
+    }
+    if (now >= rt->next_bytes_ms) {
+        rt->next_bytes_ms = now + STATE_BYTES_INTERVAL_MS;
+        s->state_bytes = c360_engine_bytes(rt->eng);
+    }
+    uint64_t used, mapped;
+    c360_state_size(rt->state, &used, &mapped);
+    s->store_bytes = (size_t)used;
+    s->published_ms = now;
     pthread_mutex_lock(&rt->lock);
     rt->shared = *s;
     pthread_mutex_unlock(&rt->lock);
@@ -650,32 +1167,160 @@ static bool consume(struct c360_runtime *rt, rd_kafka_message_t *msg, enum c360_
         return true;
     }
     rt->stats.received++;
-    c360_log(C360_LOG_DEBUG, "runtime", "record received topic=%s partition=%d offset=%lld",
-             rd_kafka_topic_name(msg->rkt), (int)msg->partition, (long long)msg->offset);
+    const char *name = rd_kafka_topic_name(msg->rkt);
+    for (size_t i = 0; i < rt->stats.n_topics; i++) {
+        if (strcmp(rt->stats.topics[i].name, name) == 0) {
+            rt->stats.topics[i].received++;
+            break;
+        }
+    }
+    c360_log(C360_LOG_DEBUG, "runtime", "record received topic=%s partition=%d offset=%lld", name,
+             (int)msg->partition, (long long)msg->offset);
     *err = process(rt, msg);
     return *err == C360_OK;
+}
+
+/* Takes a polled record into the batch being re-run when it belongs to it,
+ * else holds it for the batches after. */
+static enum c360_err redo_take(struct c360_runtime *rt, rd_kafka_message_t *msg)
+{
+    char key[300];
+    if (!msg->err && msg->rkt) {
+        position_key(rd_kafka_topic_name(msg->rkt), msg->partition, key, sizeof(key));
+        size_t at = intent_find(&rt->redo, key);
+        if (at < rt->redo.n && msg->offset < rt->redo.ends[at].end)
+            return msgs_push(&rt->batch, msg);
+    }
+    return msgs_push(&rt->held, msg);
+}
+
+/* Whether the batch being re-run holds every record of it: each partition's
+ * last one taken, or stored with the state already. */
+static bool redo_complete(struct c360_runtime *rt)
+{
+    for (size_t i = 0; i < rt->redo.n; i++) {
+        uint32_t at;
+        int64_t reached =
+            c360_strmap_get(rt->pos_by_key, rt->redo.ends[i].key, &at) ? rt->pos[at].next : -1;
+        for (size_t k = 0; k < rt->batch.n; k++) {
+            const rd_kafka_message_t *msg = rt->batch.v[k];
+            char key[300];
+            if (msg->err || !msg->rkt)
+                continue;
+            position_key(rd_kafka_topic_name(msg->rkt), msg->partition, key, sizeof(key));
+            if (strcmp(key, rt->redo.ends[i].key) == 0 && msg->offset + 1 > reached)
+                reached = msg->offset + 1;
+        }
+        if (reached < rt->redo.ends[i].end)
+            return false;
+    }
+    return true;
+}
+
+/* Fills rt->batch: the records held from before, then what the consumer has,
+ * up to batch.records; or, while a batch is being re-run, its records only.
+ * *ready: the batch is whole and may be applied. */
+static enum c360_err batch_take(struct c360_runtime *rt, int timeout_ms, bool *ready)
+{
+    enum c360_err err;
+    *ready = false;
+    if (rt->redo.active) {
+        for (int n = 0; n < rt->batch_max; n++) {
+            rd_kafka_message_t *msg = rd_kafka_consumer_poll(rt->rk, n ? 0 : timeout_ms);
+            if (!msg)
+                break;
+            if ((err = redo_take(rt, msg))) {
+                rd_kafka_message_destroy(msg);
+                return err;
+            }
+        }
+        if (redo_complete(rt)) {
+            *ready = true;
+        } else if (mono_ms() > rt->redo_deadline_ms) {
+            c360_log(C360_LOG_WARN, "runtime",
+                     "the batch in flight at the last stop cannot be re-run exactly: its "
+                     "partitions are not all assigned here; its outputs are sent as they come");
+            rt->redo.active = false;
+        }
+        return C360_OK;
+    }
+    size_t from_held = 0;
+    while (from_held < rt->held.n && rt->batch.n < (size_t)rt->batch_max) {
+        if ((err = msgs_push(&rt->batch, rt->held.v[from_held])))
+            return err;
+        from_held++;
+    }
+    memmove(rt->held.v, rt->held.v + from_held, (rt->held.n - from_held) * sizeof(*rt->held.v));
+    rt->held.n -= from_held;
+    while (rt->batch.n < (size_t)rt->batch_max) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(rt->rk, rt->batch.n ? 0 : timeout_ms);
+        if (!msg)
+            break;
+        if ((err = msgs_push(&rt->batch, msg))) {
+            rd_kafka_message_destroy(msg);
+            return err;
+        }
+    }
+    *ready = true;
+    return C360_OK;
 }
 
 enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
 {
     enum c360_err err = C360_OK;
-    int64_t now = mono_ms();
+    int64_t now = mono_ms(), batch_us = 0;
+    bool ready, tick;
+    struct c360_diag diag;
+    char text[1024];
     c360_producer_poll(rt->prod, 0);
-    for (int n = 0; n < STEP_RECORDS_MAX; n++) {
-        rd_kafka_message_t *msg = rd_kafka_consumer_poll(rt->rk, n ? 0 : timeout_ms); /* new */
-        if (!msg)
-            break;
-        bool go_on = consume(rt, msg, &err);
-        rd_kafka_message_destroy(msg);
-        if (!go_on)
-            goto done;
-    }
-    c360_producer_poll(rt->prod, 0);
+    if ((err = batch_take(rt, timeout_ms, &ready)))
+        goto done;
     now = mono_ms();
-    if (rt->wall && now >= rt->next_tick_ms) {
+    if (!ready)
+        goto done;
+    if (rt->redo.active) {
+        rt->batch_now = rt->redo.now_ms;
+        tick = rt->redo.tick;
+        c360_log(C360_LOG_INFO, "runtime",
+                 "re-running the batch in flight at the last stop "
+                 "records=%zu",
+                 rt->batch.n);
+    } else {
+        rt->batch_now = wall_ms();
+        tick = rt->wall && now >= rt->next_tick_ms;
+        if (!rt->batch.n && !tick)
+            goto done;
+        /* Stored before any output of the batch is produced. */
+        c360_diag_clear(&diag);
+        if ((err = intent_of_batch(rt, rt->batch_now, tick, &rt->redo)) ||
+            (err = c360_state_write(rt->state, intent_put, &rt->redo, &diag))) {
+            c360_diag_format(&diag, text, sizeof(text));
+            c360_log(C360_LOG_ERROR, "runtime", "cannot store the batch error=%s %s",
+                     c360_err_str(err), text);
+            goto done;
+        }
+    }
+    rt->redo.active = false;
+    if (rt->batch.n)
+        batch_us = mono_us();
+    qsort(rt->batch.v, rt->batch.n, sizeof(*rt->batch.v), msg_cmp);
+    bool go_on = true;
+    for (size_t i = 0; i < rt->batch.n; i++) {
+        if (go_on)
+            go_on = consume(rt, rt->batch.v[i], &err);
+        rd_kafka_message_destroy(rt->batch.v[i]);
+    }
+    rt->batch.n = 0;
+    if (!go_on)
+        goto done;
+    c360_producer_poll(rt->prod, 0);
+    if (tick) {
         struct c360_engine_outputs outs = {0};
         rt->next_tick_ms = now + TICK_INTERVAL_MS;
-        err = c360_engine_tick(rt->eng, wall_ms(), &outs);
+        err = c360_engine_tick(rt->eng, rt->batch_now, &outs);
+        if (!rt->batch_open)
+            rt->batch_ms = now;
+        rt->batch_open = true; /* the clock moved, timers may have fired */
         enum c360_err serr = send_outputs(rt, &outs, NULL);
         if (err || serr) {
             err = err ? err : serr;
@@ -683,13 +1328,19 @@ enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
             goto done;
         }
     }
+    if ((err = batch_commit(rt)))
+        goto done;
+    if (batch_us) /* the batch: from its first record polled to its state committed */
+        c360_runtime_observe_latency(&rt->stats, mono_us() - batch_us);
     if (now >= rt->next_commit_ms) {
         rt->next_commit_ms = now + rt->commit_interval_ms;
         commit(rt, false);
     }
     struct c360_producer_counts counts;
     c360_producer_counts(rt->prod, -1, &counts);
-    if (rt->untracked) {
+    if (rt->batch_failed) {
+        err = C360_ERR_KAFKA; /* logged by batch_commit */
+    } else if (rt->untracked) {
         c360_log(C360_LOG_ERROR, "runtime",
                  "stopping: an assigned partition cannot be tracked (out of memory or more "
                  "than %d partitions)",
@@ -714,9 +1365,12 @@ done:
 
 enum c360_err c360_runtime_close(struct c360_runtime *rt)
 {
+    rt->stats.closing = true; /* not ready any more */
+    stats_publish(rt);
     /* Outputs first: they must be stored before their offsets are committed
      * and the partitions let go (the revocation commits). */
     int undelivered = c360_producer_flush(rt->prod, FLUSH_TIMEOUT_MS);
+    enum c360_err berr = rt->batch_failed ? C360_ERR_KAFKA : batch_commit(rt);
     /* Serves the last commit answers, revokes the assignment through
      * rebalance_cb (which commits) and sends LeaveGroup. */
     rd_kafka_resp_err_t kerr = rd_kafka_consumer_close(rt->rk);
@@ -726,7 +1380,7 @@ enum c360_err c360_runtime_close(struct c360_runtime *rt)
     long long outputs = 0;
     for (int t = 0; t < C360_OUT_COUNT; t++)
         outputs += s->outputs[t];
-    bool lost = undelivered || s->failed;
+    bool lost = undelivered || s->failed || berr;
     c360_log(lost ? C360_LOG_ERROR : C360_LOG_INFO, "runtime",
              "records received=%lld applied=%lld dead_lettered=%lld resyncs=%lld outputs=%lld "
              "messages_delivered=%lld messages_failed=%lld messages_undelivered=%d "
@@ -772,6 +1426,14 @@ void c360_runtime_destroy(struct c360_runtime *rt)
     c360_segment_set_free(rt->segments);
     c360_identity_rules_free(rt->rules);
     c360_codec_rows_destroy(rt->rows);
+    c360_state_close(rt->state);
+    msgs_free(&rt->batch);
+    msgs_free(&rt->held);
+    intent_clear(&rt->redo);
+    for (size_t i = 0; i < rt->n_pos; i++)
+        free(rt->pos[i].key);
+    free(rt->pos);
+    c360_strmap_destroy(rt->pos_by_key);
     pthread_mutex_destroy(&rt->lock);
     free(rt);
 }
@@ -779,9 +1441,14 @@ void c360_runtime_destroy(struct c360_runtime *rt)
 enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_topic_set *topics)
 {
     struct c360_runtime *rt;
+    struct c360_runtime_endpoint *ep;
     enum c360_err err = c360_runtime_new(cfg, topics, &rt);
     if (err)
         return err;
+    if ((err = c360_runtime_endpoint_new(rt, cfg, &ep))) {
+        c360_runtime_destroy(rt); /* nothing consumed: nothing to commit */
+        return err;
+    }
     int timeout_ms = (int)c360_config_int(cfg, "poll.timeout.ms");
     int sig = 0;
     while (!(sig = c360_runtime_signal_take(0))) {
@@ -792,6 +1459,7 @@ enum c360_err c360_runtime_run(const struct c360_config *cfg, const struct c360_
         c360_log(C360_LOG_INFO, "runtime", "stopping signal=%s",
                  sig == SIGINT ? "SIGINT" : "SIGTERM");
     enum c360_err cerr = c360_runtime_close(rt);
+    c360_runtime_endpoint_destroy(ep); /* before the processor whose stats it reads */
     c360_runtime_destroy(rt);
     return err ? err : cerr;
 }

@@ -4,6 +4,8 @@
  */
 #include "runtime_int.h"
 
+#include "check_runtime.h"
+
 #include <check.h>
 #include <string.h>
 
@@ -190,5 +192,6 @@ Suite *c360_test_suite(void)
     tc = tcase_create("c360_offsets_committed");
     tcase_add_test(tc, test_c360_offsets_committed_asks_again_after_a_refusal);
     suite_add_tcase(s, tc);
+    c360_check_metrics_add(s);
     return s;
 }
