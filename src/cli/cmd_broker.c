@@ -1,11 +1,16 @@
 /*
  * c360 cli — `c360 broker`: the embedded broker (librdkafka's mock cluster)
- * with every declared topic, until SIGINT/SIGTERM.
+ * with every declared topic, until SIGINT/SIGTERM. With --control, faults
+ * are injected through the mock API while it runs: lines appended to a
+ * file, read every 100 ms, so a test script can take a broker down, bring
+ * it up, or make requests fail, at the moment it chooses.
  */
 #include "c360/kafka.h"
+
 #include "c360/log.h"
 #include "c360/runtime.h"
 #include "cli.h"
+#include <librdkafka/rdkafka_mock.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -15,7 +20,8 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: c360 broker [--brokers N] [--bootstrap-file FILE] [-c FILE] [-X key=value]...\n"
+    fputs("usage: c360 broker [--brokers N] [--bootstrap-file FILE] [--control FILE] [-c FILE]\n"
+          "                   [-X key=value]...\n"
           "\n"
           "Starts librdkafka's mock cluster on loopback, creates every topic declared in\n"
           "topics.dir with its partition count, prints the bootstrap list on stdout and\n"
@@ -25,6 +31,16 @@ static void usage(FILE *out)
           "\n"
           "      --brokers N            number of brokers, 1-32 (default 3)\n"
           "      --bootstrap-file FILE  also write the bootstrap list to FILE (removed on exit)\n"
+          "      --control FILE         apply the fault lines appended to FILE while running:\n"
+          "                               down ID | up ID        a broker (1..N) down or up\n"
+          "                               rtt ID MS              a broker's round-trip time\n"
+          "                               errors API N ERROR...  the next N requests of API\n"
+          "                                                      (Produce, Fetch, OffsetCommit,\n"
+          "                                                      Metadata, Heartbeat, JoinGroup,\n"
+          "                                                      FindCoordinator, ...) fail with\n"
+          "                                                      the ERRORs (names as in\n"
+          "                                                      librdkafka, e.g.\n"
+          "                                                      NOT_LEADER_FOR_PARTITION)\n"
           "  -c, --config FILE          properties file (key=value, # comments)\n"
           "  -X key=value               override one setting (repeatable)\n"
           "  -h, --help                 this text\n",
@@ -49,6 +65,94 @@ static enum c360_err bootstrap_file_write(const char *path, const char *bootstra
     return C360_OK;
 }
 
+/* Kafka API keys by name (the protocol's numbers). */
+static const struct {
+    const char *name;
+    int16_t key;
+} apis[] = {
+    {"Produce", 0},         {"Fetch", 1},       {"ListOffsets", 2},      {"Metadata", 3},
+    {"OffsetCommit", 8},    {"OffsetFetch", 9}, {"FindCoordinator", 10}, {"JoinGroup", 11},
+    {"Heartbeat", 12},      {"LeaveGroup", 13}, {"SyncGroup", 14},       {"ApiVersions", 18},
+    {"InitProducerId", 22},
+};
+
+/* An error code by its librdkafka name (without RD_KAFKA_RESP_ERR_). */
+static bool error_by_name(const char *name, rd_kafka_resp_err_t *out)
+{
+    for (int code = -200; code < 200; code++) {
+        if (strcmp(rd_kafka_err2name((rd_kafka_resp_err_t)code), name) == 0) {
+            *out = (rd_kafka_resp_err_t)code;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Applies one control line; false when it is not one. */
+static bool control_apply(rd_kafka_mock_cluster_t *mc, int brokers, char *line)
+{
+    char *save, *verb = strtok_r(line, " \t", &save);
+    char *arg = verb ? strtok_r(NULL, " \t", &save) : NULL;
+    if (!verb || !arg)
+        return false;
+    long n = strtol(arg, NULL, 10);
+    if (strcmp(verb, "down") == 0 || strcmp(verb, "up") == 0 || strcmp(verb, "rtt") == 0) {
+        if (n < 1 || n > brokers)
+            return false;
+        if (verb[0] == 'd')
+            return rd_kafka_mock_broker_set_down(mc, (int32_t)n) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (verb[0] == 'u')
+            return rd_kafka_mock_broker_set_up(mc, (int32_t)n) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        char *ms = strtok_r(NULL, " \t", &save);
+        return ms &&
+               rd_kafka_mock_broker_set_rtt(mc, (int32_t)n, atoi(ms)) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    }
+    if (strcmp(verb, "errors") != 0)
+        return false;
+    int16_t key = -1;
+    for (size_t i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+        if (strcmp(apis[i].name, arg) == 0)
+            key = apis[i].key;
+    char *count = strtok_r(NULL, " \t", &save);
+    long cnt = count ? strtol(count, NULL, 10) : 0;
+    rd_kafka_resp_err_t errs[64];
+    size_t n_errs = 0;
+    for (char *e; n_errs < 64 && (e = strtok_r(NULL, " \t", &save));)
+        if (!error_by_name(e, &errs[n_errs++]))
+            return false;
+    if (key < 0 || cnt < 1 || cnt > 64 || n_errs == 0)
+        return false;
+    rd_kafka_resp_err_t all[64];
+    for (long i = 0; i < cnt; i++)
+        all[i] = errs[(size_t)i % n_errs];
+    rd_kafka_mock_push_request_errors_array(mc, key, (size_t)cnt, all);
+    return true;
+}
+
+/* Applies the complete lines appended to path since *done bytes. */
+static void control_poll(struct c360_kafka_mock *mock, int brokers, const char *path, long *done)
+{
+    FILE *in = fopen(path, "r");
+    char line[1024];
+    if (!in)
+        return;
+    if (fseek(in, *done, SEEK_SET) == 0) {
+        while (fgets(line, sizeof(line), in)) {
+            size_t len = strlen(line);
+            if (len == 0 || line[len - 1] != '\n')
+                break; /* half written: next time */
+            *done += (long)len;
+            line[len - 1] = '\0';
+            char copy[1024];
+            snprintf(copy, sizeof(copy), "%s", line);
+            bool ok = control_apply(c360_kafka_mock_cluster(mock), brokers, line);
+            c360_log(ok ? C360_LOG_INFO : C360_LOG_WARN, "broker", "%s control=\"%s\"",
+                     ok ? "fault applied" : "control line not understood", copy);
+        }
+    }
+    fclose(in);
+}
+
 static bool parse_brokers(const char *text, int *out)
 {
     char *end;
@@ -64,12 +168,14 @@ int c360_cli_broker(int argc, char **argv)
 {
     struct c360_cli_conf cc = {0};
     int brokers = 3;
-    const char *bootstrap_file = NULL;
-    enum { OPT_BROKERS = C360_OPT_FIRST_COMMAND, OPT_FILE };
+    const char *bootstrap_file = NULL, *control = NULL;
+    long control_done = 0;
+    enum { OPT_BROKERS = C360_OPT_FIRST_COMMAND, OPT_FILE, OPT_CONTROL };
     const struct option longopts[] = {
         C360_CLI_CONF_OPTIONS,
         {"brokers", required_argument, NULL, OPT_BROKERS},
         {"bootstrap-file", required_argument, NULL, OPT_FILE},
+        {"control", required_argument, NULL, OPT_CONTROL},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -84,6 +190,8 @@ int c360_cli_broker(int argc, char **argv)
             }
         } else if (opt == OPT_FILE) {
             bootstrap_file = optarg;
+        } else if (opt == OPT_CONTROL) {
+            control = optarg;
         } else if (c360_cli_conf_opt(&cc, opt, optarg) != 1) {
             usage(stderr);
             return C360_EXIT_USAGE;
@@ -122,8 +230,11 @@ int c360_cli_broker(int argc, char **argv)
              brokers, c360_topic_set_count(topics));
 
     int sig;
-    while (!(sig = c360_runtime_signal_take(1000)))
+    while (!(sig = c360_runtime_signal_take(control ? 100 : 1000))) {
         c360_kafka_mock_poll(mock);
+        if (control)
+            control_poll(mock, brokers, control, &control_done);
+    }
     c360_log(C360_LOG_INFO, "broker", "stopping signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
     if (bootstrap_file)
         remove(bootstrap_file);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEMO_DRAW_MS 200
 /* The processor making no progress this long with records left means
@@ -54,7 +55,8 @@ static void usage(FILE *out)
           "      --today DATE     the bank's today (default " C360_GEN_TODAY_DEFAULT ")\n"
           "  -c, --config FILE    properties file (key=value, # comments)\n"
           "  -X key=value         override one setting (repeatable); clock=event and\n"
-          "                       log.level=warn unless given\n"
+          "                       log.level=warn unless given; -X http.port=9360 serves\n"
+          "                       /metrics, /healthz and /readyz while it runs\n"
           "  -h, --help           this text\n",
           out);
 }
@@ -73,6 +75,7 @@ struct demo {
     struct c360_cli_view *view;
     struct publisher pub;
     struct c360_runtime *rt;
+    struct c360_runtime_endpoint *endpoint; /* NULL unless http.port is set */
     pthread_t thread;
     bool thread_started, publishing, interrupted;
     bool people; /* the wave being published: the people, or everything else */
@@ -325,6 +328,8 @@ static enum c360_err processor_stop(struct demo *d)
     if (d->rt) {
         enum c360_err cerr = c360_runtime_close(d->rt);
         c360_runtime_stats(d->rt, &d->stats);
+        c360_runtime_endpoint_destroy(d->endpoint); /* it reads the processor's stats */
+        d->endpoint = NULL;
         c360_runtime_destroy(d->rt);
         d->rt = NULL;
         if (!err)
@@ -355,8 +360,16 @@ static enum c360_err demo_run(struct demo *d, const struct c360_gen_conf *gen, c
            c360_kafka_mock_bootstraps(d->mock));
     fflush(stdout);
     if ((err = c360_cli_view_new(d->cfg, d->topics, &d->view)) || (err = publisher_new(d)) ||
-        (err = c360_runtime_new(d->cfg, d->topics, &d->rt)))
+        (err = c360_runtime_new(d->cfg, d->topics, &d->rt)) ||
+        (err = c360_runtime_endpoint_new(d->rt, d->cfg, &d->endpoint)))
         return err; /* reported where they failed */
+    if (d->endpoint) {
+        const char *bind = c360_config_str(d->cfg, "http.bind");
+        printf("c360 demo: metrics at http://%s%s%s:%d/metrics (and /healthz, /readyz)\n",
+               strchr(bind, ':') ? "[" : "", bind, strchr(bind, ':') ? "]" : "",
+               c360_runtime_endpoint_port(d->endpoint));
+        fflush(stdout);
+    }
     if (pthread_create(&d->thread, NULL, processor_main, d) != 0) {
         fprintf(stderr, "c360 demo: cannot start the processor's thread\n");
         return C360_ERR_NOMEM;
@@ -411,6 +424,18 @@ fail:
     return err;
 }
 
+/* Removes the demo's state store (the files LMDB and c360 make in it). */
+static void state_dir_remove(const char *dir)
+{
+    static const char *const files[] = {"data.mdb", "lock.mdb", "c360.lock"};
+    char path[128];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        (void)unlink(path);
+    }
+    (void)rmdir(dir);
+}
+
 int c360_cli_demo(int argc, char **argv)
 {
     struct c360_cli_conf cc = {0};
@@ -428,6 +453,14 @@ int c360_cli_demo(int argc, char **argv)
     cc.overrides[cc.n_overrides++] = "clock=event";
     cc.overrides[cc.n_overrides++] = "log.level=warn";
     cc.overrides[cc.n_overrides++] = "group.id=c360-demo";
+    /* The demo's broker lives in memory and dies with it: so does its state. */
+    char state_dir[64] = "/tmp/c360-demo-XXXXXX", state_opt[80];
+    if (!mkdtemp(state_dir)) {
+        fprintf(stderr, "c360 demo: cannot make a state directory in /tmp: %s\n", strerror(errno));
+        return C360_EXIT_FAIL;
+    }
+    snprintf(state_opt, sizeof(state_opt), "state.dir=%s", state_dir);
+    cc.overrides[cc.n_overrides++] = state_opt;
     int opt;
     while ((opt = getopt_long(argc, argv, C360_CLI_CONF_SHORT, longopts, NULL)) != -1) {
         if (opt == 'h') {
@@ -454,6 +487,7 @@ int c360_cli_demo(int argc, char **argv)
     }
     if (optind != argc) {
         usage(stderr);
+        state_dir_remove(state_dir);
         return C360_EXIT_USAGE;
     }
     struct c360_gen_conf gen = {.customers = (uint32_t)customers, .seed = seed};
@@ -461,6 +495,7 @@ int c360_cli_demo(int argc, char **argv)
     c360_diag_clear(&diag);
     if (c360_date_parse(today, &gen.today, &diag)) {
         fprintf(stderr, "c360 demo: --today: %s\n", diag.text);
+        state_dir_remove(state_dir);
         return C360_EXIT_USAGE;
     }
 
@@ -500,5 +535,6 @@ done:
     c360_kafka_mock_destroy(d.mock);
     c360_topic_set_destroy(d.topics);
     c360_config_destroy(d.cfg);
+    state_dir_remove(state_dir);
     return rc;
 }

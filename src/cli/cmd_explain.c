@@ -1,8 +1,9 @@
 /*
- * c360 cli — `c360 explain`: why records are one profile. Until the state
- * store exists (issue 6) the graph is rebuilt from replay input: one file per
+ * c360 cli — `c360 explain`: why records are one profile. The identity graph
+ * is read from a processor's state store (--state, read-only, so a live
+ * processor keeps running), or rebuilt from replay input (--in: one file per
  * input topic, <topic name>.jsonl, one message value per line in the topic's
- * wire format. Prints the profile's records and every edge that joins them,
+ * wire format). Prints the profile's records and every edge that joins them,
  * with the rule and the value the two records share. These are customer
  * values: explain is an operator's tool and writes to stdout only.
  */
@@ -10,6 +11,7 @@
 
 #include "c360/codec.h"
 #include "c360/identity.h"
+#include "c360/state.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,14 +22,18 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: c360 explain --in DIR [-c FILE] [-X key=value]... RECORD-KEY|UNIFIED-ID\n"
+    fputs("usage: c360 explain (--state DIR | --in DIR) [-c FILE] [-X key=value]...\n"
+          "                    RECORD-KEY|UNIFIED-ID\n"
           "\n"
-          "Resolves the identities in DIR (replay input: <topic name>.jsonl per input\n"
-          "topic, one message value per line in the topic's wire format) with the rules\n"
-          "of identity.rules, then prints the profile of RECORD-KEY (system:recordId) or\n"
-          "of UNIFIED-ID (u<number>): its records, and each edge between two of them with\n"
-          "its rule and the value they share. Exit 1 when there is no such profile.\n"
+          "Prints the profile of RECORD-KEY (system:recordId) or of UNIFIED-ID\n"
+          "(u<number>): its records, and each edge between two of them with its rule and\n"
+          "the value they share. The identity graph is the one in a processor's state\n"
+          "store (--state: its state.dir, read while the processor runs), or the one the\n"
+          "rules of identity.rules make of replay input (--in: <topic name>.jsonl per\n"
+          "input topic, one message value per line in the topic's wire format). Exit 1\n"
+          "when there is no such profile.\n"
           "\n"
+          "      --state DIR      a processor's state store (state.dir)\n"
           "      --in DIR         folder of replay input\n"
           "  -c, --config FILE    properties file (key=value, # comments)\n"
           "  -X key=value         override one setting (repeatable)\n"
@@ -83,6 +89,38 @@ static void on_refused(void *arg, const struct c360_topic *t, int64_t line, cons
     r->refused++;
 }
 
+/* The identity graph's items of a state store. */
+static enum c360_err restore_identity(void *arg, enum c360_persist_db db, const void *key,
+                                      size_t key_len, const void *val, size_t val_len)
+{
+    struct resolver *r = arg;
+    struct c360_diag diag;
+    bool meta = db == C360_DB_META && key_len == 8 && memcmp(key, "identity", 8) == 0;
+    if (db != C360_DB_IDENTITY && db != C360_DB_BLOCKING && !meta)
+        return C360_OK;
+    c360_diag_clear(&diag);
+    enum c360_err err = c360_identity_restore(r->graph, db, key, key_len, val, val_len, &diag);
+    if (err)
+        c360_cli_report("explain", err, &diag);
+    return err;
+}
+
+/* Loads the graph of the store in dir. */
+static enum c360_err load_state(struct resolver *r, const char *dir)
+{
+    struct c360_state_opts opts = {.dir = dir, .map_size = 1 << 20, .read_only = true};
+    struct c360_state *st = NULL;
+    struct c360_diag diag;
+    c360_diag_clear(&diag);
+    enum c360_err err = c360_state_open(&opts, &st, &diag);
+    if (!err && !(err = c360_state_load(st, restore_identity, r, &diag)))
+        err = c360_identity_restore_end(r->graph, &diag);
+    if (err && diag.text[0])
+        c360_cli_report("explain", err, &diag);
+    c360_state_close(st);
+    return err;
+}
+
 static void print_record(const char *key, void *arg)
 {
     (void)arg;
@@ -98,11 +136,12 @@ static void print_edge(const struct c360_identity_edge *e, void *arg)
 int c360_cli_explain(int argc, char **argv)
 {
     struct c360_cli_conf cc = {0};
-    const char *dir = NULL;
-    enum { OPT_IN = C360_OPT_FIRST_COMMAND };
+    const char *dir = NULL, *state = NULL;
+    enum { OPT_IN = C360_OPT_FIRST_COMMAND, OPT_STATE };
     const struct option longopts[] = {
         C360_CLI_CONF_OPTIONS,
         {"in", required_argument, NULL, OPT_IN},
+        {"state", required_argument, NULL, OPT_STATE},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -112,12 +151,14 @@ int c360_cli_explain(int argc, char **argv)
             return C360_EXIT_OK;
         } else if (opt == OPT_IN) {
             dir = optarg;
+        } else if (opt == OPT_STATE) {
+            state = optarg;
         } else if (c360_cli_conf_opt(&cc, opt, optarg) != 1) {
             usage(stderr);
             return C360_EXIT_USAGE;
         }
     }
-    if (!dir || argc - optind != 1) {
+    if (!dir == !state || argc - optind != 1) {
         usage(stderr);
         return C360_EXIT_USAGE;
     }
@@ -141,7 +182,9 @@ int c360_cli_explain(int argc, char **argv)
     if (c360_identity_new(c360_identity_rules_config(rules), &r.graph) ||
         c360_record_new(C360_ENTITY_INDIVIDUAL, &r.rec))
         goto done;
-    for (size_t i = 0; i < c360_topic_set_count(topics); i++) {
+    if (state && load_state(&r, state))
+        goto done;
+    for (size_t i = 0; dir && i < c360_topic_set_count(topics); i++) {
         const struct c360_topic *t = c360_topic_set_at(topics, i);
         struct c360_cli_replay_sink sink = {on_record, on_refused, &r};
         if (identity_topic(t) && c360_cli_replay_read(dir, t, r.rec, &sink)) {

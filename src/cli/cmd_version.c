@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <lmdb.h>
+#include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,5 +28,6 @@ int c360_cli_version(int argc, char **argv)
     printf("jansson %s\n", jansson_version_str());
     printf("libcurl %s\n", curl_version_info(CURLVERSION_NOW)->version);
     printf("lmdb %s\n", mdb_version(NULL, NULL, NULL));
+    printf("libmicrohttpd %s\n", MHD_get_version());
     return C360_EXIT_OK;
 }
