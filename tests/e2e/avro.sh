@@ -31,7 +31,7 @@ done
 kcat -b "$BOOTSTRAP" -P -t c360.in.financial-transaction -p 0 -k gp-1001 \
     "$WORK/msg0" "$WORK/msg1" "$WORK/msg2" "$WORK/msg3" "$WORK/msg4"
 
-"$C360" run --bootstrap "$BOOTSTRAP" -X group.id=e2e-avro -X log.level=debug \
+"$C360" run --bootstrap "$BOOTSTRAP" -X state.dir="$WORK/state" -X group.id=e2e-avro -X log.level=debug \
     -X "schema.registry.url=$url" -X schema.registry.retries=1 -X schema.registry.backoff.ms=10 \
     >"$WORK/run.out" 2>"$WORK/run.err" &
 run_pid=$!

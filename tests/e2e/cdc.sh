@@ -22,7 +22,7 @@ line_of() { sed -n "${2}p" "$cases/$1/value.jsonl"; }
 } >"$WORK/messages"
 kcat -b "$BOOTSTRAP" -P -t c360.in.individual -p 0 -K'|' -l "$WORK/messages"
 
-"$C360" run --bootstrap "$BOOTSTRAP" -X group.id=e2e-cdc -X log.level=debug \
+"$C360" run --bootstrap "$BOOTSTRAP" -X state.dir="$WORK/state" -X group.id=e2e-cdc -X log.level=debug \
     >"$WORK/run.out" 2>"$WORK/run.err" &
 run_pid=$!
 PIDS+=("$run_pid")

@@ -28,10 +28,11 @@ expect_exit 2 "$C360" topics sideways
 expect_exit 0 "$C360" version
 grep -q '^c360 [0-9]' "$WORK/out" || fail "version missing"
 grep -q '^librdkafka 2\.' "$WORK/out" || fail "librdkafka version missing"
+grep -q '^libmicrohttpd [0-9]' "$WORK/out" || fail "libmicrohttpd version missing"
 
 # Unknown key in a file: fails, naming file, line and key.
 printf 'group.id=c360\n# comment\ngrup.id=x\n' >"$WORK/typo.properties"
-expect_exit 2 "$C360" run -c "$WORK/typo.properties" --bootstrap 127.0.0.1:1
+expect_exit 2 "$C360" run -c "$WORK/typo.properties" -X state.dir="$WORK/state" --bootstrap 127.0.0.1:1
 grep -q "typo.properties:3: grup.id: unknown configuration key (did you mean 'group.id'?)" \
     "$WORK/err" || fail "unknown key message: $(cat "$WORK/err")"
 
@@ -48,16 +49,16 @@ grep -q 'hunter2' "$WORK/out" && fail "a secret was printed"
 grep -q '^kafka.sasl.password=\*\*\*\*\*\*\*\*$' "$WORK/out" || fail "secret not masked"
 
 # A kafka.* key librdkafka rejects: fatal at start-up with librdkafka's words.
-expect_exit 2 "$C360" run --bootstrap 127.0.0.1:1 -X kafka.no.such.thing=1
+expect_exit 2 "$C360" run -X state.dir="$WORK/state" --bootstrap 127.0.0.1:1 -X kafka.no.such.thing=1
 grep -q 'kafka.no.such.thing: librdkafka rejects it: No such configuration property' \
     "$WORK/err" || fail "rejected kafka key message: $(cat "$WORK/err")"
 expect_exit 2 "$C360" broker -X kafka.acks=maybe
 grep -q 'kafka.acks: librdkafka rejects it' "$WORK/err" || fail "broker accepted a bad kafka key"
 
 # What c360 owns cannot be overridden through kafka.*.
-expect_exit 2 "$C360" run --bootstrap 127.0.0.1:1 -X kafka.group.id=other
+expect_exit 2 "$C360" run -X state.dir="$WORK/state" --bootstrap 127.0.0.1:1 -X kafka.group.id=other
 grep -q 'set the consumer group with group.id' "$WORK/err" || fail "kafka.group.id accepted"
-expect_exit 2 "$C360" run --bootstrap 127.0.0.1:1 -X kafka.enable.auto.commit=true
+expect_exit 2 "$C360" run -X state.dir="$WORK/state" --bootstrap 127.0.0.1:1 -X kafka.enable.auto.commit=true
 grep -q 'c360 commits offsets itself' "$WORK/err" || fail "kafka.enable.auto.commit accepted"
 
 # A topic naming a schema that is not in schemas.dir fails start-up.
@@ -69,7 +70,7 @@ grep -q 'segment_change.avsc: topic c360.out.segment-changes names this schema' 
     fail "missing schema not reported: $(cat "$WORK/err")"
 echo '{"type": "record", "name": "Broken", "fields": [{"name": "x", "type": "nope"}]}' \
     >"$WORK/schemas/segment_change.avsc"
-expect_exit 2 "$C360" run --bootstrap 127.0.0.1:1 -X schemas.dir="$WORK/schemas"
+expect_exit 2 "$C360" run -X state.dir="$WORK/state" --bootstrap 127.0.0.1:1 -X schemas.dir="$WORK/schemas"
 grep -q 'segment_change.avsc: avro-c rejects the schema' "$WORK/err" ||
     fail "broken schema not reported: $(cat "$WORK/err")"
 

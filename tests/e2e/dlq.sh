@@ -15,7 +15,7 @@ value_of() { tr -d '\n' <"$SRC/tests/data/connect-json/financial-account/$1/valu
 } >"$WORK/messages"
 kcat -b "$BOOTSTRAP" -P -t c360.in.financial-account -p 0 -K'|' -H trace=t-1 -l "$WORK/messages"
 
-"$C360" run --bootstrap "$BOOTSTRAP" -X group.id=e2e-dlq -X log.level=debug \
+"$C360" run --bootstrap "$BOOTSTRAP" -X state.dir="$WORK/state" -X group.id=e2e-dlq -X log.level=debug \
     >"$WORK/run.out" 2>"$WORK/run.err" &
 run_pid=$!
 PIDS+=("$run_pid")

@@ -4,8 +4,9 @@
 # segment members exactly as its truth says (truth.jsonl is written by
 # construction, not by the engine), with their ENTER changes and activation
 # records; a poison message goes to c360.dlq while the records behind it in
-# its partition are still applied; and the offsets are committed: a second
-# processor in the group consumes nothing and produces nothing.
+# its partition are still applied; and the offsets are stored with the state:
+# the processor restarted on its state store consumes nothing and produces
+# nothing.
 #
 # The people (Salesforce person accounts) are published and applied first,
 # as a CRM's customers exist before their accounts' balances flow. (The
@@ -34,8 +35,9 @@ head -n "$half" "$web" >"$WORK/web1"
 tail -n +"$((half + 1))" "$web" >"$WORK/web2"
 poison_key=$(head -n 1 "$WORK/web2" | cut -d'|' -f1)
 echo "$poison_key|{\"engagement_id\": 12," >"$WORK/poison"
-run_c360() { # run_c360 NAME: a processor in group e2e-engine, logs in $WORK/NAME.err
-    "$C360" run --bootstrap "$BOOTSTRAP" -X group.id=e2e-engine -X clock=event \
+run_c360() { # run_c360 NAME [STATE]: a processor in group e2e-engine, logs in $WORK/NAME.err,
+    # state in $WORK/STATE.state (default NAME)
+    "$C360" run --bootstrap "$BOOTSTRAP" -X state.dir="$WORK/${2:-$1}.state" -X group.id=e2e-engine -X clock=event \
         -X topics.dir="$WORK/topics" -X log.level=debug -X commit.interval.ms=200 \
         -X kafka.session.timeout.ms=6000 >"$WORK/$1.out" 2>"$WORK/$1.err" &
     RUN_PID=$!
@@ -156,8 +158,9 @@ grep -q "records received=$total applied=$((total - 1)) dead_lettered=1 .* messa
 grep -q 'partitions revoked .* undelivered=0 uncommitted=0' "$WORK/first.err" ||
     fail "not all committed on stop: $(grep 'partitions revoked' "$WORK/first.err")"
 
-# A second processor in the group starts from the committed offsets: it
-# receives nothing and the output topics hold what they held.
+# The processor restarted on its state store starts from the offsets stored
+# with its state: it receives nothing and the output topics hold what they
+# held.
 outputs() {
     local t
     for t in identity-links identity-changes unified-profile segment-membership \
@@ -168,13 +171,15 @@ outputs() {
 }
 outputs >"$WORK/before"
 grep -q 'unified-profile [1-9]' "$WORK/before" || fail "no profiles: $(cat "$WORK/before")"
-run_c360 second
+run_c360 second first
 wait_until 30 grep -q 'partitions assigned count=' "$WORK/second.err" ||
     fail "second: no assignment: $(grep runtime "$WORK/second.err")"
 sleep 2 # more than the fetch and commit intervals
 stop "$RUN_PID" TERM || fail "second run exited $? on SIGTERM"
 grep -q 'records received=0 applied=0 dead_lettered=0 resyncs=0 outputs=0 ' "$WORK/second.err" ||
     fail "second: $(grep 'records received' "$WORK/second.err")"
+grep -q 'state loaded dir=.* partitions=[1-9]' "$WORK/second.err" ||
+    fail "second: state not loaded: $(grep 'state loaded' "$WORK/second.err")"
 outputs >"$WORK/after"
 diff "$WORK/before" "$WORK/after" >"$WORK/diff" || fail "outputs changed: $(cat "$WORK/diff")"
 

@@ -19,7 +19,7 @@ sed 's/"gp-1001"/"GP-000184"/' "$SRC/tests/data/json/external-financial-account/
 echo >>"$WORK/external"
 kcat -b "$BOOTSTRAP" -P -t c360.in.external-financial-account -p 0 -K'|' -l "$WORK/external"
 
-"$C360" run --bootstrap "$BOOTSTRAP" -X group.id=e2e-identity -X log.level=debug \
+"$C360" run --bootstrap "$BOOTSTRAP" -X state.dir="$WORK/state" -X group.id=e2e-identity -X log.level=debug \
     >"$WORK/run.out" 2>"$WORK/run.err" &
 run_pid=$!
 PIDS+=("$run_pid")

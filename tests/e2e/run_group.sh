@@ -14,7 +14,7 @@ echo "gp-9:{}" | kcat -b "$BOOTSTRAP" -P -t c360.in.web-engagement -K:
 run_c360() {
     local name=$1
     shift
-    "$C360" run --bootstrap "$BOOTSTRAP" -X group.id=e2e-run -X log.level=debug \
+    "$C360" run --bootstrap "$BOOTSTRAP" -X state.dir="$WORK/$name.state" -X group.id=e2e-run -X log.level=debug \
         -X kafka.session.timeout.ms=6000 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     local pid=$!
     PIDS+=("$pid")
