@@ -35,6 +35,7 @@ struct c360_http {
 };
 
 /* libmicrohttpd's error log. */
+C360_PRINTF(2, 0)
 static void http_log(void *cls, const char *fmt, va_list ap)
 {
     struct c360_http *srv = cls;
