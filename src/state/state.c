@@ -59,7 +59,9 @@ static size_t long_key(const void *key, size_t key_len, char *buf)
 {
     memcpy(buf, key, LONG_PREFIX);
     buf[LONG_PREFIX] = '\0';
-    snprintf(buf + LONG_PREFIX + 1, 17, "%016llx", (unsigned long long)fnv1a(key, key_len));
+    uint64_t hash = fnv1a(key, key_len);
+    for (int i = 0; i < 16; i++) /* 16 hex digits, no terminator: the key ends here */
+        buf[LONG_PREFIX + 1 + i] = "0123456789abcdef"[(hash >> (60 - 4 * i)) & 0xf];
     return LONG_PREFIX + 17;
 }
 
