@@ -206,7 +206,8 @@ static enum c360_err persist_records(struct c360_engine *eng, struct c360_persis
                                      const struct c360_persist_sink *sink)
 {
     enum c360_err err = C360_OK;
-    qsort(eng->dirty_keys, eng->n_dirty_keys, sizeof(*eng->dirty_keys), cmp_str);
+    if (eng->n_dirty_keys > 1) /* qsort's base may not be NULL, even for nothing */
+        qsort(eng->dirty_keys, eng->n_dirty_keys, sizeof(*eng->dirty_keys), cmp_str);
     for (size_t i = 0; i < eng->n_dirty_keys && !err; i++) {
         const char *key = eng->dirty_keys[i];
         if (i && strcmp(key, eng->dirty_keys[i - 1]) == 0)
@@ -229,7 +230,8 @@ static enum c360_err persist_profiles(struct c360_engine *eng, struct c360_persi
                                       const struct c360_persist_sink *sink)
 {
     enum c360_err err = C360_OK;
-    qsort(eng->dirty_profs, eng->n_dirty_profs, sizeof(*eng->dirty_profs), cmp_u64);
+    if (eng->n_dirty_profs > 1)
+        qsort(eng->dirty_profs, eng->n_dirty_profs, sizeof(*eng->dirty_profs), cmp_u64);
     for (size_t i = 0; i < eng->n_dirty_profs && !err; i++) {
         uint64_t id = eng->dirty_profs[i];
         if (i && id == eng->dirty_profs[i - 1])

@@ -1250,8 +1250,10 @@ static enum c360_err batch_take(struct c360_runtime *rt, int timeout_ms, bool *r
             return err;
         from_held++;
     }
-    memmove(rt->held.v, rt->held.v + from_held, (rt->held.n - from_held) * sizeof(*rt->held.v));
-    rt->held.n -= from_held;
+    if (from_held) {
+        memmove(rt->held.v, rt->held.v + from_held, (rt->held.n - from_held) * sizeof(*rt->held.v));
+        rt->held.n -= from_held;
+    }
     while (rt->batch.n < (size_t)rt->batch_max) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(rt->rk, rt->batch.n ? 0 : timeout_ms);
         if (!msg)
@@ -1303,7 +1305,8 @@ enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
     rt->redo.active = false;
     if (rt->batch.n)
         batch_us = mono_us();
-    qsort(rt->batch.v, rt->batch.n, sizeof(*rt->batch.v), msg_cmp);
+    if (rt->batch.n > 1)
+        qsort(rt->batch.v, rt->batch.n, sizeof(*rt->batch.v), msg_cmp);
     bool go_on = true;
     for (size_t i = 0; i < rt->batch.n; i++) {
         if (go_on)
