@@ -11,6 +11,7 @@
  * writes also holds exactly what one engine persisting everything from the
  * start would write, so no change goes unnoted.
  */
+#include "../test_util.h"
 #include "c360/codec.h"
 #include "c360/engine.h"
 #include "c360/segment.h"
@@ -137,8 +138,15 @@ static struct c360_engine *engine_new(const struct world *w)
     return eng;
 }
 
+/* A growing text: doubling, as realloc by small steps copies the whole text
+ * every time under AddressSanitizer. */
+struct text {
+    char *p;
+    size_t len, cap;
+};
+
 /* Applies record i; appends its outputs to out (one "topic key value" line each). */
-static void apply(struct world *w, struct c360_engine *eng, size_t i, char **out, size_t *len)
+static void apply(struct world *w, struct c360_engine *eng, size_t i, struct text *out)
 {
     struct c360_diag diag;
     struct c360_engine_outputs outs;
@@ -152,10 +160,16 @@ static void apply(struct world *w, struct c360_engine *eng, size_t i, char **out
     for (size_t k = 0; k < outs.count; k++) {
         const struct c360_engine_output *o = &outs.items[k];
         size_t need = o->key_len + o->value_len + 64;
-        *out = realloc(*out, *len + need);
-        *len += (size_t)snprintf(*out + *len, need, "%s %.*s %.*s\n",
-                                 c360_engine_topic_id(o->topic), (int)o->key_len, o->key,
-                                 (int)(o->value ? o->value_len : 4), o->value ? o->value : "null");
+        if (out->len + need > out->cap) {
+            out->cap = out->cap ? out->cap : 4096;
+            while (out->len + need > out->cap)
+                out->cap *= 2;
+            ck_assert_ptr_nonnull(out->p = realloc(out->p, out->cap));
+        }
+        out->len +=
+            (size_t)snprintf(out->p + out->len, need, "%s %.*s %.*s\n",
+                             c360_engine_topic_id(o->topic), (int)o->key_len, o->key,
+                             (int)(o->value ? o->value_len : 4), o->value ? o->value : "null");
     }
 }
 
@@ -270,19 +284,19 @@ START_TEST(test_c360_engine_restore_continues_byte_for_byte)
                      C360_OK);
     ck_assert_int_eq(c360_record_new(C360_ENTITY_INDIVIDUAL, &w.rec), C360_OK);
     size_t outputs = 0, restored_items = 0;
-    for (unsigned seed = 1; seed <= 150; seed++) {
+    for (unsigned seed = 1; seed <= TEST_CASES(150); seed++) {
         world_make(&w, seed);
         unsigned r = seed * 7919u;
         size_t cut = 1 + rnd(&r) % (w.n - 1);
 
         /* The uninterrupted engine. */
         struct c360_engine *ref = engine_new(&w);
-        char *ref_out = NULL, *got_out = NULL;
-        size_t ref_len = 0, got_len = 0, ref_at_cut = 0;
+        struct text ref_out = {0}, got_out = {0}, scratch = {0};
+        size_t ref_at_cut = 0;
         for (size_t i = 0; i < w.n; i++) {
             if (i == cut)
-                ref_at_cut = ref_len;
-            apply(&w, ref, i, &ref_out, &ref_len);
+                ref_at_cut = ref_out.len;
+            apply(&w, ref, i, &ref_out);
         }
 
         /* The interrupted one: persisted after random batches, then, at the
@@ -292,11 +306,9 @@ START_TEST(test_c360_engine_restore_continues_byte_for_byte)
         store_init(&inc);
         store_init(&full);
         struct c360_engine *eng = engine_new(&w), *whole = engine_new(&w);
-        char *scratch = NULL;
-        size_t scratch_len = 0;
         for (size_t i = 0; i < cut; i++) {
-            apply(&w, eng, i, &got_out, &got_len);
-            apply(&w, whole, i, &scratch, &scratch_len);
+            apply(&w, eng, i, &got_out);
+            apply(&w, whole, i, &scratch);
             if (rnd(&r) % 8 == 0 || i + 1 == cut) {
                 ck_assert_int_eq(c360_engine_persist(eng, &inc_sink), C360_OK);
                 if (rnd(&r) % 3 == 0) /* a write that failed and is done again */
@@ -317,27 +329,27 @@ START_TEST(test_c360_engine_restore_continues_byte_for_byte)
             (void)restore_one(eng, &inc.items[seed % 2 ? k : inc.n - 1 - k]);
         ck_assert_int_eq(c360_engine_restore_end(eng, &diag), C360_OK);
         restored_items += inc.n;
-        got_len = 0;
+        got_out.len = 0;
         for (size_t i = cut; i < w.n; i++)
-            apply(&w, eng, i, &got_out, &got_len);
-        size_t tail = ref_len - ref_at_cut;
-        if (got_len != tail || memcmp(got_out, ref_out + ref_at_cut, tail) != 0) {
+            apply(&w, eng, i, &got_out);
+        size_t tail = ref_out.len - ref_at_cut;
+        if (got_out.len != tail || memcmp(got_out.p, ref_out.p + ref_at_cut, tail) != 0) {
             size_t at = 0;
-            while (at < got_len && at < tail && got_out[at] == ref_out[ref_at_cut + at])
+            while (at < got_out.len && at < tail && got_out.p[at] == ref_out.p[ref_at_cut + at])
                 at++;
             size_t from = at > 200 ? at - 200 : 0;
             ck_abort_msg("seed %u cut %zu: outputs differ at byte %zu:\n restored: %.400s\n "
                          "uninterrupted: %.400s",
-                         seed, cut, at, got_out + from, ref_out + ref_at_cut + from);
+                         seed, cut, at, got_out.p + from, ref_out.p + ref_at_cut + from);
         }
-        outputs += ref_len;
+        outputs += ref_out.len;
         c360_engine_destroy(eng);
         c360_engine_destroy(ref);
         store_free(&inc);
         store_free(&full);
-        free(ref_out);
-        free(got_out);
-        free(scratch);
+        free(ref_out.p);
+        free(got_out.p);
+        free(scratch.p);
         for (size_t i = 0; i < w.n; i++)
             free(w.stream[i]);
     }

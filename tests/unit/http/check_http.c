@@ -54,6 +54,9 @@ static struct c360_http *start(void)
     struct c360_http *srv;
     struct c360_diag diag;
     struct c360_http_opts opts = {.bind = "127.0.0.1", .port = 0, .handle = handle, .ctx = "ctx"};
+    atomic_store(&calls, 0); /* each test counts its own (Check may run them in one process) */
+    atomic_store(&wrong_ctx, 0);
+    last_path[0] = '\0';
     ck_assert_int_eq(c360_http_new(&opts, &srv, &diag), C360_OK);
     ck_assert_int_gt(c360_http_port(srv), 0);
     return srv;

@@ -5,6 +5,7 @@
  * partitions records exactly as an independent from-scratch resolution of
  * the final record set (written here, pair by pair) does.
  */
+#include "../test_util.h"
 #include "c360/identity.h"
 
 #include "check_identity.h"
@@ -706,7 +707,7 @@ static void on_listed(const char *key, void *arg)
 START_TEST(test_c360_identity_upsert_equals_resolution_from_scratch)
 {
     /* _i seeds one batch of sequences; the loop test runs 10 batches. */
-    for (int sequence = 0; sequence < 1000; sequence++) {
+    for (int sequence = 0; sequence < TEST_CASES(1000); sequence++) {
         unsigned seed_value = (unsigned)(_i * 1000 + sequence + 1), *seed = &seed_value;
         struct c360_identity_config cfg =
             config(2 + (size_t)rand_r(seed) % 4, 2 + (size_t)rand_r(seed) % 6);

@@ -6,6 +6,7 @@
  * transactions that sometimes fail) does exactly what the graph that never
  * stopped does, and the store holds what a persist from nothing would write.
  */
+#include "../test_util.h"
 #include "c360/identity.h"
 #include "c360/persist.h"
 
@@ -780,7 +781,7 @@ START_TEST(test_c360_identity_restore_behaves_as_the_graph_never_stopped)
 {
     static struct text logged[PERSIST_OPS], now;
     /* _i seeds one batch of sequences; the loop test runs 10 batches. */
-    for (int sequence = 0; sequence < 250; sequence++) {
+    for (int sequence = 0; sequence < TEST_CASES(250); sequence++) {
         unsigned seed_value = (unsigned)(_i * 250 + sequence + 1), *seed = &seed_value;
         unsigned first_seed = seed_value;
         struct c360_identity_config cfg =

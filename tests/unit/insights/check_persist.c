@@ -10,6 +10,7 @@
  * transactions as LMDB would be: what a persist hands over is committed, or
  * dropped when the sink failed.
  */
+#include "../test_util.h"
 #include "check_insights.h"
 
 #include "c360/money.h"
@@ -554,7 +555,7 @@ static void run_sequence(unsigned seed)
 
 START_TEST(test_c360_insights_restore_answers_as_the_state_it_came_from)
 {
-    for (int k = 0; k < SEQUENCES_PER_RUN; k++)
+    for (int k = 0; k < TEST_CASES(SEQUENCES_PER_RUN); k++)
         run_sequence((unsigned)(_i * SEQUENCES_PER_RUN + k) * 2654435761u + 1u);
 }
 END_TEST
