@@ -202,19 +202,27 @@ enum c360_err c360_codec_decimal_text(const unsigned char *bytes, size_t n, int 
     if (n < 8 && negative)
         u |= UINT64_MAX << (8 * n); /* sign-extend a short value */
     uint64_t mag = negative ? (uint64_t)0 - u : u;
-    char digits[32];
-    int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)mag);
-    if (scale == 0) {
-        snprintf(buf, size, "%s%s", negative ? "-" : "", digits);
-        return C360_OK;
+    /* By hand: this runs for every amount of every Connect message. */
+    char digits[24], text[48], *p = text;
+    int len = 0;
+    do {
+        digits[len++] = (char)('0' + mag % 10); /* least significant first */
+        mag /= 10;
+    } while (mag);
+    int width = len > scale + 1 ? len : scale + 1; /* a digit before the point */
+    if (negative)
+        *p++ = '-';
+    for (int i = width - 1; i >= 0; i--) {
+        *p++ = i < len ? digits[i] : '0';
+        if (i == scale && scale > 0)
+            *p++ = '.';
     }
-    /* Pad so there is at least one digit before the point. */
-    char padded[64];
-    snprintf(padded, sizeof(padded), "%0*llu", scale + 1 > len ? scale + 1 : len,
-             (unsigned long long)mag);
-    int plen = (int)strlen(padded);
-    snprintf(buf, size, "%s%.*s.%s", negative ? "-" : "", plen - scale, padded,
-             padded + plen - scale);
+    size_t out_len = (size_t)(p - text);
+    if (size > 0) {
+        out_len = out_len < size - 1 ? out_len : size - 1;
+        memcpy(buf, text, out_len);
+        buf[out_len] = '\0';
+    }
     return C360_OK;
 }
 
