@@ -16,6 +16,9 @@
  *   of an optional amount)
  *   {"meta": "key" | "position" | "timestamp"}  from the Kafka message
  * Source values that are null or absent leave the canonical field absent.
+ *
+ * The source is a row (codec_int.h): a JSON object, or the columns a Kafka
+ * Connect payload was read into without a DOM; both read alike here.
  */
 #include "codec_int.h"
 
