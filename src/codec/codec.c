@@ -368,6 +368,43 @@ static enum c360_err connect_unwrap(json_t *root, json_t **out, struct c360_diag
 
 /* --- Shared tail: mapping, defaults, record. */
 
+/* n as decimal text at p; returns the byte after it. */
+static char *put_int(char *p, long long n)
+{
+    char digits[24];
+    int len = 0;
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do {
+        digits[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (n < 0)
+        *p++ = '-';
+    while (len > 0)
+        *p++ = digits[--len];
+    return p;
+}
+
+/* topic:partition:offset, the event id of a message without one. Written by
+ * hand for every Connect message (snprintf was a twentieth of its decoding);
+ * a topic too long for Kafka is left to snprintf, which truncates it. */
+static const char *position_text(const struct c360_codec_msg *msg, char buf[512])
+{
+    size_t n = strlen(msg->topic);
+    if (n > 400) {
+        snprintf(buf, 512, "%s:%d:%lld", msg->topic, (int)msg->partition, (long long)msg->offset);
+        return buf;
+    }
+    memcpy(buf, msg->topic, n);
+    char *p = buf + n;
+    *p++ = ':';
+    p = put_int(p, msg->partition);
+    *p++ = ':';
+    p = put_int(p, msg->offset);
+    *p = '\0';
+    return buf;
+}
+
 static enum c360_err to_record(const struct c360_codec *codec, const struct c360_row *row,
                                const struct c360_codec_msg *msg, enum c360_change change,
                                int64_t occurred_default, struct c360_record *rec,
@@ -391,9 +428,7 @@ static enum c360_err to_record(const struct c360_codec *codec, const struct c360
         json_object_set_new(canon, "occurredAt", json_integer(occurred_default));
     if (!json_object_get(canon, "eventId") && msg->topic) {
         char position[512];
-        snprintf(position, sizeof(position), "%s:%d:%lld", msg->topic, (int)msg->partition,
-                 (long long)msg->offset);
-        json_object_set_new(canon, "eventId", json_string(position));
+        json_object_set_new(canon, "eventId", json_string(position_text(msg, position)));
     }
     err = c360_codec_record_from_json(canon, rec, diag);
     json_decref(canon);

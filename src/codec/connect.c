@@ -78,7 +78,7 @@ bool c360_row_get(const struct c360_row *row, const char *name, struct c360_row_
         return true;
     }
     for (size_t i = 0; i < row->n_cols; i++) {
-        if (strcmp(row->cols[i].name, name) == 0) {
+        if (row->cols[i].name[0] == name[0] && strcmp(row->cols[i].name, name) == 0) {
             *out = row->cols[i].val;
             return true;
         }

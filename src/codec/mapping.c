@@ -221,7 +221,8 @@ static bool is_index(const char *seg, size_t *index)
 }
 
 /* Sets value (stolen) at a dotted canonical path of root, creating objects
- * and lists on the way. */
+ * and lists on the way. Paths come from the mapping text, which jansson has
+ * checked as UTF-8, so keys are set without checking again. */
 static enum c360_err target_set(json_t *root, const char *path, json_t *value,
                                 struct c360_diag *diag)
 {
@@ -258,11 +259,11 @@ static enum c360_err target_set(json_t *root, const char *path, json_t *value,
             }
         } else {
             if (last)
-                return json_object_set_new(node, segs[i], value) ? C360_ERR_NOMEM : C360_OK;
+                return json_object_set_new_nocheck(node, segs[i], value) ? C360_ERR_NOMEM : C360_OK;
             child = json_object_get(node, segs[i]);
             if (!child) {
                 child = next_is_list ? json_array() : json_object();
-                json_object_set_new(node, segs[i], child);
+                json_object_set_new_nocheck(node, segs[i], child);
             }
         }
         if (!json_is_object(child) && !json_is_array(child))
