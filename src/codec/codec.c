@@ -386,7 +386,7 @@ static char *put_int(char *p, long long n)
 }
 
 /* topic:partition:offset, the event id of a message without one. Written by
- * hand for every Connect message (snprintf was a twentieth of its decoding);
+ * hand for every Connect message (snprintf was 3% of decoding one);
  * a topic too long for Kafka is left to snprintf, which truncates it. */
 static const char *position_text(const struct c360_codec_msg *msg, char buf[512])
 {
