@@ -95,8 +95,10 @@ enum c360_err c360_codec_set_avro(struct c360_codec *codec, struct c360_registry
  * mapping gives no eventId, the message position stands in
  * (topic:partition:offset), so reprocessing yields the same id. An avro codec
  * may fetch a writer schema from the registry here (bounded waits; failures
- * are decode errors naming the schema id), so it changes state behind the
- * const: see c360_codec_set_avro. */
+ * are decode errors naming the schema id), and a connect-json or debezium
+ * codec keeps the last few Connect schemas it saw, compiled (at most 8 of at
+ * most 64 KB each), so both change state behind the const: one codec per
+ * thread. */
 enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
                                 struct c360_record *rec, struct c360_diag *diag) C360_MUST_USE;
 

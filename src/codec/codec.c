@@ -1,7 +1,13 @@
 /*
- * c360 codec — per-topic codecs: wire format → flat source object → mapping
- * → canonical object → record. Kafka Connect JsonConverter and Debezium
+ * c360 codec — per-topic codecs: wire format → source row → mapping →
+ * canonical object → record. Kafka Connect JsonConverter and Debezium
  * envelopes are taken apart here; the last two steps are shared by all.
+ *
+ * Connect and Debezium messages with a schema are read first without a DOM
+ * (connect.c, through the codec's schema cache); what that path leaves, and
+ * every message it would refuse, goes through jansson and connect_convert
+ * below, which stay the reference for what is accepted and how a refusal
+ * reads.
  */
 #include "codec_int.h"
 
@@ -10,9 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Connect schemas nest structs in structs; real ones are a few levels deep. */
-#define CONNECT_DEPTH_MAX 16
 
 enum codec_format {
     FORMAT_CANONICAL,
@@ -26,10 +29,12 @@ enum codec_format {
 struct c360_codec {
     enum codec_format format;
     enum c360_entity entity;
-    struct c360_mapping *mapping;     /* NULL: the source is canonical already */
-    struct c360_codec_rows *rows;     /* borrowed; salesforce-cdc only */
-    struct c360_avro *avro;           /* FORMAT_AVRO without a mapping */
-    struct c360_avro_rows *avro_rows; /* FORMAT_AVRO with a mapping */
+    struct c360_mapping *mapping;       /* NULL: the source is canonical already */
+    struct c360_codec_rows *rows;       /* borrowed; salesforce-cdc only */
+    struct c360_avro *avro;             /* FORMAT_AVRO without a mapping */
+    struct c360_avro_rows *avro_rows;   /* FORMAT_AVRO with a mapping */
+    struct c360_connect_cache *schemas; /* connect-json and debezium */
+    bool dom_only;                      /* every message through the DOM path */
 };
 
 enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
@@ -67,6 +72,9 @@ enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
                              format);
         goto fail;
     }
+    if ((codec->format == FORMAT_CONNECT || codec->format == FORMAT_DEBEZIUM) &&
+        (err = c360_connect_cache_new(&codec->schemas)))
+        goto fail;
     c360_diag_at(diag, topic->name, 0);
     /* Canonical JSON is canonical already; every other format is mapped. */
     if (codec->format != FORMAT_CANONICAL &&
@@ -100,6 +108,7 @@ void c360_codec_destroy(struct c360_codec *codec)
     c360_mapping_destroy(codec->mapping);
     c360_avro_rows_destroy(codec->avro_rows);
     c360_avro_destroy(codec->avro);
+    c360_connect_cache_destroy(codec->schemas);
     free(codec);
 }
 
@@ -121,6 +130,16 @@ struct c360_avro_rows *c360_codec_avro_rows(const struct c360_codec *codec)
     return codec->avro_rows;
 }
 
+struct c360_connect_cache *c360_codec_connect_cache(const struct c360_codec *codec)
+{
+    return codec->schemas;
+}
+
+void c360_codec_set_dom_only(struct c360_codec *codec, bool dom_only)
+{
+    codec->dom_only = dom_only;
+}
+
 /* --- Kafka Connect logical types. */
 
 static int b64_value(char c)
@@ -134,10 +153,10 @@ static int b64_value(char c)
     return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
-/* Standard base64 (RFC 4648 §4, padded) into at most cap bytes. */
-static bool b64_decode(const char *text, unsigned char *out, size_t cap, size_t *len)
+/* Standard base64 (RFC 4648 §4, padded) of n bytes into at most cap bytes. */
+static bool b64_decode(const char *text, size_t n, unsigned char *out, size_t cap, size_t *len)
 {
-    size_t n = strlen(text), o = 0;
+    size_t o = 0;
     if (n % 4 != 0)
         return false;
     for (size_t i = 0; i < n; i += 4) {
@@ -183,29 +202,37 @@ enum c360_err c360_codec_decimal_text(const unsigned char *bytes, size_t n, int 
     if (n < 8 && negative)
         u |= UINT64_MAX << (8 * n); /* sign-extend a short value */
     uint64_t mag = negative ? (uint64_t)0 - u : u;
-    char digits[32];
-    int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)mag);
-    if (scale == 0) {
-        snprintf(buf, size, "%s%s", negative ? "-" : "", digits);
-        return C360_OK;
+    /* By hand: this runs for every amount of every Connect message. */
+    char digits[24], text[48], *p = text;
+    int len = 0;
+    do {
+        digits[len++] = (char)('0' + mag % 10); /* least significant first */
+        mag /= 10;
+    } while (mag);
+    int width = len > scale + 1 ? len : scale + 1; /* a digit before the point */
+    if (negative)
+        *p++ = '-';
+    for (int i = width - 1; i >= 0; i--) {
+        *p++ = i < len ? digits[i] : '0';
+        if (i == scale && scale > 0)
+            *p++ = '.';
     }
-    /* Pad so there is at least one digit before the point. */
-    char padded[64];
-    snprintf(padded, sizeof(padded), "%0*llu", scale + 1 > len ? scale + 1 : len,
-             (unsigned long long)mag);
-    int plen = (int)strlen(padded);
-    snprintf(buf, size, "%s%.*s.%s", negative ? "-" : "", plen - scale, padded,
-             padded + plen - scale);
+    size_t out_len = (size_t)(p - text);
+    if (size > 0) {
+        out_len = out_len < size - 1 ? out_len : size - 1;
+        memcpy(buf, text, out_len);
+        buf[out_len] = '\0';
+    }
     return C360_OK;
 }
 
-/* A Connect Decimal: big-endian two's-complement unscaled value, in base64. */
-static enum c360_err decimal_text(const char *b64, int scale, const char *field, char *buf,
-                                  size_t size, struct c360_diag *diag)
+enum c360_err c360_codec_connect_decimal(const char *b64, size_t b64_len, int scale,
+                                         const char *field, char *buf, size_t size,
+                                         struct c360_diag *diag)
 {
     unsigned char bytes[32];
     size_t n;
-    if (!b64_decode(b64, bytes, sizeof(bytes), &n) || n == 0)
+    if (!b64_decode(b64, b64_len, bytes, sizeof(bytes), &n) || n == 0)
         return c360_diag_fail(diag, C360_ERR_INVALID, field, "not a base64 Connect Decimal");
     return c360_codec_decimal_text(bytes, n, scale, field, buf, size, diag);
 }
@@ -242,9 +269,9 @@ static enum c360_err connect_struct(json_t *schema, json_t *value, int depth, js
 static enum c360_err connect_convert(json_t *schema, json_t *value, const char *field, int depth,
                                      json_t **out, struct c360_diag *diag)
 {
-    if (depth > CONNECT_DEPTH_MAX)
+    if (depth > C360_CONNECT_DEPTH_MAX)
         return c360_diag_fail(diag, C360_ERR_LIMIT, field, "schema nested deeper than %d",
-                              CONNECT_DEPTH_MAX);
+                              C360_CONNECT_DEPTH_MAX);
     if (!value || json_is_null(value)) {
         *out = json_null();
         return C360_OK;
@@ -265,7 +292,8 @@ static enum c360_err connect_convert(json_t *schema, json_t *value, const char *
                                   "a Decimal needs base64 bytes and a scale of 0-%d",
                                   C360_CODEC_DECIMAL_SCALE_MAX);
         enum c360_err err =
-            decimal_text(json_string_value(value), scale, field, buf, sizeof(buf), diag);
+            c360_codec_connect_decimal(json_string_value(value), json_string_length(value), scale,
+                                       field, buf, sizeof(buf), diag);
         if (err)
             return err;
         *out = json_string(buf);
@@ -340,7 +368,44 @@ static enum c360_err connect_unwrap(json_t *root, json_t **out, struct c360_diag
 
 /* --- Shared tail: mapping, defaults, record. */
 
-static enum c360_err to_record(const struct c360_codec *codec, json_t *row,
+/* n as decimal text at p; returns the byte after it. */
+static char *put_int(char *p, long long n)
+{
+    char digits[24];
+    int len = 0;
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do {
+        digits[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (n < 0)
+        *p++ = '-';
+    while (len > 0)
+        *p++ = digits[--len];
+    return p;
+}
+
+/* topic:partition:offset, the event id of a message without one. Written by
+ * hand for every Connect message (snprintf was 3% of decoding one);
+ * a topic too long for Kafka is left to snprintf, which truncates it. */
+static const char *position_text(const struct c360_codec_msg *msg, char buf[512])
+{
+    size_t n = strlen(msg->topic);
+    if (n > 400) {
+        snprintf(buf, 512, "%s:%d:%lld", msg->topic, (int)msg->partition, (long long)msg->offset);
+        return buf;
+    }
+    memcpy(buf, msg->topic, n);
+    char *p = buf + n;
+    *p++ = ':';
+    p = put_int(p, msg->partition);
+    *p++ = ':';
+    p = put_int(p, msg->offset);
+    *p = '\0';
+    return buf;
+}
+
+static enum c360_err to_record(const struct c360_codec *codec, const struct c360_row *row,
                                const struct c360_codec_msg *msg, enum c360_change change,
                                int64_t occurred_default, struct c360_record *rec,
                                struct c360_diag *diag)
@@ -350,8 +415,10 @@ static enum c360_err to_record(const struct c360_codec *codec, json_t *row,
     if (codec->mapping) {
         if ((err = c360_mapping_apply(codec->mapping, row, msg, &canon, diag)))
             return err;
-    } else {
-        canon = json_incref(row);
+    } else if (row->obj) {
+        canon = json_incref(row->obj);
+    } else if (!(canon = c360_row_json(row))) {
+        return C360_ERR_NOMEM;
     }
     /* Sources without event ids of their own: the envelope's change and time,
      * and the message position, which reprocessing reproduces. */
@@ -361,9 +428,7 @@ static enum c360_err to_record(const struct c360_codec *codec, json_t *row,
         json_object_set_new(canon, "occurredAt", json_integer(occurred_default));
     if (!json_object_get(canon, "eventId") && msg->topic) {
         char position[512];
-        snprintf(position, sizeof(position), "%s:%d:%lld", msg->topic, (int)msg->partition,
-                 (long long)msg->offset);
-        json_object_set_new(canon, "eventId", json_string(position));
+        json_object_set_new(canon, "eventId", json_string(position_text(msg, position)));
     }
     err = c360_codec_record_from_json(canon, rec, diag);
     json_decref(canon);
@@ -372,32 +437,61 @@ static enum c360_err to_record(const struct c360_codec *codec, json_t *row,
 
 /* Debezium: op c/r/u carry the row in "after", d in "before" (Debezium
  * connector docs, "Data change events"); ts_ms is when the connector saw it. */
-static enum c360_err debezium_decode(const struct c360_codec *codec, json_t *env,
+static enum c360_err debezium_decode(const struct c360_codec *codec, const struct c360_row *env,
                                      const struct c360_codec_msg *msg, struct c360_record *rec,
                                      struct c360_diag *diag)
 {
-    const char *op = json_string_value(json_object_get(env, "op"));
-    if (!op)
+    struct c360_row_val op, row = {.kind = C360_ROW_NULL}, ts;
+    if (!c360_row_get(env, "op", &op) || op.kind != C360_ROW_STR)
         return c360_diag_fail(diag, C360_ERR_INVALID, "op", "not a Debezium envelope (no op)");
+    /* One letter (strings hold no NUL, so the length says it). */
+    char letter = op.len == 1 ? op.str[0] : '\0';
     enum c360_change change;
-    json_t *row;
-    if (strcmp(op, "c") == 0 || strcmp(op, "r") == 0 || strcmp(op, "u") == 0) {
+    if (letter == 'c' || letter == 'r' || letter == 'u') {
         change = C360_CHANGE_UPSERT;
-        row = json_object_get(env, "after");
-    } else if (strcmp(op, "d") == 0) {
+    } else if (letter == 'd') {
         change = C360_CHANGE_DELETE;
-        row = json_object_get(env, "before");
     } else {
         return c360_diag_fail(diag, C360_ERR_INVALID, "op",
-                              "'%.8s' is not a row change (c, r, u or d)", op);
+                              "'%.*s' is not a row change (c, r, u or d)",
+                              (int)(op.len < 8 ? op.len : 8), op.str);
     }
-    if (!json_is_object(row))
-        return c360_diag_fail(diag, C360_ERR_INVALID,
-                              change == C360_CHANGE_DELETE ? "before" : "after",
-                              "the row of op '%s' is missing", op);
-    json_t *ts = json_object_get(env, "ts_ms");
-    int64_t occurred = json_is_integer(ts) ? json_integer_value(ts) : msg->timestamp;
-    return to_record(codec, row, msg, change, occurred, rec, diag);
+    const char *side = change == C360_CHANGE_DELETE ? "before" : "after";
+    struct c360_row json_row = {0};
+    const struct c360_row *source = NULL;
+    if (c360_row_get(env, side, &row) && row.kind == C360_ROW_ROW) {
+        source = row.as.row;
+    } else if (row.kind == C360_ROW_JSON && json_is_object(row.as.json)) {
+        json_row.obj = row.as.json;
+        source = &json_row;
+    }
+    if (!source)
+        return c360_diag_fail(diag, C360_ERR_INVALID, side, "the row of op '%c' is missing",
+                              letter);
+    int64_t occurred = msg->timestamp;
+    if (c360_row_get(env, "ts_ms", &ts) && ts.kind == C360_ROW_INT)
+        occurred = ts.as.i;
+    return to_record(codec, source, msg, change, occurred, rec, diag);
+}
+
+/* The Connect and Debezium messages with a schema read without a DOM;
+ * C360_ERR_UNSUPPORTED: left to the DOM path. */
+static enum c360_err connect_decode(const struct c360_codec *codec,
+                                    const struct c360_codec_msg *msg, struct c360_record *rec,
+                                    struct c360_diag *diag)
+{
+    struct c360_arena arena;
+    const struct c360_row *payload;
+    c360_arena_init(&arena);
+    enum c360_err err = c360_connect_read(codec->schemas, msg->value, msg->len, &arena, &payload);
+    if (err == C360_OK)
+        err = codec->format == FORMAT_CONNECT
+                  ? to_record(codec, payload, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag)
+                  : debezium_decode(codec, payload, msg, rec, diag);
+    else if (err != C360_ERR_NOMEM)
+        err = C360_ERR_UNSUPPORTED;
+    c360_arena_release(&arena);
+    return err;
 }
 
 enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
@@ -429,7 +523,8 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
         if ((err = c360_codec_parse_json(msg->key, msg->key_len, "the key", &root, diag)) ||
             (err = connect_unwrap(root, &value, diag)))
             goto done;
-        err = to_record(codec, value, msg, C360_CHANGE_DELETE, msg->timestamp, rec, diag);
+        err = to_record(codec, &(struct c360_row){.obj = value}, msg, C360_CHANGE_DELETE,
+                        msg->timestamp, rec, diag);
         goto done;
     }
     /* Canonical JSON has its own reader, which builds no DOM. */
@@ -439,9 +534,13 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
         return c360_avro_decode(codec->avro, msg->value, msg->len, rec, diag);
     if (codec->format == FORMAT_AVRO) {
         if (!(err = c360_avro_rows_decode(codec->avro_rows, msg->value, msg->len, &root, diag)))
-            err = to_record(codec, root, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag);
+            err = to_record(codec, &(struct c360_row){.obj = root}, msg, C360_CHANGE_NONE,
+                            msg->timestamp, rec, diag);
         goto done;
     }
+    if (codec->schemas && !codec->dom_only &&
+        (err = connect_decode(codec, msg, rec, diag)) != C360_ERR_UNSUPPORTED)
+        return err;
     if ((err = c360_codec_parse_json(msg->value, msg->len, "the value", &root, diag)))
         goto done;
     switch (codec->format) {
@@ -449,7 +548,8 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
     case FORMAT_AVRO:
         break;
     case FORMAT_JSON:
-        err = to_record(codec, root, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag);
+        err = to_record(codec, &(struct c360_row){.obj = root}, msg, C360_CHANGE_NONE,
+                        msg->timestamp, rec, diag);
         break;
     case FORMAT_CONNECT:
         if (!json_object_get(root, "schema") || !json_object_get(root, "payload")) {
@@ -458,11 +558,12 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
             break;
         }
         if (!(err = connect_unwrap(root, &value, diag)))
-            err = to_record(codec, value, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag);
+            err = to_record(codec, &(struct c360_row){.obj = value}, msg, C360_CHANGE_NONE,
+                            msg->timestamp, rec, diag);
         break;
     case FORMAT_DEBEZIUM:
         if (!(err = connect_unwrap(root, &value, diag)))
-            err = debezium_decode(codec, value, msg, rec, diag);
+            err = debezium_decode(codec, &(struct c360_row){.obj = value}, msg, rec, diag);
         break;
     case FORMAT_SFCDC:
         if (!(err = connect_unwrap(root, &value, diag)))

@@ -9,6 +9,7 @@
 #include "c360/codec.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 /* Fills rec (already reset to its entity) from obj (borrowed), field by field,
  * then validates. diag names the field in canonical spelling. */
@@ -45,10 +46,173 @@ enum c360_err c360_mapping_parse(const char *text, struct c360_mapping **out,
                                  struct c360_diag *diag) C360_MUST_USE;
 void c360_mapping_destroy(struct c360_mapping *m);
 
-/* Builds the canonical object (*out new) from a flat source object (borrowed). */
-enum c360_err c360_mapping_apply(const struct c360_mapping *m, json_t *source,
+/*
+ * A source row: the fields a mapping takes apart. Either a JSON object (plain
+ * JSON, Avro rows, Salesforce CDC, and Connect messages the DOM path reads)
+ * or the columns a Connect payload was read into without a DOM
+ * (src/codec/connect.c), one per field of its schema, in schema order.
+ */
+enum c360_row_kind {
+    C360_ROW_NULL, /* null, or absent from the payload */
+    C360_ROW_STR,  /* str, len: decoded UTF-8 without NUL, not NUL-terminated */
+    C360_ROW_INT,
+    C360_ROW_REAL,
+    C360_ROW_TRUE,
+    C360_ROW_FALSE,
+    C360_ROW_ROW,   /* a nested struct: row */
+    C360_ROW_ARRAY, /* str, len: the array's checked JSON text */
+    C360_ROW_JSON,  /* json: an object or array of a JSON row (borrowed) */
+};
+
+struct c360_row;
+
+struct c360_row_val {
+    enum c360_row_kind kind;
+    const char *str;
+    size_t len;
+    union {
+        int64_t i;
+        double d;
+        const struct c360_row *row;
+        json_t *json;
+    } as;
+};
+
+struct c360_row_col {
+    const char *name; /* NUL-terminated */
+    struct c360_row_val val;
+};
+
+struct c360_row {
+    json_t *obj; /* a JSON object (borrowed), or NULL: the columns below */
+    const struct c360_row_col *cols;
+    size_t n_cols;
+};
+
+/* The member `name` of row (a borrowed view) into *out; false when it has
+ * none. A JSON row's scalars come back typed, its objects and arrays as
+ * C360_ROW_JSON. */
+bool c360_row_get(const struct c360_row *row, const char *name, struct c360_row_val *out);
+/* The same view of one JSON value (borrowed). */
+void c360_row_val_of_json(json_t *v, struct c360_row_val *out);
+/* v as a new JSON value (NULL: no memory), as the DOM path would have built it. */
+json_t *c360_row_val_json(const struct c360_row_val *v);
+/* The whole row as a new JSON object (NULL: no memory). */
+json_t *c360_row_json(const struct c360_row *row);
+
+/* Builds the canonical object (*out new) from a source row (borrowed). */
+enum c360_err c360_mapping_apply(const struct c360_mapping *m, const struct c360_row *source,
                                  const struct c360_codec_msg *msg, json_t **out,
                                  struct c360_diag *diag) C360_MUST_USE;
+
+/* --- Kafka Connect JSON without a DOM (src/codec/connect.c, jsonread.c). */
+
+/* Memory for one decode's rows and decoded texts, released at once. Every
+ * allocation is bounded by the message (C360_CODEC_VALUE_MAX). */
+#define C360_ARENA_INLINE 4096
+struct c360_arena_chunk;
+struct c360_arena {
+    struct c360_arena_chunk *chunks; /* on the heap, beyond the inline block */
+    char *next;
+    size_t left;
+    _Alignas(16) char inline_block[C360_ARENA_INLINE];
+};
+
+void c360_arena_init(struct c360_arena *arena);
+/* n bytes, 16-aligned, valid until c360_arena_release; NULL: no memory. */
+void *c360_arena_alloc(struct c360_arena *arena, size_t n);
+void c360_arena_release(struct c360_arena *arena);
+
+/*
+ * A Connect schema compiled into what converting a payload by it takes: per
+ * struct field, the logical type to apply. It decides exactly as the DOM
+ * path's connect_convert (codec.c) does; a schema it cannot express so
+ * (arrays of converted items, a struct nested as deep as the DOM path's
+ * limit, a field named twice) gets no plan and its messages take the DOM path.
+ */
+enum c360_plan_kind {
+    C360_PLAN_ASIS, /* the value as it is */
+    C360_PLAN_DECIMAL,
+    C360_PLAN_MICROS, /* io.debezium.time.MicroTimestamp → epoch ms */
+    C360_PLAN_NANOS,  /* io.debezium.time.NanoTimestamp → epoch ms */
+    C360_PLAN_TIMESTAMP,
+    C360_PLAN_DATE,
+    C360_PLAN_STRUCT,
+};
+
+struct c360_plan_field;
+
+struct c360_plan {
+    enum c360_plan_kind kind;
+    int scale;                      /* C360_PLAN_DECIMAL: the "scale" parameter, -1 when absent */
+    struct c360_plan_field *fields; /* C360_PLAN_STRUCT */
+    size_t n_fields;
+};
+
+struct c360_plan_field {
+    char *name;
+    size_t len;
+    struct c360_plan plan;
+};
+
+/* Connect schemas nest structs in structs; real ones are a few levels deep. */
+#define C360_CONNECT_DEPTH_MAX 16
+/* Schemas one codec keeps compiled (the least recently used one goes), and
+ * the largest it keeps: a bigger one is read through the DOM each time. */
+#define C360_CONNECT_SCHEMAS_MAX 8
+#define C360_CONNECT_SCHEMA_BYTES_MAX (64 * 1024)
+/* Fields of one struct a plan holds; more takes the DOM path. */
+#define C360_CONNECT_FIELDS_MAX 512
+
+struct c360_connect_cache;
+
+/* *out is new (c360_connect_cache_destroy). */
+enum c360_err c360_connect_cache_new(struct c360_connect_cache **out) C360_MUST_USE;
+void c360_connect_cache_destroy(struct c360_connect_cache *cache);
+
+/* A cached schema whose exact bytes begin at p (avail bytes there): *len is
+ * its length and the result its plan (NULL: a schema the DOM path reads).
+ * False when no cached schema matches. */
+bool c360_connect_cache_find(struct c360_connect_cache *cache, const char *p, size_t avail,
+                             size_t *len, const struct c360_plan **plan);
+/* Compiles the schema text [p, p + len), already checked JSON, and caches it
+ * when it is small enough; *plan as for find (borrowed from the cache, valid
+ * until the next add). */
+enum c360_err c360_connect_cache_add(struct c360_connect_cache *cache, const char *p, size_t len,
+                                     const struct c360_plan **plan) C360_MUST_USE;
+
+/* What a cache has done, for tests: lookups that hit, schemas compiled, and
+ * schemas held now. */
+struct c360_connect_cache_stats {
+    size_t hits, compiled, held;
+};
+void c360_connect_cache_stats(const struct c360_connect_cache *cache,
+                              struct c360_connect_cache_stats *out);
+
+/*
+ * Reads a Connect message {"schema": {…}, "payload": {…}} (these two members
+ * in this order, nothing else) into the row of its payload, converted by the
+ * schema's plan, in one checking pass: a schema whose bytes are cached is
+ * skipped with one comparison. The rows live in arena.
+ *
+ * C360_OK and C360_ERR_NOMEM are final. Anything else means "not read here"
+ * (malformed JSON, a value its schema refuses, a shape without a plan): the
+ * caller reads the message through the DOM path, which gives the diagnostic.
+ */
+enum c360_err c360_connect_read(struct c360_connect_cache *cache, const char *bytes, size_t len,
+                                struct c360_arena *arena,
+                                const struct c360_row **payload) C360_MUST_USE;
+
+/* A Connect Decimal (base64 text of b64_len bytes: big-endian two's
+ * complement, unscaled) as decimal text with `scale` digits after the point. */
+enum c360_err c360_codec_connect_decimal(const char *b64, size_t b64_len, int scale,
+                                         const char *field, char *buf, size_t size,
+                                         struct c360_diag *diag) C360_MUST_USE;
+
+/* The codec's schema cache (NULL unless connect-json or debezium), and a
+ * switch that sends every message through the DOM path (differential tests). */
+struct c360_connect_cache *c360_codec_connect_cache(const struct c360_codec *codec);
+void c360_codec_set_dom_only(struct c360_codec *codec, bool dom_only);
 
 /* A decimal's unscaled value must fit int64; scales as Connect and Avro write them. */
 #define C360_CODEC_DECIMAL_SCALE_MAX 18

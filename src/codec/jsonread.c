@@ -1853,3 +1853,264 @@ fail:
         free(jp->table);
     return err;
 }
+
+/* --- Kafka Connect messages (connect.c has the plans and the why). Every
+ * failure here only sends the message to the DOM path, so nothing below
+ * words a diagnostic of its own: the parser's diag is NULL. */
+
+/* Not read here: the DOM path decides. */
+#define CONNECT_ELSEWHERE C360_ERR_UNSUPPORTED
+
+static enum c360_err connect_value(struct jr_parser *jp, struct c360_arena *arena,
+                                   const struct c360_plan *plan, struct c360_row_val *out);
+
+/* A string token's decoded text, in the arena when it has escapes. */
+static enum c360_err connect_text(struct c360_arena *arena, const struct jr_val *v,
+                                  struct c360_row_val *out)
+{
+    out->kind = C360_ROW_STR;
+    out->str = v->p;
+    out->len = v->len;
+    if (!v->escaped)
+        return C360_OK;
+    char *buf = c360_arena_alloc(arena, v->len); /* decoding never lengthens */
+    if (!buf)
+        return C360_ERR_NOMEM;
+    out->len = unescape(v, buf, v->len);
+    out->str = buf;
+    return C360_OK;
+}
+
+/* A short converted text (a decimal, a time, a date) into the arena. */
+static enum c360_err connect_copy(struct c360_arena *arena, const char *text,
+                                  struct c360_row_val *out)
+{
+    size_t n = strlen(text);
+    char *buf = c360_arena_alloc(arena, n);
+    if (!buf)
+        return C360_ERR_NOMEM;
+    memcpy(buf, text, n);
+    *out = (struct c360_row_val){.kind = C360_ROW_STR, .str = buf, .len = n};
+    return C360_OK;
+}
+
+/* An integer token by a temporal plan, as connect_convert converts it. */
+static enum c360_err connect_temporal(struct c360_arena *arena, const struct c360_plan *plan,
+                                      int64_t v, struct c360_row_val *out)
+{
+    char buf[64];
+    switch (plan->kind) {
+    case C360_PLAN_MICROS:
+    case C360_PLAN_NANOS: {
+        int64_t per_ms = plan->kind == C360_PLAN_MICROS ? 1000 : 1000000;
+        int64_t ms = v / per_ms - (v % per_ms < 0); /* floor before 1970 too */
+        if (c360_time_check(ms, NULL))
+            return CONNECT_ELSEWHERE;
+        *out = (struct c360_row_val){.kind = C360_ROW_INT, .as.i = ms};
+        return C360_OK;
+    }
+    case C360_PLAN_TIMESTAMP:
+        if (c360_time_check(v, NULL))
+            return CONNECT_ELSEWHERE;
+        return connect_copy(arena, c360_time_format(v, buf, sizeof(buf)), out);
+    case C360_PLAN_DATE:
+        if (v < C360_TIME_MIN_MS / C360_MS_PER_DAY || v > C360_TIME_MAX_MS / C360_MS_PER_DAY)
+            return CONNECT_ELSEWHERE;
+        return connect_copy(arena, c360_date_format((int32_t)v, buf, sizeof(buf)), out);
+    default:
+        return CONNECT_ELSEWHERE;
+    }
+}
+
+/* After '{' of a struct: its row, one column per field of the plan, in the
+ * plan's order; members the plan does not name are checked and dropped, as
+ * connect_struct drops them. */
+static enum c360_err connect_struct(struct jr_parser *jp, struct c360_arena *arena,
+                                    const struct c360_plan *plan, const struct c360_row **out)
+{
+    enum c360_err err;
+    struct c360_row *row = c360_arena_alloc(arena, sizeof(*row));
+    struct c360_row_col *cols = c360_arena_alloc(arena, plan->n_fields * sizeof(*cols) + 1);
+    if (!row || !cols)
+        return C360_ERR_NOMEM;
+    for (size_t i = 0; i < plan->n_fields; i++)
+        cols[i] =
+            (struct c360_row_col){.name = plan->fields[i].name, .val = {.kind = C360_ROW_NULL}};
+    *row = (struct c360_row){.cols = cols, .n_cols = plan->n_fields};
+    size_t base = jp->n_keys, next = 0;
+    if ((err = lex(jp)))
+        return err;
+    if (jp->kind != TOK_OBJ_CLOSE) {
+        for (;;) {
+            if (jp->kind != TOK_STR || jp->str_nul)
+                return CONNECT_ELSEWHERE;
+            if ((err = keys_reserve(jp)))
+                return err;
+            if (!keys_add(jp, base))
+                return CONNECT_ELSEWHERE; /* a duplicate key */
+            /* Producers write the fields in schema order: try the next one first. */
+            const struct jr_val *key = &jp->keys[jp->n_keys - 1].name;
+            size_t f = next;
+            if (f >= plan->n_fields || !str_is(key, plan->fields[f].name, plan->fields[f].len)) {
+                for (f = 0; f < plan->n_fields; f++) {
+                    if (str_is(key, plan->fields[f].name, plan->fields[f].len))
+                        break;
+                }
+            }
+            if ((err = lex(jp)))
+                return err;
+            if (jp->kind != TOK_COLON)
+                return CONNECT_ELSEWHERE;
+            if ((err = lex(jp)))
+                return err;
+            struct jr_val ignored;
+            if (f < plan->n_fields) {
+                err = connect_value(jp, arena, &plan->fields[f].plan, &cols[f].val);
+                next = f + 1;
+            } else {
+                err = parse_value(jp, &ignored);
+            }
+            if (err || (err = lex(jp)))
+                return err;
+            if (jp->kind != TOK_COMMA)
+                break;
+            if ((err = lex(jp)))
+                return err;
+        }
+        if (jp->kind != TOK_OBJ_CLOSE)
+            return CONNECT_ELSEWHERE;
+    }
+    keys_pop_to(jp, base);
+    *out = row;
+    return C360_OK;
+}
+
+/* The value starting with the current token, converted by plan. */
+static enum c360_err connect_value(struct jr_parser *jp, struct c360_arena *arena,
+                                   const struct c360_plan *plan, struct c360_row_val *out)
+{
+    enum c360_err err = C360_OK;
+    *out = (struct c360_row_val){.kind = C360_ROW_NULL};
+    if (jp->kind == TOK_ARR_OPEN && plan->kind == C360_PLAN_ASIS) {
+        struct jr_val span;
+        if ((err = parse_value(jp, &span))) /* counts its own depth */
+            return err;
+        *out = (struct c360_row_val){.kind = C360_ROW_ARRAY, .str = span.p, .len = span.len};
+        return C360_OK;
+    }
+    if (++jp->depth > JR_DEPTH_MAX)
+        return CONNECT_ELSEWHERE;
+    bool asis = plan->kind == C360_PLAN_ASIS, decimal = plan->kind == C360_PLAN_DECIMAL;
+    switch (jp->kind) {
+    case TOK_NULL:
+        break;
+    case TOK_TRUE:
+    case TOK_FALSE:
+        if (!asis)
+            return CONNECT_ELSEWHERE;
+        out->kind = jp->kind == TOK_TRUE ? C360_ROW_TRUE : C360_ROW_FALSE;
+        break;
+    case TOK_INT:
+        if (asis || decimal)
+            *out = (struct c360_row_val){.kind = C360_ROW_INT, .as.i = int_value(&jp->val)};
+        else
+            err = connect_temporal(arena, plan, int_value(&jp->val), out);
+        break;
+    case TOK_REAL: {
+        if (!asis && !decimal)
+            return CONNECT_ELSEWHERE;
+        struct jr_text t;
+        if ((err = text_of(&jp->val, &t)))
+            return err;
+        *out = (struct c360_row_val){.kind = C360_ROW_REAL, .as.d = strtod(t.s, NULL)};
+        text_free(&t);
+        break;
+    }
+    case TOK_STR:
+        if (jp->str_nul || (!asis && !decimal))
+            return CONNECT_ELSEWHERE;
+        if ((err = connect_text(arena, &jp->val, out)) || asis)
+            break;
+        /* A Connect Decimal: base64 of its unscaled value. */
+        char buf[64];
+        if (plan->scale < 0 || plan->scale > C360_CODEC_DECIMAL_SCALE_MAX ||
+            c360_codec_connect_decimal(out->str, out->len, plan->scale, NULL, buf, sizeof(buf),
+                                       NULL))
+            return CONNECT_ELSEWHERE;
+        err = connect_copy(arena, buf, out);
+        break;
+    case TOK_OBJ_OPEN:
+        if (plan->kind != C360_PLAN_STRUCT)
+            return CONNECT_ELSEWHERE; /* an object kept as is: the DOM path */
+        if ((err = connect_struct(jp, arena, plan, &out->as.row)))
+            return err;
+        out->kind = C360_ROW_ROW;
+        break;
+    default:
+        return CONNECT_ELSEWHERE;
+    }
+    jp->depth--;
+    return err;
+}
+
+/* Is the current token the string `name`? */
+static bool token_is(const struct jr_parser *jp, const char *name)
+{
+    return jp->kind == TOK_STR && str_is(&jp->val, name, strlen(name));
+}
+
+enum c360_err c360_connect_read(struct c360_connect_cache *cache, const char *bytes, size_t len,
+                                struct c360_arena *arena, const struct c360_row **payload)
+{
+    static const unsigned char no_fields[] = {F_COUNT};
+    enum c360_err err;
+    const struct c360_plan *plan;
+    *payload = NULL;
+    if (len > C360_CODEC_VALUE_MAX)
+        return CONNECT_ELSEWHERE;
+    struct jr_parser parser, *jp = &parser;
+    jp->buf = bytes;
+    jp->len = len;
+    jp->pos = jp->tok = 0;
+    jp->depth = 1; /* inside the envelope */
+    jp->known = no_fields;
+    jp->keys = jp->keys_inline;
+    jp->n_keys = 0;
+    jp->cap_keys = JR_KEYS_INLINE;
+    jp->table = jp->table_inline;
+    jp->table_size = JR_TABLE_INLINE;
+    memset(jp->table_inline, 0, sizeof(jp->table_inline));
+    jp->diag = NULL;
+    /* {"schema": */
+    if ((err = lex(jp)) || jp->kind != TOK_OBJ_OPEN || (err = lex(jp)) || !token_is(jp, "schema") ||
+        (err = lex(jp)) || jp->kind != TOK_COLON)
+        goto done;
+    const char *at = skip_ws(bytes + jp->pos, bytes + len);
+    size_t schema_len;
+    if (c360_connect_cache_find(cache, at, (size_t)(bytes + len - at), &schema_len, &plan)) {
+        jp->pos = (size_t)(at - bytes) + schema_len; /* checked when it was cached */
+    } else {
+        struct jr_val schema;
+        if ((err = lex(jp)) || jp->kind != TOK_OBJ_OPEN || (err = parse_value(jp, &schema)) ||
+            (err = c360_connect_cache_add(cache, schema.p, schema.len, &plan)))
+            goto done;
+    }
+    /* , "payload": {…} } and nothing after it */
+    if (!plan || plan->kind != C360_PLAN_STRUCT || (err = lex(jp)) || jp->kind != TOK_COMMA ||
+        (err = lex(jp)) || !token_is(jp, "payload") || (err = lex(jp)) || jp->kind != TOK_COLON ||
+        (err = lex(jp)) || jp->kind != TOK_OBJ_OPEN)
+        goto done;
+    struct c360_row_val row;
+    if ((err = connect_value(jp, arena, plan, &row)) || (err = lex(jp)) ||
+        jp->kind != TOK_OBJ_CLOSE || (err = lex(jp)) || jp->kind != TOK_EOF)
+        goto done;
+    *payload = row.as.row;
+done:
+    if (jp->keys != jp->keys_inline)
+        free(jp->keys);
+    if (jp->table != jp->table_inline)
+        free(jp->table);
+    if (err == C360_OK && !*payload)
+        err = CONNECT_ELSEWHERE;
+    return err;
+}

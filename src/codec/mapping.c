@@ -16,6 +16,9 @@
  *   of an optional amount)
  *   {"meta": "key" | "position" | "timestamp"}  from the Kafka message
  * Source values that are null or absent leave the canonical field absent.
+ *
+ * The source is a row (codec_int.h): a JSON object, or the columns a Kafka
+ * Connect payload was read into without a DOM; both read alike here.
  */
 #include "codec_int.h"
 
@@ -169,26 +172,40 @@ fail:
     return err;
 }
 
-/* The value at a dotted path of obj (borrowed), or NULL. A name that exists
- * as a whole is taken first, so "Global Party ID" or "a.b" columns work. */
-static json_t *source_get(json_t *obj, const char *path)
+/* The value at a dotted path of row into *out (a borrowed view); C360_ROW_NULL
+ * when absent or null. A name that exists as a whole is taken first, so
+ * "Global Party ID" or "a.b" columns work. */
+static void source_get(const struct c360_row *row, const char *path, struct c360_row_val *out)
 {
-    json_t *whole = json_object_get(obj, path);
-    if (whole || !strchr(path, '.'))
-        return whole;
+    bool whole = c360_row_get(row, path, out);
+    if (whole || !strchr(path, '.')) {
+        if (!whole)
+            out->kind = C360_ROW_NULL;
+        return;
+    }
     char seg[256];
-    const char *p = path;
-    while (obj && *p) {
+    struct c360_row at = *row;
+    for (const char *p = path;;) {
         const char *dot = strchr(p, '.');
         size_t len = dot ? (size_t)(dot - p) : strlen(p);
         if (len >= sizeof(seg))
-            return NULL;
+            break;
         memcpy(seg, p, len);
         seg[len] = '\0';
-        obj = json_object_get(obj, seg);
-        p = dot ? dot + 1 : p + len;
+        if (!c360_row_get(&at, seg, out))
+            break;
+        if (!dot || !dot[1])
+            return;
+        p = dot + 1;
+        /* Deeper: only into a nested object. */
+        if (out->kind == C360_ROW_ROW)
+            at = *out->as.row;
+        else if (out->kind == C360_ROW_JSON && json_is_object(out->as.json))
+            at = (struct c360_row){.obj = out->as.json};
+        else
+            break;
     }
-    return obj;
+    out->kind = C360_ROW_NULL;
 }
 
 static bool is_index(const char *seg, size_t *index)
@@ -204,7 +221,8 @@ static bool is_index(const char *seg, size_t *index)
 }
 
 /* Sets value (stolen) at a dotted canonical path of root, creating objects
- * and lists on the way. */
+ * and lists on the way. Paths come from the mapping text, which jansson has
+ * checked as UTF-8, so keys are set without checking again. */
 static enum c360_err target_set(json_t *root, const char *path, json_t *value,
                                 struct c360_diag *diag)
 {
@@ -241,11 +259,11 @@ static enum c360_err target_set(json_t *root, const char *path, json_t *value,
             }
         } else {
             if (last)
-                return json_object_set_new(node, segs[i], value) ? C360_ERR_NOMEM : C360_OK;
+                return json_object_set_new_nocheck(node, segs[i], value) ? C360_ERR_NOMEM : C360_OK;
             child = json_object_get(node, segs[i]);
             if (!child) {
                 child = next_is_list ? json_array() : json_object();
-                json_object_set_new(node, segs[i], child);
+                json_object_set_new_nocheck(node, segs[i], child);
             }
         }
         if (!json_is_object(child) && !json_is_array(child))
@@ -258,15 +276,25 @@ bad:
                           "mapping targets conflict (a field and a list at one path)");
 }
 
-/* A list from one text field: trimmed, empty items dropped. */
-static json_t *split_list(const char *text, const char *delim)
+/* The first delim (dlen bytes, at least one) in [p, stop), or NULL. */
+static const char *find_delim(const char *p, const char *stop, const char *delim, size_t dlen)
+{
+    for (; (size_t)(stop - p) >= dlen; p++) {
+        if (*p == delim[0] && memcmp(p, delim, dlen) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* A list from one text field of len bytes: trimmed, empty items dropped. */
+static json_t *split_list(const char *text, size_t len, const char *delim)
 {
     json_t *arr = json_array();
     size_t dlen = strlen(delim);
-    const char *p = text;
+    const char *p = text, *text_end = text + len;
     while (arr) {
-        const char *end = strstr(p, delim);
-        const char *stop = end ? end : p + strlen(p);
+        const char *end = find_delim(p, text_end, delim, dlen);
+        const char *stop = end ? end : text_end;
         const char *a = p, *b = stop;
         while (a < b && (*a == ' ' || *a == '\t'))
             a++;
@@ -317,7 +345,7 @@ static void compact_lists(json_t *node, int depth)
     }
 }
 
-enum c360_err c360_mapping_apply(const struct c360_mapping *m, json_t *source,
+enum c360_err c360_mapping_apply(const struct c360_mapping *m, const struct c360_row *source,
                                  const struct c360_codec_msg *msg, json_t **out,
                                  struct c360_diag *diag)
 {
@@ -328,22 +356,24 @@ enum c360_err c360_mapping_apply(const struct c360_mapping *m, json_t *source,
     for (size_t i = 0; i < m->count; i++) {
         const struct rule *r = &m->rules[i];
         json_t *value = NULL; /* new, or NULL for absent */
-        json_t *src = r->from ? source_get(source, r->from) : NULL;
-        if (r->from && (!src || json_is_null(src)))
+        struct c360_row_val src = {.kind = C360_ROW_NULL}, cond;
+        if (r->from && (source_get(source, r->from, &src), src.kind == C360_ROW_NULL))
             continue;
-        json_t *cond = r->cond ? source_get(source, r->cond) : NULL;
-        if (r->cond && (!cond || json_is_null(cond)))
+        if (r->cond && (source_get(source, r->cond, &cond), cond.kind == C360_ROW_NULL))
             continue;
+        bool text = src.kind == C360_ROW_STR;
         switch (r->kind) {
         case RULE_FROM:
-            value = json_deep_copy(src);
+            value = c360_row_val_json(&src);
             break;
         case RULE_VALUES: {
-            const char *key = json_string_value(src);
-            json_t *mapped = key ? json_object_get(r->values, key) : NULL;
+            json_t *mapped = text ? json_object_getn(r->values, src.str, src.len) : NULL;
             if (!mapped) {
                 char shown[64];
-                snprintf(shown, sizeof(shown), "%s", key ? key : "(not text)");
+                if (text)
+                    snprintf(shown, sizeof(shown), "%.*s", (int)src.len, src.str);
+                else
+                    snprintf(shown, sizeof(shown), "(not text)");
                 err =
                     c360_diag_fail(diag, C360_ERR_INVALID, r->target,
                                    "'%s' of %s is not in the mapping's value map", shown, r->from);
@@ -353,12 +383,12 @@ enum c360_err c360_mapping_apply(const struct c360_mapping *m, json_t *source,
             break;
         }
         case RULE_SPLIT:
-            if (!json_is_string(src)) {
+            if (!text) {
                 err = c360_diag_fail(diag, C360_ERR_INVALID, r->target, "%s must be text to split",
                                      r->from);
                 goto fail;
             }
-            value = split_list(json_string_value(src), r->split);
+            value = split_list(src.str, src.len, r->split);
             break;
         case RULE_CONST:
             value = json_incref(r->values);

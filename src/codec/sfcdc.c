@@ -446,7 +446,7 @@ static enum c360_err map_row(const struct c360_mapping *m, json_t *row, json_t *
     }
     enum c360_err err = C360_OK;
     if (m)
-        err = c360_mapping_apply(m, source, msg, canon, diag);
+        err = c360_mapping_apply(m, &(struct c360_row){.obj = source}, msg, canon, diag);
     else
         *canon = json_incref(source);
     json_decref(source);

@@ -162,19 +162,63 @@ enum c360_err c360_time_check(int64_t epoch_ms, struct c360_diag *diag)
     return C360_OK;
 }
 
+/* n decimal digits of v (zero-padded) at p; returns the byte after them. */
+static char *put_digits(char *p, int v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
+/* YYYY-MM-DD at p when the year has four digits (false otherwise). Written
+ * by hand: formatting is a good part of decoding a record whose times come
+ * as numbers (Kafka Connect), and snprintf costs ten times more. */
+static bool put_date(char *p, int32_t days)
+{
+    int y, m, d;
+    civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return false;
+    p = put_digits(p, y, 4);
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    put_digits(p, d, 2);
+    return true;
+}
+
 char *c360_time_format(int64_t epoch_ms, char *buf, size_t size)
 {
     int32_t days = c360_date_of(epoch_ms);
     int64_t rest = epoch_ms - (int64_t)days * C360_MS_PER_DAY; /* [0, 86400000) */
+    int ms = (int)rest;
+    if (size > 24 && put_date(buf, days)) {
+        char *p = buf + 10;
+        *p++ = 'T';
+        p = put_digits(p, ms / 3600000, 2);
+        *p++ = ':';
+        p = put_digits(p, ms / 60000 % 60, 2);
+        *p++ = ':';
+        p = put_digits(p, ms / 1000 % 60, 2);
+        *p++ = '.';
+        p = put_digits(p, ms % 1000, 3);
+        p[0] = 'Z';
+        p[1] = '\0';
+        return buf;
+    }
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rest / 3600000),
-             (int)(rest / 60000 % 60), (int)(rest / 1000 % 60), (int)(rest % 1000));
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, ms / 3600000,
+             ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
     return buf;
 }
 
 char *c360_date_format(int32_t days, char *buf, size_t size)
 {
+    if (size > 10 && put_date(buf, days)) {
+        buf[10] = '\0';
+        return buf;
+    }
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
     snprintf(buf, size, "%04d-%02d-%02d", y, m, d);

@@ -418,5 +418,6 @@ Suite *c360_test_suite(void)
     c360_check_registry_add(s);
     c360_check_avro_add(s);
     c360_check_jsonread_add(s);
+    c360_check_connect_add(s);
     return s;
 }

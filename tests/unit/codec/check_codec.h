@@ -10,5 +10,6 @@
 void c360_check_registry_add(Suite *s);
 void c360_check_avro_add(Suite *s);
 void c360_check_jsonread_add(Suite *s);
+void c360_check_connect_add(Suite *s);
 
 #endif
