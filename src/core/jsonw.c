@@ -31,13 +31,11 @@ void c360_jsonw_free(struct c360_jsonw *w)
     memset(w, 0, sizeof(*w));
 }
 
-/* Makes room for n more bytes and the NUL; false once failed. */
-static bool reserve(struct c360_jsonw *w, size_t n)
+/* Grows the buffer for n more bytes and the NUL; false once failed. */
+static bool grow(struct c360_jsonw *w, size_t n)
 {
     if (w->err)
         return false;
-    if (w->len + n + 1 <= w->cap)
-        return true;
     if (w->len + n + 1 > w->max) {
         w->err = C360_ERR_LIMIT;
         return false;
@@ -57,12 +55,29 @@ static bool reserve(struct c360_jsonw *w, size_t n)
     return true;
 }
 
-static void put(struct c360_jsonw *w, const char *s, size_t n)
+/* Makes room for n more bytes and the NUL; false once failed. The room is
+ * there nearly always, so that test is all the callers inline. */
+static inline bool reserve(struct c360_jsonw *w, size_t n)
+{
+    if (w->len + n + 1 <= w->cap && !w->err)
+        return true;
+    return grow(w, n);
+}
+
+static inline void put(struct c360_jsonw *w, const char *s, size_t n)
 {
     if (!reserve(w, n))
         return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+static inline void put_char(struct c360_jsonw *w, char c)
+{
+    if (!reserve(w, 1))
+        return;
+    w->buf[w->len++] = c;
     w->buf[w->len] = '\0';
 }
 
@@ -74,14 +89,14 @@ static void before_value(struct c360_jsonw *w)
         return;
     }
     if (w->need_comma[w->depth])
-        put(w, ",", 1);
+        put_char(w, ',');
     w->need_comma[w->depth] = true;
 }
 
 static void container_open(struct c360_jsonw *w, char c)
 {
     before_value(w);
-    put(w, &c, 1);
+    put_char(w, c);
     if (w->depth + 1 >= C360_JSONW_DEPTH_MAX) {
         if (!w->err)
             w->err = C360_ERR_LIMIT;
@@ -98,7 +113,7 @@ static void container_close(struct c360_jsonw *w, char c)
         return;
     }
     w->depth--;
-    put(w, &c, 1);
+    put_char(w, c);
 }
 
 void c360_jsonw_object(struct c360_jsonw *w)
@@ -118,17 +133,48 @@ void c360_jsonw_array_end(struct c360_jsonw *w)
     container_close(w, ']');
 }
 
+/* Whether any byte of x is below 0x20, '"' or '\\' (SWAR: a byte b has
+ * b − k borrow into its top bit, with b's own top bit clear, when b < k). */
+static inline bool word_needs_escape(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t quote = x ^ (ones * '"'), slash = x ^ (ones * '\\');
+    uint64_t hit = (x - ones * 0x20) | (quote - ones) | (slash - ones);
+    return (hit & ~x & high) != 0;
+}
+
+/* The length of the longest prefix of s[0, n) that needs no escape. */
+static size_t plain_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    uint64_t x;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, s + i, 8);
+        if (word_needs_escape(x))
+            break;
+    }
+    if (i + 8 > n && i < n) {
+        /* The last bytes, padded with a letter, as one word too. */
+        char tail[8];
+        memset(tail, 'a', sizeof(tail));
+        memcpy(tail, s + i, n - i);
+        memcpy(&x, tail, 8);
+        if (!word_needs_escape(x))
+            return n;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+    }
+    return i;
+}
+
 static void escaped(struct c360_jsonw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     /* Most text needs no escape: one copy, quotes included. */
-    size_t plain = 0;
-    while (plain < n) {
-        unsigned char c = (unsigned char)s[plain];
-        if (c < 0x20 || c == '"' || c == '\\')
-            break;
-        plain++;
-    }
+    size_t plain = plain_prefix(s, n);
     if (plain == n) {
         if (!reserve(w, n + 2))
             return;
@@ -141,7 +187,7 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
         return;
     }
     size_t run = 0;
-    put(w, "\"", 1);
+    put_char(w, '"');
     for (size_t i = plain; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
@@ -171,14 +217,14 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
         }
     }
     put(w, s + run, n - run);
-    put(w, "\"", 1);
+    put_char(w, '"');
 }
 
 void c360_jsonw_key(struct c360_jsonw *w, const char *key)
 {
     before_value(w);
     escaped(w, key, strlen(key));
-    put(w, ":", 1);
+    put_char(w, ':');
     w->after_key = true;
 }
 

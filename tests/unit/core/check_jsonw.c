@@ -75,6 +75,66 @@ START_TEST(test_c360_jsonw_text_escapes_strings)
 }
 END_TEST
 
+/* The escape of one byte as the writer must write it, for the reference
+ * below: a plain byte is itself. */
+static size_t ref_escape(unsigned char c, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *two = c == '"'    ? "\\\""
+                      : c == '\\' ? "\\\\"
+                      : c == '\n' ? "\\n"
+                      : c == '\t' ? "\\t"
+                      : c == '\r' ? "\\r"
+                                  : NULL;
+    if (two) {
+        memcpy(out, two, 2);
+        return 2;
+    }
+    if (c >= 0x20) {
+        out[0] = (char)c;
+        return 1;
+    }
+    memcpy(out, "\\u00", 4);
+    out[4] = hex[c >> 4];
+    out[5] = hex[c & 15];
+    return 6;
+}
+
+START_TEST(test_c360_jsonw_text_escapes_a_byte_anywhere_in_a_word)
+{
+    /* The writer scans 8 bytes at a time: each byte that needs an escape,
+     * and the plain bytes nearest to those, at every place of strings
+     * around the word size. */
+    static const unsigned char bytes[] = {'"',  '\\', '\n', 0x00, 0x1f, 0x01,
+                                          0x20, 0x21, 0x7f, 0x80, 0xff, 0x5b};
+    struct c360_jsonw w;
+    c360_jsonw_init(&w, 1024);
+    for (size_t len = 1; len <= 19; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t b = 0; b < sizeof(bytes); b++) {
+                char s[32], want[64];
+                memset(s, 'x', len);
+                s[at] = (char)bytes[b];
+                size_t n = 0;
+                want[n++] = '"';
+                for (size_t i = 0; i < len; i++)
+                    n += ref_escape((unsigned char)s[i], want + n);
+                want[n++] = '"';
+                want[n] = '\0';
+                c360_jsonw_reset(&w);
+                c360_jsonw_strn(&w, s, len);
+                const char *text = NULL;
+                size_t got_len = 0;
+                ck_assert_int_eq(c360_jsonw_text(&w, &text, &got_len), C360_OK);
+                ck_assert_msg(got_len == n && memcmp(text, want, n) == 0,
+                              "byte 0x%02x at %zu of %zu: %s", bytes[b], at, len, text);
+            }
+        }
+    }
+    c360_jsonw_free(&w);
+}
+END_TEST
+
 START_TEST(test_c360_jsonw_text_fails_past_the_cap_and_on_open_containers)
 {
     struct c360_jsonw w;
@@ -104,6 +164,7 @@ void c360_check_jsonw_add(Suite *s)
     TCase *tc = tcase_create("c360_jsonw_text");
     tcase_add_test(tc, test_c360_jsonw_text_places_commas_and_nests);
     tcase_add_test(tc, test_c360_jsonw_text_escapes_strings);
+    tcase_add_test(tc, test_c360_jsonw_text_escapes_a_byte_anywhere_in_a_word);
     tcase_add_test(tc, test_c360_jsonw_text_fails_past_the_cap_and_on_open_containers);
     suite_add_tcase(s, tc);
 }
