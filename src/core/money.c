@@ -122,10 +122,27 @@ enum c360_err c360_money_check_currency(const char *code, struct c360_diag *diag
 
 char *c360_money_format(int64_t minor, char *buf, size_t size)
 {
-    /* Work in unsigned so INT64_MIN would not overflow on negation. */
+    /* By hand, not snprintf: every rendered amount comes through here. Work
+     * in unsigned so INT64_MIN would not overflow on negation. */
+    char text[24];
+    size_t n = sizeof(text);
     uint64_t mag = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
-    snprintf(buf, size, "%s%llu.%02llu", minor < 0 ? "-" : "",
-             (unsigned long long)(mag / C360_MONEY_SCALE),
-             (unsigned long long)(mag % C360_MONEY_SCALE));
+    uint64_t units = mag / C360_MONEY_SCALE, cents = mag % C360_MONEY_SCALE;
+    text[--n] = (char)('0' + cents % 10);
+    text[--n] = (char)('0' + cents / 10);
+    text[--n] = '.';
+    do
+        text[--n] = (char)('0' + units % 10);
+    while ((units /= 10) != 0);
+    if (minor < 0)
+        text[--n] = '-';
+    /* As snprintf would: truncated to size − 1 bytes, always terminated. */
+    size_t len = sizeof(text) - n;
+    if (size == 0)
+        return buf;
+    if (len > size - 1)
+        len = size - 1;
+    memcpy(buf, text + n, len);
+    buf[len] = '\0';
     return buf;
 }

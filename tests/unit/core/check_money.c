@@ -156,6 +156,13 @@ START_TEST(test_c360_money_format_round_trips)
     ck_assert_str_eq(c360_money_format(-5, buf, sizeof(buf)), "-0.05");
     ck_assert_str_eq(c360_money_format(421017, buf, sizeof(buf)), "4210.17");
     ck_assert_str_eq(c360_money_format(INT64_MIN, buf, sizeof(buf)), "-92233720368547758.08");
+    ck_assert_str_eq(c360_money_format(INT64_MAX, buf, sizeof(buf)), "92233720368547758.07");
+    ck_assert_str_eq(c360_money_format(7, buf, sizeof(buf)), "0.07");
+    /* A short buffer keeps what fits, terminated, as snprintf would. */
+    ck_assert_str_eq(c360_money_format(421017, buf, 5), "4210");
+    buf[0] = 'x';
+    c360_money_format(421017, buf, 0);
+    ck_assert_int_eq(buf[0], 'x');
 }
 END_TEST
 
