@@ -178,6 +178,44 @@ int64_t c360_insights_balance_day(const struct c360_insights_account *acct, int3
     return open_on(acct, day) ? c360_insights_balance_eod(acct, day) : 0;
 }
 
+c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account *acct, int32_t from,
+                                             int32_t to)
+{
+    /* What balance_day answers day by day, summed a run of equal days at a
+     * time: the end-of-day balance only changes on the day of an
+     * observation (or of "before"), and the account is open on the days
+     * [opened, closed). count is the number of observations before the end
+     * of day, as count_before says. */
+    if (acct->opened != C360_DATE_NONE && acct->opened > from)
+        from = acct->opened;
+    if (acct->closed != C360_DATE_NONE && acct->closed < to)
+        to = acct->closed;
+    const uint32_t *o = offs(acct);
+    int64_t base = base_ms(acct);
+    bool before = acct->flags & C360_INSIGHTS_HAS_BEFORE;
+    c360_insights_wide sum = 0;
+    uint8_t count = from < to ? count_before(acct, (int64_t)from * MS - base) : 0;
+    for (int32_t day = from; day < to;) {
+        int64_t next = ((int64_t)day + 1) * MS;
+        while (count < acct->n_bal && (int64_t)o[count] < next - base)
+            count++;
+        int64_t eod = 0;
+        if (count > 0)
+            eod = acct->bal[count - 1];
+        else if (before && acct->before_at < next)
+            eod = acct->before_minor;
+        /* The first later day whose end of day may differ. */
+        int32_t change = to;
+        if (count < acct->n_bal && acct->base_day + (int32_t)(o[count] / MS) < change)
+            change = acct->base_day + (int32_t)(o[count] / MS);
+        if (before && acct->before_at >= next && c360_date_of(acct->before_at) < change)
+            change = c360_date_of(acct->before_at);
+        sum += (c360_insights_wide)eod * (change - day);
+        day = change;
+    }
+    return sum;
+}
+
 bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor)
 {
     if (acct->n_bal) {

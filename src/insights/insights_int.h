@@ -246,6 +246,9 @@ bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, i
 int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day);
 /* The contribution of the account to its type's daily total on day. */
 int64_t c360_insights_balance_day(const struct c360_insights_account *acct, int32_t day);
+/* Σ balance_day(acct, d) over from ≤ d < to, exact. */
+c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account *acct, int32_t from,
+                                             int32_t to);
 /* The latest observation; false when there is none. */
 bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor);
 /* Calls fn with every day ≥ from on which the account's daily contribution

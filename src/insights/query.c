@@ -104,10 +104,7 @@ static void sum_account(const struct c360_insights_account *acct, void *arg)
             out->foreign++;
     }
     /* Open that day by its dates, whatever its status (DESIGN.md §5). */
-    c360_insights_wide window = 0;
-    for (int32_t day = s->today - WINDOW; day < s->today; day++)
-        window += c360_insights_balance_day(acct, day);
-    s->adb[acct->type] += window;
+    s->adb[acct->type] += c360_insights_balance_sum(acct, s->today - WINDOW, s->today);
 }
 
 void c360_insights_summarize(const struct c360_insights *ins, const char *const *keys,
@@ -271,6 +268,51 @@ static bool totals_differ(const struct totals *t)
     return false;
 }
 
+/* The accounts of a profile, listed once for a query that walks them many
+ * times; a profile with more than ACCOUNTS_LISTED is walked through its
+ * keys each time instead. */
+#define ACCOUNTS_LISTED 64
+
+struct accounts {
+    const struct c360_insights *ins;
+    const char *const *keys;
+    size_t n_keys, n;
+    bool listed;
+    const struct c360_insights_account *items[ACCOUNTS_LISTED];
+};
+
+static void list_account(const struct c360_insights_account *acct, void *arg)
+{
+    struct accounts *a = arg;
+    if (a->n < ACCOUNTS_LISTED)
+        a->items[a->n++] = acct;
+    else
+        a->listed = false;
+}
+
+static void accounts_list(struct accounts *a, const struct c360_insights *ins,
+                          const char *const *keys, size_t n_keys)
+{
+    a->ins = ins;
+    a->keys = keys;
+    a->n_keys = n_keys;
+    a->n = 0;
+    a->listed = true;
+    each_account(ins, keys, n_keys, list_account, a);
+}
+
+static void accounts_each(const struct accounts *a,
+                          void (*fn)(const struct c360_insights_account *acct, void *arg),
+                          void *arg)
+{
+    if (!a->listed) {
+        each_account(a->ins, a->keys, a->n_keys, fn, arg);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++)
+        fn(a->items[i], arg);
+}
+
 /*
  * The window total of day d is S(d) = Σ f(today−30 … today−1) per type, so
  * S(d) − S(d−1) = f(d−1) − f(d−31): it can differ only when some account's
@@ -281,10 +323,12 @@ static bool totals_differ(const struct totals *t)
 static int32_t adb_change(const struct c360_insights *ins, const char *const *keys, size_t n_keys,
                           int32_t today)
 {
+    struct accounts accts;
+    accounts_list(&accts, ins, keys, n_keys);
     int64_t d = (int64_t)today + 1;
     for (;;) {
         struct earliest e = {(int32_t)(d - WINDOW), INT32_MAX};
-        each_account(ins, keys, n_keys, earliest_change, &e);
+        accounts_each(&accts, earliest_change, &e);
         if (e.day == INT32_MAX)
             return C360_INSIGHTS_NEVER;
         if ((int64_t)e.day + 1 > d)
@@ -292,7 +336,7 @@ static int32_t adb_change(const struct c360_insights *ins, const char *const *ke
         if (d >= C360_INSIGHTS_NEVER)
             return C360_INSIGHTS_NEVER;
         struct totals t = {.a = (int32_t)(d - 1), .b = (int32_t)(d - 1 - WINDOW)};
-        each_account(ins, keys, n_keys, add_totals, &t);
+        accounts_each(&accts, add_totals, &t);
         if (totals_differ(&t))
             return (int32_t)d;
         d++;
