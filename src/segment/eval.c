@@ -351,7 +351,15 @@ enum c360_err c360_segment_eval(const struct c360_segment *seg,
                                                       struct c360_diag *diag),
                                 void *ctx, struct c360_segment_result *res, struct c360_diag *diag)
 {
-    struct eval_state st = {.seg = seg, .call = call, .ctx = ctx, .res = res, .diag = diag};
+    /* memo is read only where done says so: not cleared, as it is larger
+     * than the rest of an evaluation of a short expression. */
+    struct eval_state st;
+    st.seg = seg;
+    st.call = call;
+    st.ctx = ctx;
+    st.res = res;
+    st.diag = diag;
+    memset(st.done, 0, sizeof(st.done));
     struct c360_segment_value v;
     enum c360_err err;
     res->member = false;
