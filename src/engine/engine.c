@@ -41,6 +41,45 @@ static int32_t day_of(int64_t ms)
     return (int32_t)(ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS));
 }
 
+/* --- Text without printf: the keys and positions below are made for every
+ * record and every evaluation, where snprintf cost more than the rest. */
+
+/* Appends n bytes of s to buf (size bytes, the first at of them written)
+ * as snprintf would: what fits, always terminated. Returns at + n, so a
+ * result ≥ size says the text was cut. */
+static size_t cat_n(char *buf, size_t size, size_t at, const char *s, size_t n)
+{
+    if (at + 1 < size) {
+        size_t room = size - 1 - at;
+        memcpy(buf + at, s, n < room ? n : room);
+        buf[at + (n < room ? n : room)] = '\0';
+    }
+    return at + n;
+}
+
+static size_t cat(char *buf, size_t size, size_t at, const char *s)
+{
+    return cat_n(buf, size, at, s, strlen(s));
+}
+
+/* "%" PRIu64, or "-" and it when negative is set. */
+static size_t cat_u64(char *buf, size_t size, size_t at, uint64_t v, bool negative)
+{
+    char digits[24];
+    size_t n = sizeof(digits);
+    do
+        digits[--n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    if (negative)
+        digits[--n] = '-';
+    return cat_n(buf, size, at, digits + n, sizeof(digits) - n);
+}
+
+static size_t cat_i64(char *buf, size_t size, size_t at, int64_t v)
+{
+    return cat_u64(buf, size, at, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
 /* --- Outputs. */
 
 enum c360_err engine_grow(void **p, size_t *cap, size_t need, size_t size)
@@ -129,20 +168,34 @@ void engine_event_id(struct c360_engine *eng, char buf[17])
     buf[16] = '\0';
 }
 
-static void position_set(struct c360_engine *eng, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
-static void position_set(struct c360_engine *eng, const char *fmt, ...)
+/* The input position eventIds derive from: "<topic>:<partition>:<offset>:
+ * <part>" for a record, "timer:<day>:u<id>" for a timer (at most
+ * sizeof(position) − 1 bytes of it). */
+static void position_hash(struct c360_engine *eng)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(eng->position, sizeof(eng->position), fmt, ap);
-    va_end(ap);
     eng->out_index = 0;
     uint64_t h = 14695981039346656037ull;
     for (const char *p = eng->position; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211ull;
     eng->position_hash = h;
+}
+
+static void position_input(struct c360_engine *eng, const struct c360_engine_position *pos)
+{
+    char *b = eng->position;
+    size_t size = sizeof(eng->position), n = cat(b, size, 0, pos->topic ? pos->topic : "");
+    n = cat_i64(b, size, cat(b, size, n, ":"), pos->partition);
+    n = cat_i64(b, size, cat(b, size, n, ":"), pos->offset);
+    cat_u64(b, size, cat(b, size, n, ":"), pos->part, false);
+    position_hash(eng);
+}
+
+static void position_timer(struct c360_engine *eng, int32_t day, uint64_t id)
+{
+    char *b = eng->position;
+    size_t size = sizeof(eng->position), n = cat_i64(b, size, cat(b, size, 0, "timer:"), day);
+    cat_u64(b, size, cat(b, size, n, ":u"), id, false);
+    position_hash(eng);
 }
 
 /* --- Stored individuals: one flat copy each. */
@@ -316,7 +369,7 @@ struct eprofile *engine_prof_get(struct c360_engine *eng, uint64_t id)
 {
     char text[24];
     uint32_t slot;
-    snprintf(text, sizeof(text), "%" PRIu64, id);
+    cat_u64(text, sizeof(text), 0, id, false);
     return c360_strmap_get(eng->prof_by_id, text, &slot) ? &eng->profs[slot] : NULL;
 }
 
@@ -335,7 +388,7 @@ enum c360_err engine_prof_add(struct c360_engine *eng, uint64_t id, struct eprof
             return err;
         slot = (uint32_t)eng->n_profs++;
     }
-    snprintf(text, sizeof(text), "%" PRIu64, id);
+    cat_u64(text, sizeof(text), 0, id, false);
     if ((err = c360_strmap_put(eng->prof_by_id, text, slot)))
         return err;
     eng->profs[slot] = (struct eprofile){.id = id, .due = C360_INSIGHTS_NEVER, .live = true};
@@ -368,7 +421,7 @@ enum c360_err engine_prof_drop(struct c360_engine *eng, uint64_t id)
 {
     char text[24];
     uint32_t slot;
-    snprintf(text, sizeof(text), "%" PRIu64, id);
+    cat_u64(text, sizeof(text), 0, id, false);
     if (!c360_strmap_get(eng->prof_by_id, text, &slot))
         return C360_OK;
     c360_strmap_del(eng->prof_by_id, text);
@@ -732,7 +785,7 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
     if ((err = w_emit(eng, C360_OUT_SEGMENT_CHANGES, uid)))
         return err;
     /* segment-membership: the member's record, or its tombstone */
-    snprintf(key, sizeof(key), "%s|%s", def->name, uid);
+    cat(key, sizeof(key), cat(key, sizeof(key), cat(key, sizeof(key), 0, def->name), "|"), uid);
     if (enter) {
         w_begin(eng);
         w_str(w, "segment", def->name);
@@ -970,10 +1023,9 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
     for (size_t s = 0; s < eng->n_segments; s++) {
         const struct c360_segment_def *def = c360_segment_set_at(eng->cfg.segments, s);
         struct c360_segment_result res;
-        struct c360_diag diag;
-        c360_diag_clear(&diag);
         bool member = false;
-        if (c360_segment_eval(def->seg, engine_call, &ev, &res, &diag) == C360_OK)
+        /* No diagnostic: a failure only counts (eval_errors). */
+        if (c360_segment_eval(def->seg, engine_call, &ev, &res, NULL) == C360_OK)
             member = res.member;
         else
             eng->eval_errors++, res.n_trace = 0;
@@ -1227,7 +1279,7 @@ static enum c360_err party(struct c360_engine *eng, const char *gp)
     enum c360_err err;
     if (!gp || !*gp)
         return C360_OK;
-    snprintf(key, sizeof(key), "party:%s", gp);
+    cat(key, sizeof(key), cat(key, sizeof(key), 0, "party:"), gp);
     if (!c360_identity_profile_of(eng->graph, key, &id)) {
         /* Through the rules, so a blocklisted party id makes no record. */
         struct c360_record *r = eng->scratch;
@@ -1279,7 +1331,7 @@ static enum c360_err advance(struct c360_engine *eng, int32_t day)
             return err;
         if (eng->cfg.clock == C360_CLOCK_EVENT || eng->now_ms < (int64_t)t.day * DAY_MS)
             eng->now_ms = (int64_t)t.day * DAY_MS;
-        position_set(eng, "timer:%" PRId32 ":u%" PRIu64, t.day, t.id);
+        position_timer(eng, t.day, t.id);
         if ((err = evaluate(eng, t.id, CAUSE_TIMER, NULL)))
             return err;
     }
@@ -1335,8 +1387,9 @@ static enum c360_err apply_web(struct c360_engine *eng, const struct c360_record
     struct c360_insights_touched touched;
     uint64_t id;
     enum c360_err err;
-    snprintf(key, sizeof(key), "%s:session:%s", rec->source_system ? rec->source_system : "",
-             web->session_id ? web->session_id : "");
+    size_t n = cat(key, sizeof(key), 0, rec->source_system ? rec->source_system : "");
+    n = cat(key, sizeof(key), n, ":session:");
+    cat(key, sizeof(key), n, web->session_id ? web->session_id : "");
     bool known = c360_identity_profile_of(eng->graph, key, &id);
     if (rec->change != C360_CHANGE_DELETE && (!known || rec->global_party_id)) {
         /* A new session, or a visitor who logged in: the session record takes
@@ -1371,8 +1424,9 @@ static enum c360_err apply_holding(struct c360_engine *eng, const struct c360_re
 
 static char *record_key_of(const struct c360_record *rec, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s:%s", rec->source_system ? rec->source_system : "",
-             rec->source_record_id ? rec->source_record_id : "");
+    size_t n = cat(buf, size, 0, rec->source_system ? rec->source_system : "");
+    n = cat(buf, size, n, ":");
+    cat(buf, size, n, rec->source_record_id ? rec->source_record_id : "");
     return buf;
 }
 
@@ -1395,8 +1449,7 @@ enum c360_err c360_engine_apply(struct c360_engine *eng, const struct c360_recor
     }
     if (err)
         goto done;
-    position_set(eng, "%s:%" PRId32 ":%" PRId64 ":%" PRIu32, pos->topic, pos->partition,
-                 pos->offset, pos->part);
+    position_input(eng, pos);
     switch (rec->change == C360_CHANGE_RESYNC ? C360_ENTITY_ORG_ACCOUNT : rec->entity) {
     case C360_ENTITY_INDIVIDUAL:
         err = apply_individual(eng, rec);
