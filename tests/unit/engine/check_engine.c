@@ -183,6 +183,88 @@ START_TEST(test_c360_engine_apply_enters_by_timer_when_tenure_reaches_365_days)
 }
 END_TEST
 
+/*
+ * Memberships that only time changes, at the edges of the 30-day window,
+ * from sparse balances (0.00 since 2025, one day of 10000.00 on each): u1
+ * holds 10000.00 from 2026-10-01 to 10-19, u2 from 10-25 on. adb ≥ 3000
+ * needs nine of those days in the window [today − 30, today − 1]: u1 has
+ * nine up to 11-10 and exits on 11-11, when 10-11 leaves the window; u2
+ * reaches nine on 11-03. The timers must fire on those very days, not later,
+ * and not the day before. (Nine, odd: a timer set a day late each time
+ * would miss both, though it fires every other day while averages move.)
+ */
+static void sparse_savers(struct fixture *f)
+{
+    individual(f, "1", "GP-1", "Jane", "2026-10-01T09:00:00Z");
+    individual(f, "2", "GP-2", "John", "2026-10-01T09:00:00Z");
+    account(f, "S-1", "GP-1", "SAVINGS", "2020-01-01", "0.00", "2025-01-01T12:00:00Z",
+            "2026-10-01T10:00:00Z");
+    account(f, "S-2", "GP-2", "SAVINGS", "2020-01-01", "0.00", "2025-01-01T12:00:00Z",
+            "2026-10-01T10:00:00Z");
+    account(f, "S-1", "GP-1", "SAVINGS", "2020-01-01", "10000.00", "2026-10-01T12:00:00Z",
+            "2026-10-01T13:00:00Z");
+    account(f, "S-1", "GP-1", "SAVINGS", "2020-01-01", "0.00", "2026-10-20T12:00:00Z",
+            "2026-10-20T13:00:00Z");
+    /* 19 days of 10000.00 in the window: 6333.33 on average. */
+    ck_assert_ptr_nonnull(find(f, "segment-changes", "\"ENTER\"", "\"u1\""));
+    account(f, "S-2", "GP-2", "SAVINGS", "2020-01-01", "10000.00", "2026-10-25T12:00:00Z",
+            "2026-10-25T13:00:00Z");
+    ck_assert_ptr_null(find(f, "segment-changes", NULL, NULL));
+}
+
+START_TEST(test_c360_engine_apply_times_window_edges_to_the_day)
+{
+    struct fixture f;
+    setup(&f);
+    sparse_savers(&f);
+    /* A stranger's record each day moves the event clock a day at a time. */
+    for (int day = 26; day <= 31 + 13; day++) {
+        char at[64];
+        snprintf(at, sizeof(at), "2026-%s-%02dT00:00:01Z", day <= 31 ? "10" : "11",
+                 day <= 31 ? day : day - 31);
+        individual(&f, "9", "GP-9", "Other", at);
+        const char *u1 = find(&f, "segment-changes", "\"u1\"", NULL);
+        const char *u2 = find(&f, "segment-changes", "\"u2\"", NULL);
+        ck_assert_msg((u1 != NULL) == (day == 31 + 11), "%s: u1 %s", at, u1 ? u1 : "unchanged");
+        ck_assert_msg((u2 != NULL) == (day == 31 + 3), "%s: u2 %s", at, u2 ? u2 : "unchanged");
+        if (u1) {
+            ck_assert_ptr_nonnull(strstr(u1, "\"action\":\"EXIT\""));
+            ck_assert_ptr_nonnull(strstr(u1, "\"cause\":\"TIMER\""));
+            ck_assert_ptr_nonnull(
+                find(&f, "segment-membership", "cross_sell_money_market|u1 null", NULL));
+        }
+        if (u2) {
+            ck_assert_ptr_nonnull(strstr(u2, "\"action\":\"ENTER\""));
+            ck_assert_ptr_nonnull(strstr(u2, "\"cause\":\"TIMER\""));
+            ck_assert_ptr_nonnull(strstr(u2, "\"adb([SAVINGS,CHECKING])\":\"3000"));
+            ck_assert_ptr_nonnull(find(&f, "activation-marketing", "\"ADD\"", "\"u2\""));
+        }
+    }
+    teardown(&f);
+}
+END_TEST
+
+START_TEST(test_c360_engine_apply_fires_skipped_days_in_order_on_their_day)
+{
+    /* The clock jumps from 10-25 to 11-20 in one record: both timers fire
+     * on the way, in day order, stamped with their own day. */
+    struct fixture f;
+    setup(&f);
+    sparse_savers(&f);
+    individual(&f, "9", "GP-9", "Other", "2026-11-20T09:00:00Z");
+    const char *u1 = find(&f, "segment-changes", "\"u1\"", NULL);
+    const char *u2 = find(&f, "segment-changes", "\"u2\"", NULL);
+    ck_assert_ptr_nonnull(u1);
+    ck_assert_ptr_nonnull(u2);
+    ck_assert_ptr_nonnull(strstr(u2, "\"ENTER\""));
+    ck_assert_ptr_nonnull(strstr(u2, "\"at\":1793664000000")); /* 2026-11-03 */
+    ck_assert_ptr_nonnull(strstr(u1, "\"EXIT\""));
+    ck_assert_ptr_nonnull(strstr(u1, "\"at\":1794355200000")); /* 2026-11-11 */
+    ck_assert_int_lt(u2 - f.log[0], u1 - f.log[0]);
+    teardown(&f);
+}
+END_TEST
+
 START_TEST(test_c360_engine_apply_exits_the_profile_a_merge_absorbs)
 {
     struct fixture f;
@@ -269,6 +351,8 @@ Suite *c360_test_suite(void)
     TCase *tc = tcase_create("c360_engine_apply");
     tcase_add_test(tc, test_c360_engine_apply_enters_cross_sell_at_the_adb_threshold);
     tcase_add_test(tc, test_c360_engine_apply_enters_by_timer_when_tenure_reaches_365_days);
+    tcase_add_test(tc, test_c360_engine_apply_times_window_edges_to_the_day);
+    tcase_add_test(tc, test_c360_engine_apply_fires_skipped_days_in_order_on_their_day);
     tcase_add_test(tc, test_c360_engine_apply_exits_the_profile_a_merge_absorbs);
     tcase_add_test(tc, test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
