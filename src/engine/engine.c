@@ -1114,7 +1114,8 @@ static int u64_cmp(const void *a, const void *b)
 static enum c360_err settle(struct c360_engine *eng, const char *record_key)
 {
     enum c360_err err = C360_OK;
-    qsort(eng->affected, eng->n_affected, sizeof(*eng->affected), u64_cmp);
+    if (eng->n_affected) /* none yet: the list is NULL, which qsort may not take */
+        qsort(eng->affected, eng->n_affected, sizeof(*eng->affected), u64_cmp);
     for (size_t i = 0; i < eng->n_affected && !err; i++) {
         uint64_t id = eng->affected[i];
         err = c360_identity_record_of_profile(eng->graph, id)
