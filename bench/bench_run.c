@@ -307,7 +307,7 @@ int main(int argc, char **argv)
      * fetch.wait.max.ms (librdkafka's mock does not cut the wait short when a
      * producer writes, as a real broker does once fetch.min.bytes arrive), so
      * with librdkafka's 500 ms default the mock, not c360, sets the latency. */
-    const char *sync = "true", *batch = "2000", *fetch_wait = "10";
+    const char *sync = "true", *batch = NULL, *fetch_wait = "10";
     for (int i = 1; i < argc; i++) {
         if (sscanf(argv[i], "customers=%lu", &customers) == 1 ||
             sscanf(argv[i], "rate=%lu", &rate) == 1 || sscanf(argv[i], "seed=%lu", &seed) == 1)
@@ -334,7 +334,8 @@ int main(int argc, char **argv)
     set(&b, "clock", "event");
     set(&b, "state.dir", state);
     set(&b, "state.sync", sync);
-    set(&b, "batch.records", batch);
+    if (batch) /* else the configuration's default */
+        set(&b, "batch.records", batch);
     set(&b, "group.id", "bench-run");
     set(&b, C360_CONFIG_KAFKA_PREFIX "fetch.wait.max.ms", fetch_wait);
     c360_log_set_level(C360_LOG_WARN);
@@ -361,7 +362,7 @@ int main(int argc, char **argv)
     publisher_new(&b);
     printf("bench_run: %lu customers, %zu records (%zu people), state.sync=%s, batch.records=%s, "
            "%s\n",
-           customers, b.n_lines, people, sync, batch,
+           customers, b.n_lines, people, sync, c360_config_str(b.cfg, "batch.records"),
            rate ? "paced" : "throughput: published first, then processed");
     fflush(stdout);
 

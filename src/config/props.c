@@ -132,12 +132,14 @@ const struct c360_config_prop c360_config_props[] = {
     {
         .key = "batch.records",
         .type = C360_CONFIG_PROP_INT,
-        .def = "2000",
+        .def = "20000",
         .min = 1,
         .max = 1000000,
         .doc = "Most input records in one batch. A batch ends earlier when no more records "
                "are waiting; its outputs are then awaited and its state and offsets "
-               "committed in one transaction.",
+               "committed in one transaction. Awaiting the outputs costs a round trip to "
+               "the brokers per batch, so a large cap speeds up catching up; under a "
+               "steady stream batches stay small and latency does not depend on it.",
     },
     {
         .key = "cdc.rows.max",
