@@ -308,6 +308,8 @@ int main(int argc, char **argv)
      * producer writes, as a real broker does once fetch.min.bytes arrive), so
      * with librdkafka's 500 ms default the mock, not c360, sets the latency. */
     const char *sync = "true", *batch = NULL, *fetch_wait = "10";
+    const char *kafka_args[16];
+    int n_kafka_args = 0;
     for (int i = 1; i < argc; i++) {
         if (sscanf(argv[i], "customers=%lu", &customers) == 1 ||
             sscanf(argv[i], "rate=%lu", &rate) == 1 || sscanf(argv[i], "seed=%lu", &seed) == 1)
@@ -318,9 +320,12 @@ int main(int argc, char **argv)
             batch = argv[i] + 6;
         else if (strncmp(argv[i], "fetch_wait=", 11) == 0)
             fetch_wait = argv[i] + 11;
+        else if (strncmp(argv[i], C360_CONFIG_KAFKA_PREFIX, strlen(C360_CONFIG_KAFKA_PREFIX)) == 0 &&
+                 strchr(argv[i], '=') && n_kafka_args < 16)
+            kafka_args[n_kafka_args++] = argv[i];
         else {
             fprintf(stderr, "usage: bench_run [customers=N] [rate=R] [sync=0|1] [batch=B] "
-                            "[fetch_wait=MS] [seed=S]\n");
+                            "[fetch_wait=MS] [seed=S] [kafka.NAME=VALUE ...]\n");
             return 2;
         }
     }
@@ -338,6 +343,12 @@ int main(int argc, char **argv)
         set(&b, "batch.records", batch);
     set(&b, "group.id", "bench-run");
     set(&b, C360_CONFIG_KAFKA_PREFIX "fetch.wait.max.ms", fetch_wait);
+    for (int i = 0; i < n_kafka_args; i++) {
+        char name[256];
+        const char *eq = strchr(kafka_args[i], '=');
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - kafka_args[i]), kafka_args[i]);
+        set(&b, name, eq + 1);
+    }
     c360_log_set_level(C360_LOG_WARN);
     if (c360_topic_set_load_dir(c360_config_str(b.cfg, "topics.dir"), &b.topics, &diag))
         die("topics", C360_ERR_INVALID, &diag);
