@@ -320,7 +320,8 @@ int main(int argc, char **argv)
             batch = argv[i] + 6;
         else if (strncmp(argv[i], "fetch_wait=", 11) == 0)
             fetch_wait = argv[i] + 11;
-        else if (strncmp(argv[i], C360_CONFIG_KAFKA_PREFIX, strlen(C360_CONFIG_KAFKA_PREFIX)) == 0 &&
+        else if (strncmp(argv[i], C360_CONFIG_KAFKA_PREFIX, strlen(C360_CONFIG_KAFKA_PREFIX)) ==
+                     0 &&
                  strchr(argv[i], '=') && n_kafka_args < 16)
             kafka_args[n_kafka_args++] = argv[i];
         else {

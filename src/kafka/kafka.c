@@ -43,6 +43,11 @@ enum c360_err c360_kafka_conf_new(const struct c360_config *cfg,
     rd_kafka_conf_t *conf = rd_kafka_conf_new(); /* new */
     if (!conf)
         return C360_ERR_NOMEM;
+    /* librdkafka leaves Nagle's algorithm on (Java clients turn it off): a
+     * small produce or fetch then waits for the peer's delayed ACK, about
+     * 40 ms on Linux, which was most of a batch's cycle (bench/RESULTS.md). */
+    if ((err = conf_set(conf, "socket.nagle.disable", "true", "c360 default", diag)))
+        goto fail;
     for (const struct c360_kafka_default *d = defaults; d && d->key; d++) {
         if ((err = conf_set(conf, d->key, d->value, "c360 default", diag)))
             goto fail;

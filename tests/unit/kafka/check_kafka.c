@@ -43,6 +43,21 @@ START_TEST(test_c360_kafka_conf_new_applies_defaults_then_user_settings)
     conf_expect(conf, "client.id", "mine");
     conf_expect(conf, "linger.ms", "7");
     conf_expect(conf, "bootstrap.servers", "h:1");
+    conf_expect(conf, "socket.nagle.disable", "true");
+    rd_kafka_conf_destroy(conf);
+}
+END_TEST
+
+/* Nagle's algorithm is off for every client unless the user turns it back on. */
+START_TEST(test_c360_kafka_conf_new_disables_nagle_unless_user_enables_it)
+{
+    rd_kafka_conf_t *conf;
+    ck_assert_int_eq(c360_kafka_conf_new(cfg, NULL, &conf, NULL), C360_OK);
+    conf_expect(conf, "socket.nagle.disable", "true");
+    rd_kafka_conf_destroy(conf);
+    ck_assert_int_eq(c360_config_set_arg(cfg, "kafka.socket.nagle.disable=false", NULL), C360_OK);
+    ck_assert_int_eq(c360_kafka_conf_new(cfg, NULL, &conf, NULL), C360_OK);
+    conf_expect(conf, "socket.nagle.disable", "false");
     rd_kafka_conf_destroy(conf);
 }
 END_TEST
@@ -191,6 +206,7 @@ Suite *c360_test_suite(void)
     TCase *tc = tcase_create("c360_kafka_conf_new");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_c360_kafka_conf_new_applies_defaults_then_user_settings);
+    tcase_add_test(tc, test_c360_kafka_conf_new_disables_nagle_unless_user_enables_it);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_kafka_conf_check");
     tcase_add_checked_fixture(tc, setup, teardown);
