@@ -17,7 +17,8 @@ require jq jq
 
 start_broker ref --brokers 1
 REF=$BOOTSTRAP
-start_broker crash --brokers 1
+touch "$WORK/crash.control"
+start_broker crash --brokers 1 --control "$WORK/crash.control"
 CRASH=$BOOTSTRAP
 
 # 120 customers: about 4 MB of inputs over 6 partitions, and the outputs
@@ -68,11 +69,18 @@ stop "$ref_pid" TERM || fail "ref exited $? on SIGTERM"
 # The run killed three times: small batches, so a kill finds one in flight.
 # A kill falls inside a batch (between storing it and committing it) most
 # of the time, and the restart after it re-runs that batch; more kills follow
-# the first three until one has.
+# the first three until one has. Unthrottled, the processor applies the
+# whole bank in well under a second, so the broker answers every request
+# 25 ms late from here on: a batch then waits for its outputs most of the
+# time, and the run is slow enough for the kills to land mid-stream.
+echo "rtt 1 25" >>"$WORK/crash.control"
+wait_until 10 grep -q 'fault applied control="rtt 1 25"' "$WORK/crash.err" ||
+    fail "the broker did not slow down: $(grep control "$WORK/crash.err" | tail -n 2)"
+slow=(-X batch.records=100)
 kills=0 final_pid=
 rerun() { grep -q 're-running it exactly' "$WORK"/crash*.err; }
 for at in 600 800 700 200 200 200; do
-    run_c360 "crash$kills" "$CRASH" "$WORK/crash.state" -X batch.records=100
+    run_c360 "crash$kills" "$CRASH" "$WORK/crash.state" "${slow[@]}"
     pid=$RUN_PID
     wait_until 30 grep -q 'joining group' "$WORK/crash$kills.err" ||
         fail "crash$kills did not load its state: $(tail -n 3 "$WORK/crash$kills.err")"
@@ -89,7 +97,7 @@ done
 grep -q 'state loaded dir=.* partitions=[1-9]' "$WORK/crash1.err" ||
     fail "the restarted processor did not load its state: $(grep 'state loaded' "$WORK/crash1.err")"
 if [ -z "$final_pid" ]; then
-    run_c360 "crash$kills" "$CRASH" "$WORK/crash.state" -X batch.records=100
+    run_c360 "crash$kills" "$CRASH" "$WORK/crash.state" "${slow[@]}"
     final_pid=$RUN_PID
 fi
 
