@@ -227,6 +227,16 @@ START_TEST(test_c360_engine_apply_times_window_edges_to_the_day)
         const char *u2 = find(&f, "segment-changes", "\"u2\"", NULL);
         ck_assert_msg((u1 != NULL) == (day == 31 + 11), "%s: u1 %s", at, u1 ? u1 : "unchanged");
         ck_assert_msg((u2 != NULL) == (day == 31 + 3), "%s: u2 %s", at, u2 ? u2 : "unchanged");
+        /* Timers fire on most of these days, as the averages move; the
+         * golden profile is sent only with a membership change. */
+        const char *p1 = find(&f, "unified-profile", "\"unifiedId\":\"u1\"", NULL);
+        const char *p2 = find(&f, "unified-profile", "\"unifiedId\":\"u2\"", NULL);
+        ck_assert_msg((p1 != NULL) == (u1 != NULL), "%s: u1's profile %s", at,
+                      p1 ? p1 : "not sent");
+        ck_assert_msg((p2 != NULL) == (u2 != NULL), "%s: u2's profile %s", at,
+                      p2 ? p2 : "not sent");
+        if (p2)
+            ck_assert_ptr_nonnull(strstr(p2, "\"segments\":[\"cross_sell_money_market\"]"));
         if (u1) {
             ck_assert_ptr_nonnull(strstr(u1, "\"action\":\"EXIT\""));
             ck_assert_ptr_nonnull(strstr(u1, "\"cause\":\"TIMER\""));
