@@ -49,6 +49,20 @@ static enum c360_err u32s_push(struct u32s *a, uint32_t v)
     return C360_OK;
 }
 
+/* A profile id in decimal, the key of by_id (written by hand: snprintf was
+ * a tenth of the engine's instructions, through c360_identity_profile_slot). */
+static void id_text(uint64_t id, char buf[24])
+{
+    char digits[20];
+    size_t n = 0;
+    do
+        digits[n++] = (char)('0' + id % 10);
+    while ((id /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = digits[n - 1 - i];
+    buf[n] = '\0';
+}
+
 /* Grows an array of elements of size bytes to hold one more. */
 static enum c360_err grow(void **arr, size_t *cap, size_t n, size_t size)
 {
@@ -594,7 +608,7 @@ static enum c360_err profile_new(struct c360_identity *g, uint64_t id, uint32_t 
     }
     g->profiles[p] = (struct profile){.id = id, .live = true, .keep_comp = NONE};
     char text[24];
-    snprintf(text, sizeof(text), "%" PRIu64, id);
+    id_text(id, text);
     if ((err = c360_strmap_put(g->by_id, text, p)))
         return err;
     *out = p;
@@ -1064,7 +1078,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
         struct profile *p = &g->profiles[g->old_profiles.v[i]];
         char text[24];
-        snprintf(text, sizeof(text), "%" PRIu64, p->id);
+        id_text(p->id, text);
         c360_strmap_del(g->by_id, text);
         free(p->members);
         memset(p, 0, sizeof(*p));
@@ -1413,7 +1427,7 @@ uint32_t c360_identity_profile_slot(const struct c360_identity *g, uint64_t id)
 {
     char text[24];
     uint32_t p;
-    snprintf(text, sizeof(text), "%" PRIu64, id);
+    id_text(id, text);
     return c360_strmap_get(g->by_id, text, &p) && g->profiles[p].live ? p : NONE;
 }
 
