@@ -481,7 +481,10 @@ enum c360_err c360_config_write_reference(FILE *out)
     fputs("| `kafka.<property>` | librdkafka | librdkafka's | Passed to librdkafka without the "
           "`kafka.` prefix, e.g. `kafka.bootstrap.servers`, `kafka.security.protocol`, "
           "`kafka.sasl.mechanisms`. librdkafka validates each at start-up; a rejected one is "
-          "fatal with librdkafka's message. See librdkafka's CONFIGURATION.md. |\n",
+          "fatal with librdkafka's message. c360 changes one default for every client: "
+          "`socket.nagle.disable` is `true` (Java clients' behaviour; with Nagle's algorithm "
+          "small requests wait ~40 ms for the peer's delayed ACK). See librdkafka's "
+          "CONFIGURATION.md. |\n",
           out);
     return ferror(out) ? C360_ERR_IO : C360_OK;
 }
