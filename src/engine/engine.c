@@ -1600,9 +1600,18 @@ size_t c360_engine_bytes(const struct c360_engine *eng)
 {
     size_t n = sizeof(*eng) + c360_identity_bytes(eng->graph) + c360_insights_bytes(eng->ins) +
                eng->cap_profs * sizeof(*eng->profs) + eng->cap_heap * sizeof(*eng->heap) +
-               eng->cap_stored * sizeof(*eng->stored);
-    for (size_t i = 0; i < eng->n_stored; i++)
-        if (eng->stored[i])
-            n += sizeof(struct stored) + 64; /* the flat copy; its strings are a guess */
+               eng->cap_stored * sizeof(*eng->stored) + c360_strmap_bytes(eng->prof_by_id) +
+               c360_strmap_bytes(eng->stored_by_key) +
+               (eng->n_free_profs + eng->n_free_stored) * sizeof(uint32_t);
+    /* Each flat copy as stored_copy sized it: counting walks its strings,
+     * which a report every few seconds can afford. The lists of changes
+     * since the last persist are left out: a flush empties them. */
+    for (size_t i = 0; i < eng->n_stored; i++) {
+        if (!eng->stored[i])
+            continue;
+        struct flat count = {0};
+        flat_individual(&count, &eng->stored[i]->rec, NULL);
+        n += sizeof(struct stored) + count.need;
+    }
     return n;
 }
