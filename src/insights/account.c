@@ -186,7 +186,8 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
     /* Folded history stays folded if what follows fails: marked now. */
     if (c360_insights_balance_rebase(acct, ins->watermark - C360_INSIGHTS_WINDOW_DAYS))
         c360_insights_pool_mark(&ins->accounts, i);
-    if (home && (err = c360_insights_balance_reserve(acct, fa->balance_as_of, diag)))
+    if (home &&
+        (err = c360_insights_balance_reserve(acct, fa->balance_as_of, fa->balance.minor, diag)))
         goto fail;
 
     /* Commit: nothing below fails. */

@@ -28,6 +28,7 @@ __extension__ typedef __int128 c360_insights_wide;
 /* Account flags. */
 #define C360_INSIGHTS_HAS_BEFORE 1u /* before_at/before_minor hold an observation */
 #define C360_INSIGHTS_FOREIGN 2u    /* a balance came in another currency */
+#define C360_INSIGHTS_WIDE 4u       /* the balance block's amounts are int64_t, not int32_t */
 
 /*
  * Key index: open addressing over entity indexes. A slot keeps the key's
@@ -46,14 +47,15 @@ struct c360_insights_index {
 /*
  * An internal account. Balance observations from base_day on are kept one
  * per UTC day (the last of the day: only end-of-day balances are ever read)
- * in one block: bal[cap_bal] minor units, then uint32_t off[cap_bal], ms since
- * base_day 00:00 UTC, ascending. The latest observation before base_day is
- * before_at/before_minor. 12 bytes a day instead of 16 keeps a bank
- * customer's 3 accounts × 31 days under the 2 KiB budget.
+ * in one block: amounts[cap_bal] in minor units, then uint32_t off[cap_bal],
+ * ms since base_day 00:00 UTC, ascending. Amounts are int32_t (±21 million
+ * in a currency of cents: nearly every balance) until one does not fit, then
+ * int64_t (flag WIDE): 8 bytes a day, exact either way. The latest
+ * observation before base_day is before_at/before_minor.
  */
 struct c360_insights_account {
-    char *key; /* globalAccountId; NULL: a free slot */
-    int64_t *bal;
+    char *key;           /* globalAccountId; NULL: a free slot */
+    void *bal;           /* the block of days held, NULL when none is */
     uint32_t *joint;     /* joint owners' parties, primary excluded, no repeats */
     int64_t occurred_at; /* of the latest event, which gave the fields below */
     int64_t before_at, before_minor;
@@ -235,10 +237,10 @@ enum c360_err c360_insights_external_restore(struct c360_insights *ins, const ch
  * before the new base changed, so it must be stored again. Moving the base
  * alone changes no answer (queries read observations, not the base). */
 bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day);
-/* Makes room for an observation at at, so that adding it cannot fail
- * (C360_ERR_LIMIT at the cap or too far ahead). */
+/* Makes room for an observation of minor at at, so that adding it cannot
+ * fail (C360_ERR_LIMIT at the cap or too far ahead). */
 enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, int64_t at,
-                                            struct c360_diag *diag) C360_MUST_USE;
+                                            int64_t minor, struct c360_diag *diag) C360_MUST_USE;
 /* Adds an observation reserved for; false when it decides nothing (an
  * earlier one of a day already held, or older than "before"). */
 bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor);
