@@ -90,15 +90,29 @@ struct c360_insights_visit {
     uint16_t main; /* main subject, kept current, or C360_INSIGHTS_NO_SUBJECT */
 };
 
-/* An owner key: what it owns (refs) and the visits attributed to it. */
+/* Refs an owner keeps in itself, in the room of the pointer to more: most
+ * owners hold one or two accounts, which then cost no allocation. */
+#define C360_INSIGHTS_REFS_INLINE 2
+
+/* An owner key: what it owns (refs: account indexes, and external indexes |
+ * C360_INSIGHTS_EXT_BIT) and the visits attributed to it. 32 bytes. */
 struct c360_insights_party {
-    char *key;      /* NULL: a free slot */
-    uint32_t *refs; /* account indexes, and external indexes | C360_INSIGHTS_EXT_BIT */
+    char *key; /* NULL: a free slot */
+    union {
+        uint32_t *out;                          /* cap_refs > C360_INSIGHTS_REFS_INLINE */
+        uint32_t in[C360_INSIGHTS_REFS_INLINE]; /* else; a free slot: in[0] chains it */
+    } refs;
     struct c360_insights_visit *visits;
-    uint32_t next_free;
     uint16_t n_refs, cap_refs;
     uint8_t n_visits, cap_visits;
 };
+
+/* The refs of party (n_refs of them). */
+static inline uint32_t *c360_insights_party_refs(const struct c360_insights_party *party)
+{
+    return party->cap_refs > C360_INSIGHTS_REFS_INLINE ? party->refs.out
+                                                       : (uint32_t *)party->refs.in;
+}
 
 /*
  * Entities of one kind, in chunks of C360_INSIGHTS_CHUNK that never move:
