@@ -63,30 +63,85 @@ static bool needs_wide(const struct c360_insights_account *acct)
     return false;
 }
 
-/* Moves the days held to a new block of cap days (≥ n_bal; 0: none), with
- * int64_t amounts when wide (else every amount held fits int32_t). */
-static enum c360_err block_move(struct c360_insights_account *acct, unsigned cap, bool wide)
+static size_t block_size(unsigned cap, bool wide, uint8_t n_joint)
 {
-    void *block = NULL;
-    if (cap) {
-        size_t size = wide ? sizeof(int64_t) : sizeof(int32_t);
-        if (!(block = malloc(cap * (size + sizeof(uint32_t)))))
-            return C360_ERR_NOMEM;
-        for (uint8_t i = 0; i < acct->n_bal; i++) {
-            if (wide)
-                ((int64_t *)block)[i] = amount(acct, i);
-            else
-                ((int32_t *)block)[i] = (int32_t)amount(acct, i);
-        }
-        if (acct->n_bal)
-            memcpy((char *)block + cap * size, offs(acct), acct->n_bal * sizeof(uint32_t));
+    return cap * ((wide ? sizeof(int64_t) : sizeof(int32_t)) + sizeof(uint32_t)) +
+           n_joint * sizeof(uint32_t);
+}
+
+/* Copies acct's days into block, of cap days (≥ n_bal) with int64_t
+ * amounts when wide (else every amount held fits int32_t), and its joint
+ * owners when block has room for as many. */
+static void block_fill(const struct c360_insights_account *acct, char *block, unsigned cap,
+                       bool wide, uint8_t n_joint)
+{
+    if (!block)
+        return;
+    for (uint8_t i = 0; i < acct->n_bal; i++) {
+        if (wide)
+            ((int64_t *)(void *)block)[i] = amount(acct, i);
+        else
+            ((int32_t *)(void *)block)[i] = (int32_t)amount(acct, i);
     }
+    uint32_t *o = (uint32_t *)(void *)(block + cap * (wide ? sizeof(int64_t) : sizeof(int32_t)));
+    if (acct->n_bal)
+        memcpy(o, offs(acct), acct->n_bal * sizeof(*o));
+    if (n_joint && n_joint == acct->n_joint)
+        memcpy(o + cap, c360_insights_account_joint(acct), n_joint * sizeof(*o));
+}
+
+/* Puts block (filled) in place of acct's. */
+static void block_set(struct c360_insights_account *acct, void *block, unsigned cap, bool wide,
+                      uint8_t n_joint)
+{
     free(acct->bal);
     acct->bal = block;
     acct->cap_bal = (uint8_t)cap;
+    acct->n_joint = n_joint;
     acct->flags =
         (uint8_t)(wide ? acct->flags | C360_INSIGHTS_WIDE : acct->flags & ~C360_INSIGHTS_WIDE);
+}
+
+/* Moves the days held and the joint owners to a block of cap days. */
+static enum c360_err block_move(struct c360_insights_account *acct, unsigned cap, bool wide)
+{
+    char *block = NULL;
+    size_t size = block_size(cap, wide, acct->n_joint);
+    if (size && !(block = malloc(size)))
+        return C360_ERR_NOMEM;
+    block_fill(acct, block, cap, wide, acct->n_joint);
+    block_set(acct, block, cap, wide, acct->n_joint);
     return C360_OK;
+}
+
+uint32_t *c360_insights_account_joint(const struct c360_insights_account *acct)
+{
+    return acct->n_joint
+               ? (uint32_t *)(void *)((char *)acct->bal + acct->cap_bal * amount_size(acct)) +
+                     acct->cap_bal
+               : NULL;
+}
+
+enum c360_err c360_insights_joint_reserve(const struct c360_insights_account *acct, uint8_t n,
+                                          void **out)
+{
+    *out = NULL;
+    size_t size = block_size(acct->cap_bal, acct->flags & C360_INSIGHTS_WIDE, n);
+    if (n == acct->n_joint || size == 0)
+        return C360_OK;
+    return (*out = malloc(size)) ? C360_OK : C360_ERR_NOMEM;
+}
+
+void c360_insights_joint_set(struct c360_insights_account *acct, const uint32_t *joint, uint8_t n,
+                             void *block)
+{
+    if (n != acct->n_joint) {
+        bool wide = acct->flags & C360_INSIGHTS_WIDE;
+        block_fill(acct, block, acct->cap_bal, wide, n);
+        block_set(acct, block, acct->cap_bal, wide, n);
+    }
+    if (n)
+        memcpy(c360_insights_account_joint(acct), joint, n * sizeof(*joint));
 }
 
 static int64_t base_ms(const struct c360_insights_account *acct)
@@ -137,7 +192,7 @@ bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t da
     acct->n_bal = n;
     acct->base_day = day;
     if (n == 0) {
-        /* An account that stopped reporting keeps no block at all. */
+        /* An account that stopped reporting keeps no days at all. */
         (void)block_move(acct, 0, false);
     } else if (acct->cap_bal - n > BLOCK_STEP) {
         /* One that reports less often gives room back; kept as it is when
@@ -311,7 +366,8 @@ void c360_insights_balance_changes(const struct c360_insights_account *acct, int
 
 size_t c360_insights_balance_bytes(const struct c360_insights_account *acct)
 {
-    return acct->cap_bal * (amount_size(acct) + sizeof(uint32_t));
+    return acct->cap_bal * (amount_size(acct) + sizeof(uint32_t)) +
+           acct->n_joint * sizeof(uint32_t);
 }
 
 /*

@@ -306,7 +306,6 @@ size_t c360_insights_bytes(const struct c360_insights *ins)
     for (uint32_t i = 0; i < ins->accounts.n; i++) {
         const struct c360_insights_account *acct = c360_insights_account_at(ins, i);
         bytes += key_bytes(acct->key) + c360_insights_balance_bytes(acct);
-        bytes += acct->n_joint * sizeof(*acct->joint);
     }
     for (uint32_t i = 0; i < ins->externals.n; i++)
         bytes += key_bytes(c360_insights_external_at(ins, i)->key);

@@ -50,13 +50,15 @@ struct c360_insights_index {
  * in one block: amounts[cap_bal] in minor units, then uint32_t off[cap_bal],
  * ms since base_day 00:00 UTC, ascending. Amounts are int32_t (±21 million
  * in a currency of cents: nearly every balance) until one does not fit, then
- * int64_t (flag WIDE): 8 bytes a day, exact either way. The latest
- * observation before base_day is before_at/before_minor.
+ * int64_t (flag WIDE): 8 bytes a day, exact either way. The block ends
+ * with the joint owners' parties, uint32_t joint[n_joint] (primary
+ * excluded, no repeats): few accounts have any, and none then pays a
+ * pointer for them. The latest observation before base_day is
+ * before_at/before_minor. 64 bytes.
  */
 struct c360_insights_account {
     char *key;           /* globalAccountId; NULL: a free slot */
-    void *bal;           /* the block of days held, NULL when none is */
-    uint32_t *joint;     /* joint owners' parties, primary excluded, no repeats */
+    void *bal;           /* the block of days and joint owners, NULL when it holds none */
     int64_t occurred_at; /* of the latest event, which gave the fields below */
     int64_t before_at, before_minor;
     int32_t opened, closed; /* days, or C360_DATE_NONE */
@@ -271,7 +273,19 @@ bool c360_insights_balance_latest(const struct c360_insights_account *acct, int6
  * may change (observation days, openedDate, closedDate). */
 void c360_insights_balance_changes(const struct c360_insights_account *acct, int32_t from,
                                    void (*fn)(int32_t day, void *arg), void *arg);
+/* The block (days and joint owners). */
 size_t c360_insights_balance_bytes(const struct c360_insights_account *acct);
+/* The joint owners' parties, n_joint of them (NULL when none). */
+uint32_t *c360_insights_account_joint(const struct c360_insights_account *acct);
+/* *out is what c360_insights_joint_set needs to give acct n joint owners
+ * without failing: new, NULL when n is n_joint (or nothing is to hold);
+ * free() it if it is not given to joint_set. Prepare it after any
+ * balance_reserve, which may move the block. */
+enum c360_err c360_insights_joint_reserve(const struct c360_insights_account *acct, uint8_t n,
+                                          void **out) C360_MUST_USE;
+/* Sets the joint owners to joint[n], taking block from joint_reserve. */
+void c360_insights_joint_set(struct c360_insights_account *acct, const uint32_t *joint, uint8_t n,
+                             void *block);
 /* The observations of an account value: "before" and the days held, as
  * instants (the base is not stored: it is the watermark's business). */
 void c360_insights_balance_encode(const struct c360_insights_account *acct,

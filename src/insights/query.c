@@ -54,8 +54,9 @@ static bool counted_before(const struct c360_insights *ins,
 {
     if (listed_before(keys, i, c360_insights_party_at(ins, acct->owner)->key))
         return true;
+    const uint32_t *joint = c360_insights_account_joint(acct);
     for (uint8_t k = 0; k < acct->n_joint; k++) {
-        if (listed_before(keys, i, c360_insights_party_at(ins, acct->joint[k])->key))
+        if (listed_before(keys, i, c360_insights_party_at(ins, joint[k])->key))
             return true;
     }
     return false;
