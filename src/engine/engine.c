@@ -363,23 +363,85 @@ enum c360_err engine_stored_del(struct c360_engine *eng, const char *key)
     return C360_OK;
 }
 
-/* --- Profiles' segment state, by unified id. */
+/* --- Profiles' segment state, by unified id. prof_ix is open addressing
+ * over slots of profs (slot + 1; 0: empty), probed linearly from a hash of
+ * the id that the slot's profile holds: 4 bytes an entry, no copy of the id.
+ * A removal shifts the entries after it back, so no tombstones build up. */
+
+static size_t prof_hash(uint64_t id)
+{
+    /* MurmurHash3's finalizer: ids of one graph differ in few bits. */
+    id ^= id >> 33;
+    id *= UINT64_C(0xff51afd7ed558ccd);
+    id ^= id >> 33;
+    id *= UINT64_C(0xc4ceb9fe1a85ec53);
+    return (size_t)(id ^ id >> 33);
+}
+
+/* Where id is in prof_ix, or the empty place it would go. */
+static size_t prof_place(const struct c360_engine *eng, uint64_t id)
+{
+    size_t mask = eng->prof_ix.size - 1, i = prof_hash(id) & mask;
+    while (eng->prof_ix.slots[i] && eng->profs[eng->prof_ix.slots[i] - 1].id != id)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Room for one more entry, the load kept under 3/4. */
+static enum c360_err prof_ix_reserve(struct c360_engine *eng)
+{
+    struct prof_ix *ix = &eng->prof_ix;
+    if (ix->count >= ix->max)
+        return C360_ERR_LIMIT;
+    if ((ix->count + 1) * 4 <= ix->size * 3)
+        return C360_OK;
+    size_t size = ix->size ? ix->size * 2 : 16;
+    uint32_t *slots = calloc(size, sizeof(*slots)), *old = ix->slots;
+    if (!slots)
+        return C360_ERR_NOMEM;
+    size_t old_size = ix->size;
+    ix->slots = slots;
+    ix->size = size;
+    for (size_t i = 0; i < old_size; i++) {
+        if (old[i])
+            slots[prof_place(eng, eng->profs[old[i] - 1].id)] = old[i];
+    }
+    free(old);
+    return C360_OK;
+}
+
+static void prof_ix_del(struct c360_engine *eng, size_t i)
+{
+    struct prof_ix *ix = &eng->prof_ix;
+    size_t mask = ix->size - 1;
+    for (size_t j = (i + 1) & mask; ix->slots[j]; j = (j + 1) & mask) {
+        /* The entry at j stays unless its home is not cyclically in (i, j]. */
+        size_t home = prof_hash(eng->profs[ix->slots[j] - 1].id) & mask;
+        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+            continue;
+        ix->slots[i] = ix->slots[j];
+        i = j;
+    }
+    ix->slots[i] = 0;
+    ix->count--;
+}
 
 struct eprofile *engine_prof_get(struct c360_engine *eng, uint64_t id)
 {
-    char text[24];
-    uint32_t slot;
-    cat_u64(text, sizeof(text), 0, id, false);
-    return c360_strmap_get(eng->prof_by_id, text, &slot) ? &eng->profs[slot] : NULL;
+    if (!eng->prof_ix.count)
+        return NULL;
+    uint32_t slot = eng->prof_ix.slots[prof_place(eng, id)];
+    return slot ? &eng->profs[slot - 1] : NULL;
 }
 
 enum c360_err engine_prof_add(struct c360_engine *eng, uint64_t id, struct eprofile **out)
 {
-    char text[24];
     uint32_t slot;
     enum c360_err err;
     if ((*out = engine_prof_get(eng, id)))
         return C360_OK;
+    if ((err = prof_ix_reserve(eng)))
+        return err;
     if (eng->n_free_profs) {
         slot = eng->free_profs[--eng->n_free_profs];
     } else {
@@ -388,9 +450,8 @@ enum c360_err engine_prof_add(struct c360_engine *eng, uint64_t id, struct eprof
             return err;
         slot = (uint32_t)eng->n_profs++;
     }
-    cat_u64(text, sizeof(text), 0, id, false);
-    if ((err = c360_strmap_put(eng->prof_by_id, text, slot)))
-        return err;
+    eng->prof_ix.slots[prof_place(eng, id)] = slot + 1;
+    eng->prof_ix.count++;
     eng->profs[slot] = (struct eprofile){.id = id, .due = C360_INSIGHTS_NEVER, .live = true};
     *out = &eng->profs[slot];
     return C360_OK;
@@ -419,12 +480,11 @@ enum c360_err engine_prof_set_due(struct c360_engine *eng, struct eprofile *prof
 
 enum c360_err engine_prof_drop(struct c360_engine *eng, uint64_t id)
 {
-    char text[24];
-    uint32_t slot;
-    cat_u64(text, sizeof(text), 0, id, false);
-    if (!c360_strmap_get(eng->prof_by_id, text, &slot))
+    if (!engine_prof_get(eng, id))
         return C360_OK;
-    c360_strmap_del(eng->prof_by_id, text);
+    size_t at = prof_place(eng, id);
+    uint32_t slot = eng->prof_ix.slots[at] - 1;
+    prof_ix_del(eng, at);
     enum c360_err err;
     if ((err = engine_prof_set_due(eng, &eng->profs[slot], C360_INSIGHTS_NEVER)) ||
         (err = engine_dirty_prof(eng, id)))
@@ -1555,6 +1615,7 @@ enum c360_err c360_engine_new(const struct c360_engine_config *cfg, struct c360_
     }
     struct c360_identity_config idcfg = *c360_identity_rules_config(cfg->rules);
     size_t max = cfg->profiles_max ? cfg->profiles_max : 10000000;
+    eng->prof_ix.max = max;
     struct c360_insights_config icfg = {
         .parties_max = max, .accounts_max = max, .externals_max = max, .visit_days_max = days_max};
     memcpy(icfg.currency, eng->cfg.currency, 3);
@@ -1563,7 +1624,6 @@ enum c360_err c360_engine_new(const struct c360_engine_config *cfg, struct c360_
     if ((err = c360_identity_new(&idcfg, &eng->graph)) ||
         (err = c360_insights_new(&icfg, &eng->ins, &diag)) ||
         (err = c360_strmap_new(max, &eng->stored_by_key)) ||
-        (err = c360_strmap_new(max, &eng->prof_by_id)) ||
         (err = c360_record_new(C360_ENTITY_INDIVIDUAL, &eng->scratch)))
         goto fail;
     if (!(eng->view = calloc(1, sizeof(struct view)))) {
@@ -1588,7 +1648,7 @@ void c360_engine_destroy(struct c360_engine *eng)
     free(eng->stored);
     free(eng->free_stored);
     c360_strmap_destroy(eng->stored_by_key);
-    c360_strmap_destroy(eng->prof_by_id);
+    free(eng->prof_ix.slots);
     free(eng->profs);
     free(eng->free_profs);
     free(eng->heap);
@@ -1604,7 +1664,7 @@ void c360_engine_destroy(struct c360_engine *eng)
 
 size_t c360_engine_profiles(const struct c360_engine *eng)
 {
-    return c360_strmap_count(eng->prof_by_id);
+    return eng->prof_ix.count;
 }
 
 int32_t c360_engine_today(const struct c360_engine *eng)
@@ -1621,9 +1681,19 @@ size_t c360_engine_bytes(const struct c360_engine *eng)
 {
     size_t n = sizeof(*eng) + c360_identity_bytes(eng->graph) + c360_insights_bytes(eng->ins) +
                eng->cap_profs * sizeof(*eng->profs) + eng->cap_heap * sizeof(*eng->heap) +
-               eng->cap_stored * sizeof(*eng->stored);
-    for (size_t i = 0; i < eng->n_stored; i++)
-        if (eng->stored[i])
-            n += sizeof(struct stored) + 64; /* the flat copy; its strings are a guess */
+               eng->cap_stored * sizeof(*eng->stored) +
+               eng->prof_ix.size * sizeof(*eng->prof_ix.slots) +
+               c360_strmap_bytes(eng->stored_by_key) +
+               (eng->n_free_profs + eng->n_free_stored) * sizeof(uint32_t);
+    /* Each flat copy as stored_copy sized it: counting walks its strings,
+     * which a report every few seconds can afford. The lists of changes
+     * since the last persist are left out: a flush empties them. */
+    for (size_t i = 0; i < eng->n_stored; i++) {
+        if (!eng->stored[i])
+            continue;
+        struct flat count = {0};
+        flat_individual(&count, &eng->stored[i]->rec, NULL);
+        n += sizeof(struct stored) + count.need;
+    }
     return n;
 }

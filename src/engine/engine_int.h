@@ -63,7 +63,10 @@ struct c360_engine {
     uint32_t *free_stored;
     size_t n_free_stored;
 
-    struct c360_strmap *prof_by_id; /* decimal id -> slot in profs */
+    struct prof_ix {
+        uint32_t *slots;         /* slot in profs + 1, by id (engine.c); 0: empty */
+        size_t size, count, max; /* size: 0 or a power of two */
+    } prof_ix;
     struct eprofile *profs;
     size_t n_profs, cap_profs;
     uint32_t *free_profs;

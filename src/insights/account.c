@@ -30,15 +30,15 @@ void c360_insights_account_free(struct c360_insights_account *acct)
 {
     free(acct->key);
     free(acct->bal);
-    free(acct->joint);
 }
 
 static bool owns(const struct c360_insights_account *acct, uint32_t party)
 {
     if (acct->owner == party)
         return true;
+    const uint32_t *joint = c360_insights_account_joint(acct);
     for (uint8_t k = 0; k < acct->n_joint; k++) {
-        if (acct->joint[k] == party)
+        if (joint[k] == party)
             return true;
     }
     return false;
@@ -83,13 +83,13 @@ static void account_remove(struct c360_insights *ins, uint32_t i)
     struct c360_insights_account *acct = c360_insights_account_at(ins, i);
     c360_insights_touch(ins, acct->owner);
     c360_insights_party_ref_del(ins, acct->owner, i);
+    const uint32_t *joint = c360_insights_account_joint(acct);
     for (uint8_t k = 0; k < acct->n_joint; k++) {
-        c360_insights_touch(ins, acct->joint[k]);
-        c360_insights_party_ref_del(ins, acct->joint[k], i);
+        c360_insights_touch(ins, joint[k]);
+        c360_insights_party_ref_del(ins, joint[k], i);
     }
     c360_insights_index_del(&ins->by_account, acct->key, &ins->accounts);
     free(acct->bal);
-    free(acct->joint);
     c360_insights_pool_drop(&ins->accounts, i); /* the key too, unless stored */
 }
 
@@ -124,7 +124,7 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
     const struct c360_financial_account *fa = &rec->as.account;
     uint32_t owners[1 + C360_INSIGHTS_JOINT_MAX];
     uint8_t n_owners = 0;
-    uint32_t *joint = NULL;
+    void *joint_block = NULL;
     bool created = false, indexed = false, changed;
     if (!fa->global_account_id || !*fa->global_account_id)
         return c360_diag_fail(diag, C360_ERR_INVALID, "globalAccountId", "is missing");
@@ -158,12 +158,6 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
             if ((err = c360_insights_party_reserve(ins, owners[k], diag)))
                 goto fail;
         }
-        if (n_owners > 1 && !(joint = malloc((n_owners - 1u) * sizeof(*joint)))) {
-            err = C360_ERR_NOMEM;
-            goto fail;
-        }
-        if (n_owners > 1)
-            memcpy(joint, owners + 1, (n_owners - 1u) * sizeof(*joint));
     }
     if (i == C360_INSIGHTS_NONE) {
         err = c360_insights_pool_take(&ins->accounts, ins->cfg.accounts_max, &i);
@@ -186,7 +180,10 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
     /* Folded history stays folded if what follows fails: marked now. */
     if (c360_insights_balance_rebase(acct, ins->watermark - C360_INSIGHTS_WINDOW_DAYS))
         c360_insights_pool_mark(&ins->accounts, i);
-    if (home && (err = c360_insights_balance_reserve(acct, fa->balance_as_of, diag)))
+    if (home &&
+        (err = c360_insights_balance_reserve(acct, fa->balance_as_of, fa->balance.minor, diag)))
+        goto fail;
+    if (newer && (err = c360_insights_joint_reserve(acct, (uint8_t)(n_owners - 1), &joint_block)))
         goto fail;
 
     /* Commit: nothing below fails. */
@@ -201,8 +198,9 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
         c360_insights_pool_mark(&ins->accounts, i);
     if (acct->owner != C360_INSIGHTS_NONE)
         c360_insights_touch(ins, acct->owner);
+    const uint32_t *joint = c360_insights_account_joint(acct);
     for (uint8_t k = 0; k < acct->n_joint; k++)
-        c360_insights_touch(ins, acct->joint[k]);
+        c360_insights_touch(ins, joint[k]);
     if (!newer)
         return C360_OK;
     for (uint8_t k = 0; k < n_owners; k++) {
@@ -213,12 +211,10 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
     if (acct->owner != C360_INSIGHTS_NONE && !listed(owners, n_owners, acct->owner))
         c360_insights_party_ref_del(ins, acct->owner, i);
     for (uint8_t k = 0; k < acct->n_joint; k++) {
-        if (!listed(owners, n_owners, acct->joint[k]))
-            c360_insights_party_ref_del(ins, acct->joint[k], i);
+        if (!listed(owners, n_owners, joint[k]))
+            c360_insights_party_ref_del(ins, joint[k], i);
     }
-    free(acct->joint);
-    acct->joint = joint;
-    acct->n_joint = (uint8_t)(n_owners - 1);
+    c360_insights_joint_set(acct, owners + 1, (uint8_t)(n_owners - 1), joint_block);
     acct->owner = owners[0];
     acct->occurred_at = rec->occurred_at;
     acct->type = (uint8_t)fa->account_type;
@@ -227,7 +223,7 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
     acct->closed = fa->closed_date;
     return C360_OK;
 fail:
-    free(joint);
+    free(joint_block);
     if (created) {
         struct c360_insights_account *gone = c360_insights_account_at(ins, i);
         if (indexed)
@@ -341,8 +337,9 @@ void c360_insights_account_encode(const struct c360_insights *ins,
 {
     c360_persist_str(w, c360_insights_party_at(ins, acct->owner)->key);
     c360_persist_u64(w, acct->n_joint);
+    const uint32_t *joint = c360_insights_account_joint(acct);
     for (uint8_t k = 0; k < acct->n_joint; k++)
-        c360_persist_str(w, c360_insights_party_at(ins, acct->joint[k])->key);
+        c360_persist_str(w, c360_insights_party_at(ins, joint[k])->key);
     c360_persist_i64(w, acct->occurred_at);
     c360_persist_u64(w, acct->type);
     c360_persist_u64(w, acct->status);
@@ -413,7 +410,7 @@ enum c360_err c360_insights_account_restore(struct c360_insights *ins, const cha
     enum c360_err err;
     uint32_t owners[1 + C360_INSIGHTS_JOINT_MAX], i = C360_INSIGHTS_NONE;
     uint8_t n_owners = 1;
-    uint32_t *joint = NULL;
+    void *joint_block = NULL;
     /* Owner keys first: parties are made as in apply, and a party left
      * empty by a failure only waits for c360_insights_destroy (a failed
      * restore leaves a state fit for nothing else). */
@@ -453,20 +450,14 @@ enum c360_err c360_insights_account_restore(struct c360_insights *ins, const cha
         if ((err = c360_insights_party_reserve(ins, owners[k], diag)))
             goto fail;
     }
-    if (n_owners > 1 && !(joint = malloc((n_owners - 1u) * sizeof(*joint)))) {
-        err = C360_ERR_NOMEM;
-        goto fail;
-    }
     if ((err = restore_slot(&ins->accounts, &ins->by_account, ins->cfg.accounts_max, id, &i, diag)))
         goto fail;
     struct c360_insights_account *acct = c360_insights_account_at(ins, i);
     if ((err = c360_insights_balance_decode(acct, r, diag)) ||
-        (err = c360_persist_reader_end(r, "account", diag)))
+        (err = c360_persist_reader_end(r, "account", diag)) ||
+        (err = c360_insights_joint_reserve(acct, (uint8_t)(n_owners - 1), &joint_block)))
         goto fail;
-    if (n_owners > 1)
-        memcpy(joint, owners + 1, (n_owners - 1u) * sizeof(*joint));
-    acct->joint = joint;
-    acct->n_joint = (uint8_t)(n_owners - 1);
+    c360_insights_joint_set(acct, owners + 1, (uint8_t)(n_owners - 1), joint_block);
     acct->owner = owners[0];
     acct->occurred_at = occurred_at;
     acct->type = (uint8_t)type;
@@ -479,7 +470,7 @@ enum c360_err c360_insights_account_restore(struct c360_insights *ins, const cha
         c360_insights_party_ref_add(ins, owners[k], i);
     return C360_OK;
 fail:
-    free(joint);
+    free(joint_block);
     if (i != C360_INSIGHTS_NONE) {
         struct c360_insights_account *gone = c360_insights_account_at(ins, i);
         c360_insights_index_del(&ins->by_account, gone->key, &ins->accounts);

@@ -16,9 +16,132 @@
 
 #define MS C360_MS_PER_DAY
 
+/* A block grows by two days at a time: with 4-byte amounts, an odd number
+ * of days fills the allocator's 16-byte granules, and a day a day costs a
+ * copy every other day only. */
+#define BLOCK_STEP 2
+
+static size_t amount_size(const struct c360_insights_account *acct)
+{
+    return acct->flags & C360_INSIGHTS_WIDE ? sizeof(int64_t) : sizeof(int32_t);
+}
+
 static uint32_t *offs(const struct c360_insights_account *acct)
 {
-    return acct->bal ? (uint32_t *)(void *)(acct->bal + acct->cap_bal) : NULL;
+    return acct->bal ? (uint32_t *)(void *)((char *)acct->bal + acct->cap_bal * amount_size(acct))
+                     : NULL;
+}
+
+static int64_t amount(const struct c360_insights_account *acct, uint8_t i)
+{
+    if (acct->flags & C360_INSIGHTS_WIDE)
+        return ((const int64_t *)acct->bal)[i];
+    return ((const int32_t *)acct->bal)[i];
+}
+
+/* minor fits the block (a narrow block holds int32_t amounts only). */
+static void amount_set(struct c360_insights_account *acct, uint8_t i, int64_t minor)
+{
+    if (acct->flags & C360_INSIGHTS_WIDE)
+        ((int64_t *)acct->bal)[i] = minor;
+    else
+        ((int32_t *)acct->bal)[i] = (int32_t)minor;
+}
+
+static bool fits_narrow(int64_t minor)
+{
+    return minor >= INT32_MIN && minor <= INT32_MAX;
+}
+
+/* Whether an amount held needs the wide block. */
+static bool needs_wide(const struct c360_insights_account *acct)
+{
+    for (uint8_t i = 0; i < acct->n_bal; i++) {
+        if (!fits_narrow(amount(acct, i)))
+            return true;
+    }
+    return false;
+}
+
+static size_t block_size(unsigned cap, bool wide, uint8_t n_joint)
+{
+    return cap * ((wide ? sizeof(int64_t) : sizeof(int32_t)) + sizeof(uint32_t)) +
+           n_joint * sizeof(uint32_t);
+}
+
+/* Copies acct's days into block, of cap days (≥ n_bal) with int64_t
+ * amounts when wide (else every amount held fits int32_t), and its joint
+ * owners when block has room for as many. */
+static void block_fill(const struct c360_insights_account *acct, char *block, unsigned cap,
+                       bool wide, uint8_t n_joint)
+{
+    if (!block)
+        return;
+    for (uint8_t i = 0; i < acct->n_bal; i++) {
+        if (wide)
+            ((int64_t *)(void *)block)[i] = amount(acct, i);
+        else
+            ((int32_t *)(void *)block)[i] = (int32_t)amount(acct, i);
+    }
+    uint32_t *o = (uint32_t *)(void *)(block + cap * (wide ? sizeof(int64_t) : sizeof(int32_t)));
+    if (acct->n_bal)
+        memcpy(o, offs(acct), acct->n_bal * sizeof(*o));
+    if (n_joint && n_joint == acct->n_joint)
+        memcpy(o + cap, c360_insights_account_joint(acct), n_joint * sizeof(*o));
+}
+
+/* Puts block (filled) in place of acct's. */
+static void block_set(struct c360_insights_account *acct, void *block, unsigned cap, bool wide,
+                      uint8_t n_joint)
+{
+    free(acct->bal);
+    acct->bal = block;
+    acct->cap_bal = (uint8_t)cap;
+    acct->n_joint = n_joint;
+    acct->flags =
+        (uint8_t)(wide ? acct->flags | C360_INSIGHTS_WIDE : acct->flags & ~C360_INSIGHTS_WIDE);
+}
+
+/* Moves the days held and the joint owners to a block of cap days. */
+static enum c360_err block_move(struct c360_insights_account *acct, unsigned cap, bool wide)
+{
+    char *block = NULL;
+    size_t size = block_size(cap, wide, acct->n_joint);
+    if (size && !(block = malloc(size)))
+        return C360_ERR_NOMEM;
+    block_fill(acct, block, cap, wide, acct->n_joint);
+    block_set(acct, block, cap, wide, acct->n_joint);
+    return C360_OK;
+}
+
+uint32_t *c360_insights_account_joint(const struct c360_insights_account *acct)
+{
+    return acct->n_joint
+               ? (uint32_t *)(void *)((char *)acct->bal + acct->cap_bal * amount_size(acct)) +
+                     acct->cap_bal
+               : NULL;
+}
+
+enum c360_err c360_insights_joint_reserve(const struct c360_insights_account *acct, uint8_t n,
+                                          void **out)
+{
+    *out = NULL;
+    size_t size = block_size(acct->cap_bal, acct->flags & C360_INSIGHTS_WIDE, n);
+    if (n == acct->n_joint || size == 0)
+        return C360_OK;
+    return (*out = malloc(size)) ? C360_OK : C360_ERR_NOMEM;
+}
+
+void c360_insights_joint_set(struct c360_insights_account *acct, const uint32_t *joint, uint8_t n,
+                             void *block)
+{
+    if (n != acct->n_joint) {
+        bool wide = acct->flags & C360_INSIGHTS_WIDE;
+        block_fill(acct, block, acct->cap_bal, wide, n);
+        block_set(acct, block, acct->cap_bal, wide, n);
+    }
+    if (n)
+        memcpy(c360_insights_account_joint(acct), joint, n * sizeof(*joint));
 }
 
 static int64_t base_ms(const struct c360_insights_account *acct)
@@ -58,20 +181,23 @@ bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t da
         /* Every stored day is after the old "before", so the last one folded
          * becomes it. */
         acct->before_at = base_ms(acct) + o[k - 1];
-        acct->before_minor = acct->bal[k - 1];
+        acct->before_minor = amount(acct, (uint8_t)(k - 1));
         acct->flags |= C360_INSIGHTS_HAS_BEFORE;
     }
     uint8_t n = (uint8_t)(acct->n_bal - k);
-    memmove(acct->bal, acct->bal + k, n * sizeof(*acct->bal));
+    size_t size = amount_size(acct);
+    memmove(acct->bal, (char *)acct->bal + k * size, n * size);
     for (uint8_t i = 0; i < n; i++)
         o[i] = (uint32_t)(o[i + k] - cut);
     acct->n_bal = n;
     acct->base_day = day;
     if (n == 0) {
-        /* An account that stopped reporting keeps no block at all. */
-        free(acct->bal);
-        acct->bal = NULL;
-        acct->cap_bal = 0;
+        /* An account that stopped reporting keeps no days at all. */
+        (void)block_move(acct, 0, false);
+    } else if (acct->cap_bal - n > BLOCK_STEP) {
+        /* One that reports less often gives room back; kept as it is when
+         * there is no memory for the smaller copy. */
+        (void)block_move(acct, n | 1u, needs_wide(acct));
     }
     return k > 0;
 }
@@ -89,39 +215,26 @@ static int place(const struct c360_insights_account *acct, int64_t at, bool *sam
     return i;
 }
 
-static enum c360_err grow(struct c360_insights_account *acct)
-{
-    unsigned cap = acct->cap_bal < 4 ? 4u : acct->cap_bal * 2u;
-    if (cap > C360_INSIGHTS_BALANCES_MAX)
-        cap = C360_INSIGHTS_BALANCES_MAX;
-    int64_t *block = malloc(cap * (sizeof(int64_t) + sizeof(uint32_t)));
-    if (!block)
-        return C360_ERR_NOMEM;
-    uint32_t *o = (uint32_t *)(void *)(block + cap);
-    if (acct->n_bal) {
-        memcpy(block, acct->bal, acct->n_bal * sizeof(*block));
-        memcpy(o, offs(acct), acct->n_bal * sizeof(*o));
-    }
-    free(acct->bal);
-    acct->bal = block;
-    acct->cap_bal = (uint8_t)cap;
-    return C360_OK;
-}
-
 enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, int64_t at,
-                                            struct c360_diag *diag)
+                                            int64_t minor, struct c360_diag *diag)
 {
     if (at - base_ms(acct) > (int64_t)UINT32_MAX)
         return c360_diag_fail(diag, C360_ERR_LIMIT, "balanceAsOf",
                               "is more than 49 days after the window's first day");
     bool same_day = false;
-    if (place(acct, at, &same_day) < 0 || same_day || acct->n_bal < acct->cap_bal)
+    if (place(acct, at, &same_day) < 0)
         return C360_OK;
+    bool wide = (acct->flags & C360_INSIGHTS_WIDE) || !fits_narrow(minor);
+    if (same_day || acct->n_bal < acct->cap_bal)
+        return wide == !!(acct->flags & C360_INSIGHTS_WIDE) ? C360_OK
+                                                            : block_move(acct, acct->cap_bal, wide);
     if (acct->n_bal >= C360_INSIGHTS_BALANCES_MAX)
         return c360_diag_fail(diag, C360_ERR_LIMIT, "balanceAsOf",
                               "the account already holds %d days of balances from the window on",
                               C360_INSIGHTS_BALANCES_MAX);
-    return grow(acct);
+    unsigned cap = acct->cap_bal + (acct->cap_bal ? BLOCK_STEP : 1u);
+    return block_move(acct, cap < C360_INSIGHTS_BALANCES_MAX ? cap : C360_INSIGHTS_BALANCES_MAX,
+                      wide);
 }
 
 bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor)
@@ -143,13 +256,15 @@ bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, i
         if (off < o[i])
             return false;
         o[i] = off;
-        acct->bal[i] = minor;
+        amount_set(acct, (uint8_t)i, minor);
         return true;
     }
     uint8_t n = acct->n_bal; /* below cap_bal: reserved */
-    memmove(acct->bal + i + 1, acct->bal + i, (size_t)(n - i) * sizeof(*acct->bal));
+    size_t size = amount_size(acct);
+    char *amounts = acct->bal;
+    memmove(amounts + (i + 1) * size, amounts + i * size, (size_t)(n - i) * size);
     memmove(o + i + 1, o + i, (size_t)(n - i) * sizeof(*o));
-    acct->bal[i] = minor;
+    amount_set(acct, (uint8_t)i, minor);
     o[i] = off;
     acct->n_bal = (uint8_t)(n + 1);
     return true;
@@ -161,7 +276,7 @@ int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int3
     int64_t next = ((int64_t)day + 1) * MS;
     uint8_t i = count_before(acct, next - base_ms(acct));
     if (i > 0)
-        return acct->bal[i - 1];
+        return amount(acct, (uint8_t)(i - 1));
     if ((acct->flags & C360_INSIGHTS_HAS_BEFORE) && acct->before_at < next)
         return acct->before_minor;
     return 0;
@@ -201,7 +316,7 @@ c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account 
             count++;
         int64_t eod = 0;
         if (count > 0)
-            eod = acct->bal[count - 1];
+            eod = amount(acct, (uint8_t)(count - 1));
         else if (before && acct->before_at < next)
             eod = acct->before_minor;
         /* The first later day whose end of day may differ. */
@@ -219,7 +334,7 @@ c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account 
 bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor)
 {
     if (acct->n_bal) {
-        *minor = acct->bal[acct->n_bal - 1];
+        *minor = amount(acct, (uint8_t)(acct->n_bal - 1));
         return true;
     }
     if (acct->flags & C360_INSIGHTS_HAS_BEFORE) {
@@ -251,7 +366,8 @@ void c360_insights_balance_changes(const struct c360_insights_account *acct, int
 
 size_t c360_insights_balance_bytes(const struct c360_insights_account *acct)
 {
-    return acct->cap_bal * (sizeof(int64_t) + sizeof(uint32_t));
+    return acct->cap_bal * (amount_size(acct) + sizeof(uint32_t)) +
+           acct->n_joint * sizeof(uint32_t);
 }
 
 /*
@@ -275,7 +391,7 @@ void c360_insights_balance_encode(const struct c360_insights_account *acct,
             c360_persist_i64(w, base_ms(acct) + o[0]);
         else
             c360_persist_u64(w, o[i] - o[i - 1]);
-        c360_persist_i64(w, acct->bal[i]);
+        c360_persist_i64(w, amount(acct, i));
     }
 }
 
@@ -301,11 +417,9 @@ enum c360_err c360_insights_balance_decode(struct c360_insights_account *acct,
     /* The base is the first day held until balance_settle knows the
      * watermark. */
     acct->base_day = c360_date_of(first);
-    acct->bal = malloc(n * (sizeof(int64_t) + sizeof(uint32_t)));
-    if (!acct->bal)
-        return C360_ERR_NOMEM;
-    acct->cap_bal = (uint8_t)n;
-    uint32_t *o = offs(acct);
+    enum c360_err err;
+    if ((err = block_move(acct, (unsigned)n, false)))
+        return err;
     int64_t off = first - base_ms(acct);
     for (uint64_t i = 0; i < n && !r->failed; i++) {
         if (i > 0) {
@@ -318,8 +432,12 @@ enum c360_err c360_insights_balance_decode(struct c360_insights_account *acct,
         if (off > (int64_t)UINT32_MAX)
             return c360_diag_fail(diag, C360_ERR_INVALID, "balanceAsOf",
                                   "days span more than 49 days");
-        o[i] = (uint32_t)off;
-        acct->bal[i] = c360_persist_get_i64(r);
+        int64_t minor = c360_persist_get_i64(r);
+        if (!fits_narrow(minor) && !(acct->flags & C360_INSIGHTS_WIDE) &&
+            (err = block_move(acct, (unsigned)n, true)))
+            return err;
+        offs(acct)[i] = (uint32_t)off;
+        amount_set(acct, (uint8_t)i, minor);
         acct->n_bal = (uint8_t)(i + 1);
     }
     return C360_OK;

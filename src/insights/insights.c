@@ -84,13 +84,20 @@ enum c360_err c360_insights_party_reserve(struct c360_insights *ins, uint32_t i,
         return c360_diag_fail(diag, C360_ERR_LIMIT, "globalPartyId",
                               "an owner key holds at most %d accounts",
                               C360_INSIGHTS_OWNER_REFS_MAX);
-    unsigned cap = party->cap_refs ? party->cap_refs * 2u : 4u;
+    if (party->cap_refs < C360_INSIGHTS_REFS_INLINE) {
+        party->cap_refs = C360_INSIGHTS_REFS_INLINE;
+        return C360_OK;
+    }
+    unsigned cap = party->cap_refs * 2u;
     if (cap > C360_INSIGHTS_OWNER_REFS_MAX)
         cap = C360_INSIGHTS_OWNER_REFS_MAX;
-    uint32_t *refs = realloc(party->refs, cap * sizeof(*refs));
+    bool inline_refs = party->cap_refs <= C360_INSIGHTS_REFS_INLINE;
+    uint32_t *refs = realloc(inline_refs ? NULL : party->refs.out, cap * sizeof(*refs));
     if (!refs)
         return C360_ERR_NOMEM;
-    party->refs = refs;
+    if (inline_refs)
+        memcpy(refs, party->refs.in, party->n_refs * sizeof(*refs));
+    party->refs.out = refs;
     party->cap_refs = (uint16_t)cap;
     return C360_OK;
 }
@@ -98,18 +105,25 @@ enum c360_err c360_insights_party_reserve(struct c360_insights *ins, uint32_t i,
 void c360_insights_party_ref_add(struct c360_insights *ins, uint32_t i, uint32_t ref)
 {
     struct c360_insights_party *party = c360_insights_party_at(ins, i);
-    party->refs[party->n_refs++] = ref; /* reserved */
+    c360_insights_party_refs(party)[party->n_refs++] = ref; /* reserved */
 }
 
 void c360_insights_party_ref_del(struct c360_insights *ins, uint32_t i, uint32_t ref)
 {
     struct c360_insights_party *party = c360_insights_party_at(ins, i);
+    uint32_t *refs = c360_insights_party_refs(party);
     for (uint16_t k = 0; k < party->n_refs; k++) {
-        if (party->refs[k] == ref) {
-            party->refs[k] = party->refs[--party->n_refs];
+        if (refs[k] == ref) {
+            refs[k] = refs[--party->n_refs];
             return;
         }
     }
+}
+
+static void party_refs_free(struct c360_insights_party *party)
+{
+    if (party->cap_refs > C360_INSIGHTS_REFS_INLINE)
+        free(party->refs.out);
 }
 
 static void party_free_if_empty(struct c360_insights *ins, uint32_t i)
@@ -118,7 +132,7 @@ static void party_free_if_empty(struct c360_insights *ins, uint32_t i)
     if (!c360_insights_pool_live(&ins->parties, i) || party->n_refs || party->n_visits)
         return;
     c360_insights_index_del(&ins->by_party, party->key, &ins->parties);
-    free(party->refs);
+    party_refs_free(party);
     c360_insights_party_visits_free(party);
     c360_insights_pool_drop(&ins->parties, i);
 }
@@ -146,7 +160,7 @@ enum c360_err c360_insights_new(const struct c360_insights_config *cfg, struct c
     ins->cfg = *cfg;
     ins->watermark = INT32_MIN;
     c360_insights_pool_init(&ins->parties, sizeof(struct c360_insights_party),
-                            offsetof(struct c360_insights_party, next_free));
+                            offsetof(struct c360_insights_party, refs));
     c360_insights_pool_init(&ins->accounts, sizeof(struct c360_insights_account),
                             offsetof(struct c360_insights_account, owner));
     c360_insights_pool_init(&ins->externals, sizeof(struct c360_insights_external),
@@ -164,7 +178,7 @@ void c360_insights_destroy(struct c360_insights *ins)
     for (uint32_t i = 0; i < ins->parties.n; i++) {
         struct c360_insights_party *party = c360_insights_party_at(ins, i);
         free(party->key);
-        free(party->refs);
+        party_refs_free(party);
         c360_insights_party_visits_free(party);
     }
     for (uint32_t i = 0; i < ins->accounts.n; i++)
@@ -282,7 +296,9 @@ size_t c360_insights_bytes(const struct c360_insights *ins)
         bytes += key_bytes(*(char **)c360_insights_pool_at(&ins->subjects, i));
     for (uint32_t i = 0; i < ins->parties.n; i++) {
         const struct c360_insights_party *party = c360_insights_party_at(ins, i);
-        bytes += key_bytes(party->key) + party->cap_refs * sizeof(*party->refs);
+        bytes += key_bytes(party->key);
+        if (party->cap_refs > C360_INSIGHTS_REFS_INLINE)
+            bytes += party->cap_refs * sizeof(*party->refs.out);
         bytes += party->cap_visits * sizeof(*party->visits);
         for (uint8_t v = 0; v < party->n_visits; v++)
             bytes += party->visits[v].cap_ev * sizeof(*party->visits[v].ev);
@@ -290,7 +306,6 @@ size_t c360_insights_bytes(const struct c360_insights *ins)
     for (uint32_t i = 0; i < ins->accounts.n; i++) {
         const struct c360_insights_account *acct = c360_insights_account_at(ins, i);
         bytes += key_bytes(acct->key) + c360_insights_balance_bytes(acct);
-        bytes += acct->n_joint * sizeof(*acct->joint);
     }
     for (uint32_t i = 0; i < ins->externals.n; i++)
         bytes += key_bytes(c360_insights_external_at(ins, i)->key);

@@ -28,6 +28,7 @@ __extension__ typedef __int128 c360_insights_wide;
 /* Account flags. */
 #define C360_INSIGHTS_HAS_BEFORE 1u /* before_at/before_minor hold an observation */
 #define C360_INSIGHTS_FOREIGN 2u    /* a balance came in another currency */
+#define C360_INSIGHTS_WIDE 4u       /* the balance block's amounts are int64_t, not int32_t */
 
 /*
  * Key index: open addressing over entity indexes. A slot keeps the key's
@@ -46,15 +47,18 @@ struct c360_insights_index {
 /*
  * An internal account. Balance observations from base_day on are kept one
  * per UTC day (the last of the day: only end-of-day balances are ever read)
- * in one block: bal[cap_bal] minor units, then uint32_t off[cap_bal], ms since
- * base_day 00:00 UTC, ascending. The latest observation before base_day is
- * before_at/before_minor. 12 bytes a day instead of 16 keeps a bank
- * customer's 3 accounts × 31 days under the 2 KiB budget.
+ * in one block: amounts[cap_bal] in minor units, then uint32_t off[cap_bal],
+ * ms since base_day 00:00 UTC, ascending. Amounts are int32_t (±21 million
+ * in a currency of cents: nearly every balance) until one does not fit, then
+ * int64_t (flag WIDE): 8 bytes a day, exact either way. The block ends
+ * with the joint owners' parties, uint32_t joint[n_joint] (primary
+ * excluded, no repeats): few accounts have any, and none then pays a
+ * pointer for them. The latest observation before base_day is
+ * before_at/before_minor. 64 bytes.
  */
 struct c360_insights_account {
-    char *key; /* globalAccountId; NULL: a free slot */
-    int64_t *bal;
-    uint32_t *joint;     /* joint owners' parties, primary excluded, no repeats */
+    char *key;           /* globalAccountId; NULL: a free slot */
+    void *bal;           /* the block of days and joint owners, NULL when it holds none */
     int64_t occurred_at; /* of the latest event, which gave the fields below */
     int64_t before_at, before_minor;
     int32_t opened, closed; /* days, or C360_DATE_NONE */
@@ -88,15 +92,29 @@ struct c360_insights_visit {
     uint16_t main; /* main subject, kept current, or C360_INSIGHTS_NO_SUBJECT */
 };
 
-/* An owner key: what it owns (refs) and the visits attributed to it. */
+/* Refs an owner keeps in itself, in the room of the pointer to more: most
+ * owners hold one or two accounts, which then cost no allocation. */
+#define C360_INSIGHTS_REFS_INLINE 2
+
+/* An owner key: what it owns (refs: account indexes, and external indexes |
+ * C360_INSIGHTS_EXT_BIT) and the visits attributed to it. 32 bytes. */
 struct c360_insights_party {
-    char *key;      /* NULL: a free slot */
-    uint32_t *refs; /* account indexes, and external indexes | C360_INSIGHTS_EXT_BIT */
+    char *key; /* NULL: a free slot */
+    union {
+        uint32_t *out;                          /* cap_refs > C360_INSIGHTS_REFS_INLINE */
+        uint32_t in[C360_INSIGHTS_REFS_INLINE]; /* else; a free slot: in[0] chains it */
+    } refs;
     struct c360_insights_visit *visits;
-    uint32_t next_free;
     uint16_t n_refs, cap_refs;
     uint8_t n_visits, cap_visits;
 };
+
+/* The refs of party (n_refs of them). */
+static inline uint32_t *c360_insights_party_refs(const struct c360_insights_party *party)
+{
+    return party->cap_refs > C360_INSIGHTS_REFS_INLINE ? party->refs.out
+                                                       : (uint32_t *)party->refs.in;
+}
 
 /*
  * Entities of one kind, in chunks of C360_INSIGHTS_CHUNK that never move:
@@ -235,10 +253,10 @@ enum c360_err c360_insights_external_restore(struct c360_insights *ins, const ch
  * before the new base changed, so it must be stored again. Moving the base
  * alone changes no answer (queries read observations, not the base). */
 bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day);
-/* Makes room for an observation at at, so that adding it cannot fail
- * (C360_ERR_LIMIT at the cap or too far ahead). */
+/* Makes room for an observation of minor at at, so that adding it cannot
+ * fail (C360_ERR_LIMIT at the cap or too far ahead). */
 enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, int64_t at,
-                                            struct c360_diag *diag) C360_MUST_USE;
+                                            int64_t minor, struct c360_diag *diag) C360_MUST_USE;
 /* Adds an observation reserved for; false when it decides nothing (an
  * earlier one of a day already held, or older than "before"). */
 bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor);
@@ -255,7 +273,19 @@ bool c360_insights_balance_latest(const struct c360_insights_account *acct, int6
  * may change (observation days, openedDate, closedDate). */
 void c360_insights_balance_changes(const struct c360_insights_account *acct, int32_t from,
                                    void (*fn)(int32_t day, void *arg), void *arg);
+/* The block (days and joint owners). */
 size_t c360_insights_balance_bytes(const struct c360_insights_account *acct);
+/* The joint owners' parties, n_joint of them (NULL when none). */
+uint32_t *c360_insights_account_joint(const struct c360_insights_account *acct);
+/* *out is what c360_insights_joint_set needs to give acct n joint owners
+ * without failing: new, NULL when n is n_joint (or nothing is to hold);
+ * free() it if it is not given to joint_set. Prepare it after any
+ * balance_reserve, which may move the block. */
+enum c360_err c360_insights_joint_reserve(const struct c360_insights_account *acct, uint8_t n,
+                                          void **out) C360_MUST_USE;
+/* Sets the joint owners to joint[n], taking block from joint_reserve. */
+void c360_insights_joint_set(struct c360_insights_account *acct, const uint32_t *joint, uint8_t n,
+                             void *block);
 /* The observations of an account value: "before" and the days held, as
  * instants (the base is not stored: it is the watermark's business). */
 void c360_insights_balance_encode(const struct c360_insights_account *acct,

@@ -54,8 +54,9 @@ static bool counted_before(const struct c360_insights *ins,
 {
     if (listed_before(keys, i, c360_insights_party_at(ins, acct->owner)->key))
         return true;
+    const uint32_t *joint = c360_insights_account_joint(acct);
     for (uint8_t k = 0; k < acct->n_joint; k++) {
-        if (listed_before(keys, i, c360_insights_party_at(ins, acct->joint[k])->key))
+        if (listed_before(keys, i, c360_insights_party_at(ins, joint[k])->key))
             return true;
     }
     return false;
@@ -69,11 +70,11 @@ static void each_account(const struct c360_insights *ins, const char *const *key
         const struct c360_insights_party *party = party_of(ins, keys, i);
         if (!party)
             continue;
+        const uint32_t *refs = c360_insights_party_refs(party);
         for (uint16_t r = 0; r < party->n_refs; r++) {
-            if (party->refs[r] & C360_INSIGHTS_EXT_BIT)
+            if (refs[r] & C360_INSIGHTS_EXT_BIT)
                 continue;
-            const struct c360_insights_account *acct =
-                c360_insights_account_at(ins, party->refs[r]);
+            const struct c360_insights_account *acct = c360_insights_account_at(ins, refs[r]);
             if (!counted_before(ins, acct, keys, i))
                 fn(acct, arg);
         }
@@ -119,11 +120,14 @@ void c360_insights_summarize(const struct c360_insights *ins, const char *const 
     /* An external account has one owner, so no key repeats it. */
     for (size_t i = 0; i < n_keys; i++) {
         const struct c360_insights_party *party = party_of(ins, keys, i);
-        for (uint16_t r = 0; party && r < party->n_refs; r++) {
-            if (!(party->refs[r] & C360_INSIGHTS_EXT_BIT))
+        if (!party)
+            continue;
+        const uint32_t *refs = c360_insights_party_refs(party);
+        for (uint16_t r = 0; r < party->n_refs; r++) {
+            if (!(refs[r] & C360_INSIGHTS_EXT_BIT))
                 continue;
             const struct c360_insights_external *ext =
-                c360_insights_external_at(ins, party->refs[r] & ~C360_INSIGHTS_EXT_BIT);
+                c360_insights_external_at(ins, refs[r] & ~C360_INSIGHTS_EXT_BIT);
             if (ext->status != C360_STATUS_OPEN)
                 continue;
             if (ext->foreign)

@@ -16,6 +16,9 @@
 #include <string.h>
 
 #define MS C360_MS_PER_DAY
+/* A visit's engagements grow this many at a time: a visit has a few
+ * pages, and two engagements fill a 16-byte granule of the allocator. */
+#define VISIT_EVENTS_STEP 2
 
 static const char *subject_name(const struct c360_insights *ins, uint16_t id)
 {
@@ -327,7 +330,7 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
             goto fail;
         }
         if (!in_place && visit->n_ev == visit->cap_ev) {
-            unsigned cap = visit->cap_ev * 2u;
+            unsigned cap = visit->cap_ev + VISIT_EVENTS_STEP;
             if (cap > C360_INSIGHTS_VISIT_EVENTS_MAX)
                 cap = C360_INSIGHTS_VISIT_EVENTS_MAX;
             struct c360_insights_engagement *ev = realloc(visit->ev, cap * sizeof(*ev));
@@ -340,14 +343,13 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
         }
     } else {
         tv = UINT8_MAX;
-        if (!(fresh = malloc(4 * sizeof(*fresh)))) {
+        if (!(fresh = malloc(VISIT_EVENTS_STEP * sizeof(*fresh)))) {
             err = C360_ERR_NOMEM;
             goto fail;
         }
         if (party->n_visits == party->cap_visits && party->cap_visits < C360_INSIGHTS_VISITS_MAX) {
-            /* Grown by half: a customer has a few visits a month. */
-            unsigned cap =
-                party->cap_visits ? party->cap_visits + (party->cap_visits + 1u) / 2 : 2u;
+            /* One at a time: a customer has a few visits a month. */
+            unsigned cap = party->cap_visits + 1u;
             if (cap > C360_INSIGHTS_VISITS_MAX)
                 cap = C360_INSIGHTS_VISITS_MAX;
             struct c360_insights_visit *visits = realloc(party->visits, cap * sizeof(*visits));
@@ -385,8 +387,10 @@ enum c360_err c360_insights_apply_web(struct c360_insights *ins, const struct c3
             ins->meta_dirty = true;
         }
         tv = party->n_visits++;
-        party->visits[tv] = (struct c360_insights_visit){
-            .session = session, .ev = fresh, .cap_ev = 4, .main = C360_INSIGHTS_NO_SUBJECT};
+        party->visits[tv] = (struct c360_insights_visit){.session = session,
+                                                         .ev = fresh,
+                                                         .cap_ev = VISIT_EVENTS_STEP,
+                                                         .main = C360_INSIGHTS_NO_SUBJECT};
         fresh = NULL;
     }
     struct c360_insights_visit *visit = &party->visits[tv];

@@ -170,6 +170,61 @@ START_TEST(test_c360_insights_summarize_counts_a_joint_account_for_each_owner)
 }
 END_TEST
 
+/* Joint owners share a block with the balance days: changing them, in the
+ * event that brings a day (past int32_t) or after every day folded away,
+ * keeps every day. */
+START_TEST(test_c360_insights_summarize_keeps_balances_as_joint_owners_change)
+{
+    const int64_t big = INT64_C(3000000000);
+    struct c360_insights *ins = fx_new();
+    fx_account(
+        ins,
+        &(struct fx_account){
+            .id = "J", .party = "P1", .opened = T - 400, .minor = 100, .as_of = START(T - 5)},
+        T);
+    fx_account(
+        ins,
+        &(struct fx_account){
+            .id = "J", .party = "P1", .opened = T - 400, .minor = 300, .as_of = START(T - 3)},
+        T);
+    fx_account(ins,
+               &(struct fx_account){.id = "J",
+                                    .party = "P1",
+                                    .joint = {"P2", "P3"},
+                                    .opened = T - 400,
+                                    .minor = big,
+                                    .as_of = START(T - 1)},
+               T);
+    struct c360_insights_summary s2 = fx_summary(ins, T, p2);
+    ck_assert_int_eq(s2.accounts, 1);
+    ck_assert(s2.adb_sum[SAV] == 2 * 100 + 2 * 300 + big);
+    ck_assert(s2.balance == big);
+    fx_account(
+        ins, &(struct fx_account){.id = "J", .party = "P1", .joint = {"P3"}, .opened = T - 400}, T);
+    ck_assert_int_eq(fx_summary(ins, T, p2).accounts, 0);
+    ck_assert(fx_summary(ins, T, p3).adb_sum[SAV] == 2 * 100 + 2 * 300 + big);
+    /* Every day folds into the one before the window; the owners stay. */
+    c360_insights_prune(ins, T + 60);
+    struct c360_insights_summary s3 = fx_summary(ins, T + 60, p3);
+    ck_assert_int_eq(s3.accounts, 1);
+    ck_assert(s3.adb_sum[SAV] == 30 * big);
+    fx_account(ins,
+               &(struct fx_account){.id = "J",
+                                    .party = "P1",
+                                    .joint = {"P2"},
+                                    .opened = T - 400,
+                                    .minor = 5,
+                                    .as_of = START(T + 59) + 1},
+               T + 60);
+    ck_assert_int_eq(fx_summary(ins, T + 60, p3).accounts, 0);
+    s2 = fx_summary(ins, T + 60, p2);
+    ck_assert_int_eq(s2.accounts, 1);
+    ck_assert(s2.adb_sum[SAV] == 29 * big + 5);
+    ck_assert(s2.balance == 5);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 START_TEST(test_c360_insights_summarize_forgets_a_deleted_account)
 {
     struct c360_insights *ins = fx_new();
@@ -338,6 +393,7 @@ void c360_check_account_add(Suite *s)
     LOOP(tc, test_c360_insights_summarize_holds_open_accounts_only, statuses);
     tcase_add_test(tc, test_c360_insights_summarize_takes_the_latest_event);
     tcase_add_test(tc, test_c360_insights_summarize_counts_a_joint_account_for_each_owner);
+    tcase_add_test(tc, test_c360_insights_summarize_keeps_balances_as_joint_owners_change);
     tcase_add_test(tc, test_c360_insights_summarize_forgets_a_deleted_account);
     tcase_add_test(tc, test_c360_insights_summarize_counts_and_balances);
     LOOP(tc, test_c360_insights_summarize_external_types_and_statuses, externals);

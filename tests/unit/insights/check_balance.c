@@ -339,7 +339,8 @@ END_TEST
 
 /*
  * Pruning changes nothing: a random run of observations (out of order,
- * ties, far in the past, a few days ahead), days passing and explicit
+ * ties, far in the past, a few days ahead, amounts about the edges of
+ * int32_t), days passing and explicit
  * prunes, checked after every step against a recomputation from every
  * observation ever applied — and next_change against the first day on which
  * that recomputation's window total moves.
@@ -428,6 +429,11 @@ START_TEST(test_c360_insights_adb_sum_pruning_matches_a_naive_recomputation)
                 at = START(today) - 45 * C360_MS_PER_DAY +
                      (int64_t)(rand_r(&seed) % (49 * 24)) * HOUR + rand_r(&seed) % 3600000;
             int64_t minor = (rand_r(&seed) % 5) * 1000;
+            /* Now and then about the edge of int32_t: a block widens for
+             * the amounts past it, and narrows when their days fold away. */
+            if (rand_r(&seed) % 8 == 0)
+                minor =
+                    (int64_t)(rand_r(&seed) % 2 ? INT32_MAX : INT32_MIN) + rand_r(&seed) % 3 - 1;
             fx_account(ins,
                        &(struct fx_account){.id = ids[a - accts],
                                             .party = "P1",
