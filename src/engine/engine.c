@@ -234,13 +234,15 @@ static void *flat_alloc(struct flat *f, size_t n)
     return out;
 }
 
-/* Copies an individual's fields into f; with f->p NULL it only counts. */
+/* Copies the fields of an individual that the view reads (the golden
+ * attributes, what reconciliation ranks by, the globalPartyId) into f; with
+ * f->p NULL it only counts. The eventId and party identifiers are not kept:
+ * nothing reads them after the record is applied. */
 static void flat_individual(struct flat *f, const struct c360_record *src, struct c360_record *dst)
 {
     const struct c360_individual *a = &src->as.individual;
     struct c360_individual *b = dst ? &dst->as.individual : NULL;
     const char *s;
-    s = flat_str(f, src->event_id), dst ? dst->event_id = s : 0;
     s = flat_str(f, src->source_system), dst ? dst->source_system = s : 0;
     s = flat_str(f, src->source_record_id), dst ? dst->source_record_id = s : 0;
     s = flat_str(f, src->global_party_id), dst ? dst->global_party_id = s : 0;
@@ -271,18 +273,9 @@ static void flat_individual(struct flat *f, const struct c360_record *src, struc
         if (addr)
             addr[i] = (struct c360_address){l1, city, pc, cc};
     }
-    struct c360_party_identifier *ids = flat_alloc(f, a->n_identifiers * sizeof(*ids));
-    for (uint16_t i = 0; i < a->n_identifiers; i++) {
-        const char *t = flat_str(f, a->identifiers[i].type),
-                   *v = flat_str(f, a->identifiers[i].value);
-        if (ids)
-            ids[i] = (struct c360_party_identifier){t, v};
-    }
     if (b) {
         b->addresses = addr;
         b->n_addresses = addr ? a->n_addresses : 0;
-        b->identifiers = ids;
-        b->n_identifiers = ids ? a->n_identifiers : 0;
     }
 }
 
