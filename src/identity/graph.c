@@ -200,9 +200,9 @@ void c360_identity_destroy(struct c360_identity *g)
     free(g->free_nodes.v);
     free(g->free_blocks.v);
     free(g->free_profiles.v);
-    struct u32s *scratch[] = {&g->touched,      &g->region,      &g->stack,
-                              &g->old_profiles, &g->comp_start,  &g->comp_nodes,
-                              &g->comp_tmp,     &g->dirty_nodes, &g->dirty_blocks};
+    struct u32s *scratch[] = {&g->touched,      &g->region,     &g->stack,    &g->old_profiles,
+                              &g->comp_start,   &g->comp_nodes, &g->comp_tmp, &g->dirty_nodes,
+                              &g->dirty_blocks, &g->distinct};
     for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
         free(scratch[i]->v);
     gone_clear(&g->gone_nodes);
@@ -219,6 +219,8 @@ void c360_identity_destroy(struct c360_identity *g)
     free(g->ids);
     free(g->id_offsets);
     free(g->deleted_key);
+    free(g->comp_id);
+    free(g->comp_exact);
     free(g);
 }
 
@@ -505,6 +507,37 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
     return block_attach_nameless(g, b);
 }
 
+/* Writes "|last|birth" (birth in decimal, as %ld writes it) into tail, NUL
+ * terminated; false when it does not fit. By hand: snprintf was a fifth of
+ * an upsert. */
+static bool key_tail(char *tail, size_t size, const char *last, int32_t birth, size_t *out_len)
+{
+    char digits[16];
+    size_t n_digits = 0, last_len = strlen(last);
+    uint32_t v = birth < 0 ? (uint32_t)0 - (uint32_t)birth : (uint32_t)birth;
+    do {
+        digits[n_digits++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t len = 1 + last_len + 1 + (birth < 0) + n_digits;
+    if (len >= size)
+        return false;
+    char *p = tail;
+    *p++ = '|';
+    memcpy(p, last, last_len);
+    p += last_len;
+    *p++ = '|';
+    if (birth < 0)
+        *p++ = '-';
+    while (n_digits)
+        *p++ = digits[--n_digits];
+    *p = '\0';
+    *out_len = len;
+    return true;
+}
+
+_Static_assert(C360_IDENTITY_RULES_MAX <= 10, "a blocking key's rule is one digit");
+
 /* The blocking keys of node x, one per rule and value it can take part in. */
 static enum c360_err node_index(struct c360_identity *g, uint32_t x,
                                 const struct c360_identity_input *in)
@@ -537,15 +570,24 @@ static enum c360_err node_index(struct c360_identity *g, uint32_t x,
             count = n->first && n->last && n->birth != C360_DATE_NONE ? in->n_addresses : 0;
             break;
         }
+        /* The key's tail after the value: "|last|birth" for the address
+         * rule, nothing for the others. */
+        char tail[BLOCK_KEY_MAX];
+        size_t tail_len = 0;
+        tail[0] = '\0';
+        if (count && g->cfg.rules[r].kind == C360_IDENTITY_ADDRESS &&
+            !key_tail(tail, sizeof(tail), n->last, n->birth, &tail_len))
+            count = 0;
         for (size_t i = 0; i < count; i++) {
             if (!values[i] || !*values[i])
                 continue;
-            int len = g->cfg.rules[r].kind == C360_IDENTITY_ADDRESS
-                          ? snprintf(key, sizeof(key), "%zu|%s|%s|%ld", r, values[i], n->last,
-                                     (long)n->birth)
-                          : snprintf(key, sizeof(key), "%zu|%s", r, values[i]);
-            if (len < 0 || (size_t)len >= sizeof(key))
+            size_t len = strlen(values[i]);
+            if (len + tail_len + 2 >= sizeof(key))
                 continue; /* longer than any real value: it matches nothing */
+            key[0] = (char)('0' + r);
+            key[1] = '|';
+            memcpy(key + 2, values[i], len);
+            memcpy(key + 2 + len, tail, tail_len + 1);
             if ((err = block_enter(g, key, (uint8_t)r, x)))
                 return err;
         }
@@ -927,6 +969,26 @@ static enum c360_err components_canonical(struct c360_identity *g)
     return C360_OK;
 }
 
+/* Makes room for n components' ids and flags. */
+static enum c360_err comps_room(struct c360_identity *g, size_t n)
+{
+    if (n <= g->cap_comps)
+        return C360_OK;
+    size_t cap = g->cap_comps ? g->cap_comps : 16;
+    while (cap < n)
+        cap *= 2;
+    uint64_t *id = realloc(g->comp_id, cap * sizeof(*id));
+    if (!id)
+        return C360_ERR_NOMEM;
+    g->comp_id = id;
+    bool *exact = realloc(g->comp_exact, cap * sizeof(*exact));
+    if (!exact)
+        return C360_ERR_NOMEM;
+    g->comp_exact = exact;
+    g->cap_comps = cap;
+    return C360_OK;
+}
+
 /* Recomputes the region, assigns ids and emits events. removed_profile is
  * the old profile of a deleted record (NONE otherwise). */
 static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile)
@@ -935,13 +997,12 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     if ((err = components(g, removed_profile)) || (err = components_canonical(g)))
         return err;
     size_t n_comps = g->comp_start.n;
-    uint64_t *comp_id = calloc(n_comps ? n_comps : 1, sizeof(*comp_id));
-    bool *comp_exact = calloc(n_comps ? n_comps : 1, sizeof(*comp_exact));
-    if (!comp_id || !comp_exact) {
-        free(comp_id);
-        free(comp_exact);
-        return C360_ERR_NOMEM;
-    }
+    if ((err = comps_room(g, n_comps)))
+        return err;
+    uint64_t *comp_id = g->comp_id;
+    bool *comp_exact = g->comp_exact;
+    memset(comp_id, 0, n_comps * sizeof(*comp_id));
+    memset(comp_exact, 0, n_comps * sizeof(*comp_exact));
     for (uint32_t c = 0; c < n_comps; c++) {
         /* A component cut by the cluster cap has only exact-rule links. */
         size_t start = g->comp_start.v[c];
@@ -982,7 +1043,8 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     /* Splits: an old profile whose members now lie in several components. */
     for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
         const struct profile *p = &g->profiles[g->old_profiles.v[i]];
-        struct u32s distinct = {0};
+        struct u32s distinct = g->distinct;
+        distinct.n = 0;
         for (uint32_t m = 0; m < p->n && !err; m++) {
             uint32_t c = g->nodes[p->members[m]].comp;
             bool dup = false;
@@ -1010,12 +1072,13 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
                     err = event_id(g, comp_id[distinct.v[k]]);
             }
         }
-        free(distinct.v);
+        g->distinct = distinct; /* kept for the next change */
     }
     /* Merges: a component holding members of several old profiles. */
     for (uint32_t c = 0; c < n_comps && !err; c++) {
         size_t start = g->comp_start.v[c];
-        struct u32s sources = {0};
+        struct u32s sources = g->distinct;
+        sources.n = 0;
         for (size_t j = start; j < start + comp_size(g, c) && !err; j++) {
             uint32_t p = g->nodes[g->comp_nodes.v[j]].profile;
             if (p == NONE)
@@ -1042,7 +1105,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
                     err = event_id(g, g->profiles[sources.v[k]].id);
             }
         }
-        free(sources.v);
+        g->distinct = sources;
     }
     /* Links: records whose profile id is new, and the rule that holds them. */
     for (size_t i = 0; i < g->comp_nodes.n && !err; i++) {
@@ -1081,8 +1144,6 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
             err = profile_add(&g->profiles[p], x);
         }
     }
-    free(comp_id);
-    free(comp_exact);
     return err;
 }
 
