@@ -10,12 +10,10 @@
  * scratch would find.
  */
 #include "c360/identity.h"
-#include "c360/strmap.h"
 #include "c360/time.h"
 
 #include "identity_int.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +60,152 @@ static enum c360_err grow(void **arr, size_t *cap, size_t n, size_t size)
     *arr = p;
     *cap = want;
     return C360_OK;
+}
+
+/* --- Indexes (see identity_int.h). They replace a c360_strmap each: that
+ * kept a second copy of every key, a malloc and a free per entry. */
+
+#define INDEX_EMPTY NONE
+#define INDEX_GONE (NONE - 1)
+
+static uint32_t hash_text(const char *key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+static uint32_t hash_id(uint64_t id)
+{
+    return (uint32_t)((id * 0x9E3779B97F4A7C15u) >> 32);
+}
+
+static enum c360_err index_init(struct slot_index *ix, enum index_of of, size_t max)
+{
+    *ix = (struct slot_index){.size = 16, .max = max, .of = of};
+    if (!(ix->v = malloc(ix->size * sizeof(*ix->v))))
+        return C360_ERR_NOMEM;
+    for (size_t i = 0; i < ix->size; i++)
+        ix->v[i].slot = INDEX_EMPTY;
+    return C360_OK;
+}
+
+/* Whether slot holds key (a string, or for profiles a uint64_t). */
+static bool index_holds(const struct c360_identity *g, const struct slot_index *ix, uint32_t slot,
+                        const void *key)
+{
+    switch (ix->of) {
+    case INDEX_NODES:
+        return strcmp(g->nodes[slot].key, key) == 0;
+    case INDEX_BLOCKS:
+        return strcmp(g->blocks[slot].key, key) == 0;
+    case INDEX_PROFILES:
+        return g->profiles[slot].id == *(const uint64_t *)key;
+    }
+    return false;
+}
+
+/* The entry of key, or the first free place on its probe chain. */
+static struct index_entry *index_find(const struct c360_identity *g, const struct slot_index *ix,
+                                      uint32_t h, const void *key)
+{
+    struct index_entry *reuse = NULL;
+    for (size_t i = h & (ix->size - 1);; i = (i + 1) & (ix->size - 1)) {
+        struct index_entry *e = &ix->v[i];
+        if (e->slot == INDEX_EMPTY)
+            return reuse ? reuse : e;
+        if (e->slot == INDEX_GONE) {
+            if (!reuse)
+                reuse = e;
+        } else if (e->hash == h && index_holds(g, ix, e->slot, key)) {
+            return e;
+        }
+    }
+}
+
+static bool index_get(const struct c360_identity *g, const struct slot_index *ix, uint32_t h,
+                      const void *key, uint32_t *slot)
+{
+    const struct index_entry *e = index_find(g, ix, h, key);
+    if (e->slot == INDEX_EMPTY || e->slot == INDEX_GONE)
+        return false;
+    *slot = e->slot;
+    return true;
+}
+
+/* Re-lays the entries in a table of size entries (hashes are kept: no key
+ * is read). */
+static enum c360_err index_rebuild(struct slot_index *ix, size_t size)
+{
+    struct index_entry *v = malloc(size * sizeof(*v));
+    if (!v)
+        return C360_ERR_NOMEM;
+    for (size_t i = 0; i < size; i++)
+        v[i].slot = INDEX_EMPTY;
+    for (size_t i = 0; i < ix->size; i++) {
+        struct index_entry e = ix->v[i];
+        if (e.slot == INDEX_EMPTY || e.slot == INDEX_GONE)
+            continue;
+        size_t k = e.hash & (size - 1);
+        while (v[k].slot != INDEX_EMPTY)
+            k = (k + 1) & (size - 1);
+        v[k] = e;
+    }
+    free(ix->v);
+    ix->v = v;
+    ix->size = size;
+    ix->used = ix->count;
+    return C360_OK;
+}
+
+/* Sets key (which slot holds already) to slot; C360_ERR_LIMIT when a new key
+ * would exceed the cap. */
+static enum c360_err index_put(const struct c360_identity *g, struct slot_index *ix, uint32_t h,
+                               const void *key, uint32_t slot)
+{
+    struct index_entry *e = index_find(g, ix, h, key);
+    if (e->slot != INDEX_EMPTY && e->slot != INDEX_GONE) {
+        e->slot = slot;
+        return C360_OK;
+    }
+    if (ix->count >= ix->max)
+        return C360_ERR_LIMIT;
+    /* Keep the load (deleted entries included) under 3/4; a table mostly
+     * of deleted entries is rebuilt at its size. */
+    if ((ix->used + 1) * 4 > ix->size * 3) {
+        size_t size = (ix->count + 1) * 2 > ix->size ? ix->size * 2 : ix->size;
+        enum c360_err err = index_rebuild(ix, size);
+        if (err)
+            return err;
+        e = index_find(g, ix, h, key);
+    }
+    if (e->slot == INDEX_EMPTY)
+        ix->used++;
+    *e = (struct index_entry){h, slot};
+    ix->count++;
+    return C360_OK;
+}
+
+static void index_del(const struct c360_identity *g, struct slot_index *ix, uint32_t h,
+                      const void *key)
+{
+    struct index_entry *e = index_find(g, ix, h, key);
+    if (e->slot == INDEX_EMPTY || e->slot == INDEX_GONE)
+        return;
+    e->slot = INDEX_GONE;
+    ix->count--;
+}
+
+static size_t index_bytes(const struct slot_index *ix)
+{
+    return ix->size * sizeof(*ix->v);
+}
+
+/* The node of record key. */
+static bool node_find(const struct c360_identity *g, const char *key, uint32_t *x)
+{
+    return index_get(g, &g->by_key, hash_text(key), key, x);
 }
 
 /* Blocking keys the graph holds at most: each record has at most one per
@@ -159,9 +303,9 @@ enum c360_err c360_identity_new(const struct c360_identity_config *cfg, struct c
         return C360_ERR_NOMEM;
     g->cfg = *cfg;
     g->next_id = 1;
-    if (c360_strmap_new(cfg->records_max, &g->by_key) ||
-        c360_strmap_new(cfg->records_max, &g->by_id) ||
-        c360_strmap_new(BLOCKS_MAX(g), &g->by_block)) {
+    if (index_init(&g->by_key, INDEX_NODES, cfg->records_max) ||
+        index_init(&g->by_id, INDEX_PROFILES, cfg->records_max) ||
+        index_init(&g->by_block, INDEX_BLOCKS, BLOCKS_MAX(g))) {
         c360_identity_destroy(g);
         return C360_ERR_NOMEM;
     }
@@ -212,9 +356,9 @@ void c360_identity_destroy(struct c360_identity *g)
     free(g->restore_ids);
     free(g->key_buf);
     free(g->sort);
-    c360_strmap_destroy(g->by_key);
-    c360_strmap_destroy(g->by_id);
-    c360_strmap_destroy(g->by_block);
+    free(g->by_key.v);
+    free(g->by_id.v);
+    free(g->by_block.v);
     free(g->events);
     free(g->ids);
     free(g->id_offsets);
@@ -442,7 +586,7 @@ static enum c360_err block_alloc(struct c360_identity *g, const char *key, uint8
     struct block *blk = &g->blocks[b];
     *blk = (struct block){.key = strdup(key), .rule = rule, .dirty = blk->dirty};
     err = C360_ERR_NOMEM;
-    if (!blk->key || (err = c360_strmap_put(g->by_block, key, b)))
+    if (!blk->key || (err = index_put(g, &g->by_block, hash_text(key), key, b)))
         goto fail;
     *out = b;
     return C360_OK;
@@ -457,7 +601,8 @@ static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8
 {
     uint32_t b;
     enum c360_err err;
-    if (!c360_strmap_get(g->by_block, key, &b) && (err = block_alloc(g, key, rule, &b)))
+    if (!index_get(g, &g->by_block, hash_text(key), key, &b) &&
+        (err = block_alloc(g, key, rule, &b)))
         return err;
     struct node *n = &g->nodes[x];
     for (uint16_t i = 0; i < n->n_blocks; i++) {
@@ -496,7 +641,7 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
         if (blk->capped)
             g->capped--;
         gone_add(g, &g->gone_blocks, blk->key, BLOCKS_MAX(g));
-        c360_strmap_del(g->by_block, blk->key);
+        index_del(g, &g->by_block, hash_text(blk->key), blk->key);
         free(blk->key);
         free(blk->members);
         *blk = (struct block){.dirty = blk->dirty}; /* the slot stays in dirty_blocks */
@@ -635,9 +780,7 @@ static enum c360_err profile_new(struct c360_identity *g, uint64_t id, uint32_t 
         p = (uint32_t)g->n_profiles++;
     }
     g->profiles[p] = (struct profile){.id = id, .live = true, .keep_comp = NONE};
-    char text[24];
-    snprintf(text, sizeof(text), "%" PRIu64, id);
-    if ((err = c360_strmap_put(g->by_id, text, p)))
+    if ((err = index_put(g, &g->by_id, hash_id(id), &id, p)))
         return err;
     *out = p;
     return C360_OK;
@@ -1126,9 +1269,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     /* Replace the old profiles by the components. */
     for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
         struct profile *p = &g->profiles[g->old_profiles.v[i]];
-        char text[24];
-        snprintf(text, sizeof(text), "%" PRIu64, p->id);
-        c360_strmap_del(g->by_id, text);
+        index_del(g, &g->by_id, hash_id(p->id), &p->id);
         free(p->members);
         memset(p, 0, sizeof(*p));
         err = u32s_push(&g->free_profiles, g->old_profiles.v[i]);
@@ -1175,7 +1316,7 @@ static enum c360_err node_alloc(struct c360_identity *g, const char *key, uint32
     struct node *n = &g->nodes[x];
     *n = (struct node){.profile = NONE, .dirty = n->dirty}; /* a free slot holds nothing */
     err = C360_ERR_NOMEM;
-    if (!(n->key = strdup(key)) || (err = c360_strmap_put(g->by_key, key, x)))
+    if (!(n->key = strdup(key)) || (err = index_put(g, &g->by_key, hash_text(key), key, x)))
         goto fail;
     *out = x;
     return C360_OK;
@@ -1225,7 +1366,7 @@ enum c360_err c360_identity_upsert(struct c360_identity *g, const struct c360_id
     changes->count = 0;
     if (!in->key || !*in->key)
         return C360_ERR_INVALID;
-    if (c360_strmap_get(g->by_key, in->key, &x)) {
+    if (node_find(g, in->key, &x)) {
         if ((err = node_unindex(g, x)))
             return err;
     } else {
@@ -1250,7 +1391,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
     change_begin(g);
     changes->events = NULL;
     changes->count = 0;
-    if (!c360_strmap_get(g->by_key, key, &x))
+    if (!node_find(g, key, &x))
         return C360_OK;
     struct node *n = &g->nodes[x];
     uint32_t p = n->profile;
@@ -1261,7 +1402,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
     if ((err = node_unindex(g, x)))
         return err;
     profile_remove_member(&g->profiles[p], x);
-    c360_strmap_del(g->by_key, key);
+    index_del(g, &g->by_key, hash_text(key), key);
     if (!(g->deleted_key = strdup(key)))
         return C360_ERR_NOMEM;
     gone_add(g, &g->gone_nodes, key, g->cfg.records_max);
@@ -1281,7 +1422,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
 bool c360_identity_profile_of(const struct c360_identity *g, const char *key, uint64_t *id)
 {
     uint32_t x;
-    if (!c360_strmap_get(g->by_key, key, &x))
+    if (!node_find(g, key, &x))
         return false;
     *id = g->profiles[g->nodes[x].profile].id;
     return true;
@@ -1289,7 +1430,7 @@ bool c360_identity_profile_of(const struct c360_identity *g, const char *key, ui
 
 size_t c360_identity_count(const struct c360_identity *g)
 {
-    return c360_strmap_count(g->by_key);
+    return g->by_key.count;
 }
 
 void c360_identity_each(const struct c360_identity *g,
@@ -1321,7 +1462,7 @@ bool c360_identity_explain(const struct c360_identity *g, const char *key,
                            void *arg)
 {
     uint32_t x;
-    if (!c360_strmap_get(g->by_key, key, &x))
+    if (!node_find(g, key, &x))
         return false;
     const struct profile *p = &g->profiles[g->nodes[x].profile];
     for (uint32_t m = 0; m < p->n; m++)
@@ -1393,7 +1534,7 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
 {
     uint32_t x;
     memset(out, 0, sizeof(*out));
-    if (!c360_strmap_get(g->by_key, key, &x))
+    if (!node_find(g, key, &x))
         return false;
     const struct node *n = &g->nodes[x];
     const struct edge *best = NULL;
@@ -1472,10 +1613,8 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
 
 uint32_t c360_identity_profile_slot(const struct c360_identity *g, uint64_t id)
 {
-    char text[24];
     uint32_t p;
-    snprintf(text, sizeof(text), "%" PRIu64, id);
-    return c360_strmap_get(g->by_id, text, &p) && g->profiles[p].live ? p : NONE;
+    return index_get(g, &g->by_id, hash_id(id), &id, &p) && g->profiles[p].live ? p : NONE;
 }
 
 static const struct profile *profile_by_id(const struct c360_identity *g, uint64_t id)
@@ -1510,7 +1649,7 @@ size_t c360_identity_bytes(const struct c360_identity *g)
 {
     size_t bytes = sizeof(*g) + g->cap_nodes * sizeof(struct node) +
                    g->cap_blocks * sizeof(struct block) + g->cap_profiles * sizeof(struct profile) +
-                   c360_strmap_bytes(g->by_key) + c360_strmap_bytes(g->by_block) +
+                   index_bytes(&g->by_key) + index_bytes(&g->by_block) + index_bytes(&g->by_id) +
                    (g->dirty_nodes.cap + g->dirty_blocks.cap) * sizeof(uint32_t);
     for (size_t i = 0; i < g->n_nodes; i++) {
         const struct node *n = &g->nodes[i];
@@ -1529,6 +1668,12 @@ size_t c360_identity_bytes(const struct c360_identity *g)
 
 /* --- For persist.c (identity_int.h). */
 
+bool c360_identity_index_get(const struct c360_identity *g, const struct slot_index *ix,
+                             const char *key, uint32_t *slot)
+{
+    return index_get(g, ix, hash_text(key), key, slot);
+}
+
 enum c360_err c360_identity_u32s_push(struct u32s *a, uint32_t v)
 {
     return u32s_push(a, v);
@@ -1536,13 +1681,14 @@ enum c360_err c360_identity_u32s_push(struct u32s *a, uint32_t v)
 
 enum c360_err c360_identity_node_slot(struct c360_identity *g, const char *key, uint32_t *x)
 {
-    return c360_strmap_get(g->by_key, key, x) ? C360_OK : node_alloc(g, key, x);
+    return node_find(g, key, x) ? C360_OK : node_alloc(g, key, x);
 }
 
 enum c360_err c360_identity_block_slot(struct c360_identity *g, const char *key, uint8_t rule,
                                        uint32_t *b)
 {
-    return c360_strmap_get(g->by_block, key, b) ? C360_OK : block_alloc(g, key, rule, b);
+    return index_get(g, &g->by_block, hash_text(key), key, b) ? C360_OK
+                                                              : block_alloc(g, key, rule, b);
 }
 
 enum c360_err c360_identity_edge_add(struct c360_identity *g, uint32_t x, uint32_t other,

@@ -10,7 +10,6 @@
 
 #include "c360/err.h"
 #include "c360/identity.h"
-#include "c360/strmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -74,6 +73,27 @@ struct profile {
     bool live;
 };
 
+/*
+ * An index from a key to a slot: a record's key to its node, a blocking key
+ * to its block, a profile id to its profile. Open addressing with linear
+ * probing over (hash, slot) pairs; the key is read from the slot (the
+ * node's or block's own copy, the profile's id), so each key is held once.
+ * At most max entries, like the strmap it replaces.
+ */
+enum index_of { INDEX_NODES, INDEX_BLOCKS, INDEX_PROFILES };
+
+struct index_entry {
+    uint32_t hash, slot; /* slot NONE: empty; NONE - 1: deleted */
+};
+
+struct slot_index {
+    struct index_entry *v;
+    size_t size;        /* a power of two */
+    size_t count, used; /* live entries; live and deleted ones */
+    size_t max;
+    enum index_of of;
+};
+
 /* A growable array of uint32_t (capped by the graph's record cap). */
 struct u32s {
     uint32_t *v;
@@ -106,8 +126,8 @@ struct c360_identity {
     struct profile *profiles;
     size_t n_profiles, cap_profiles;
     struct u32s free_profiles;
-    struct c360_strmap *by_key, *by_block;
-    struct c360_strmap *by_id; /* a live profile's id (decimal) to its slot */
+    struct slot_index by_key, by_block;
+    struct slot_index by_id; /* a live profile's id to its slot */
     uint64_t next_seq, next_id;
     size_t capped;
     uint32_t gen;
@@ -145,6 +165,10 @@ enum c360_err c360_identity_u32s_push(struct u32s *a, uint32_t v) C360_MUST_USE;
 enum c360_err c360_identity_sort_by_seq(struct c360_identity *g, uint32_t *v,
                                         size_t n) C360_MUST_USE;
 
+/* The slot of record key (by_key) or blocking key (by_block) in *slot;
+ * false when absent. */
+bool c360_identity_index_get(const struct c360_identity *g, const struct slot_index *ix,
+                             const char *key, uint32_t *slot);
 /* Restoring: the slot of record key; a new one, not live, when the key is
  * unknown (a record another item names before its own item is read). */
 enum c360_err c360_identity_node_slot(struct c360_identity *g, const char *key,

@@ -24,7 +24,6 @@
 #include "c360/persist.h"
 #include "c360/identity.h"
 #include "c360/name.h"
-#include "c360/strmap.h"
 
 #include "identity_int.h"
 
@@ -107,8 +106,8 @@ static void meta_value(const struct c360_identity *g, struct c360_persist_writer
     c360_persist_writer_reset(w);
     c360_persist_u64(w, g->next_seq);
     c360_persist_u64(w, g->next_id);
-    c360_persist_u64(w, c360_strmap_count(g->by_key));
-    c360_persist_u64(w, c360_strmap_count(g->by_block));
+    c360_persist_u64(w, g->by_key.count);
+    c360_persist_u64(w, g->by_block.count);
     c360_persist_u64(w, g->capped);
     c360_persist_u64(w, config_fingerprint(&g->cfg));
 }
@@ -140,13 +139,14 @@ static enum c360_err put_block(const struct c360_identity *g, const struct c360_
 
 /* Deletes of the keys in gl that the graph no longer holds (a key deleted
  * and made again is written whole instead). */
-static enum c360_err put_gone(const struct gone *gl, const struct c360_strmap *live,
-                              const struct c360_persist_sink *sink, enum c360_persist_db db)
+static enum c360_err put_gone(const struct c360_identity *g, const struct gone *gl,
+                              const struct slot_index *live, const struct c360_persist_sink *sink,
+                              enum c360_persist_db db)
 {
     enum c360_err err;
     uint32_t slot;
     for (size_t i = 0; i < gl->n; i++) {
-        if (!c360_strmap_get(live, gl->v[i], &slot) &&
+        if (!c360_identity_index_get(g, live, gl->v[i], &slot) &&
             (err = c360_persist_put(sink, db, gl->v[i], strlen(gl->v[i]), NULL, 0)))
             return err;
     }
@@ -162,8 +162,8 @@ enum c360_err c360_identity_persist(const struct c360_identity *g,
     if (err)
         goto fail;
     if (g->tracking) {
-        if ((err = put_gone(&g->gone_nodes, g->by_key, sink, C360_DB_IDENTITY)) ||
-            (err = put_gone(&g->gone_blocks, g->by_block, sink, C360_DB_BLOCKING)))
+        if ((err = put_gone(g, &g->gone_nodes, &g->by_key, sink, C360_DB_IDENTITY)) ||
+            (err = put_gone(g, &g->gone_blocks, &g->by_block, sink, C360_DB_BLOCKING)))
             goto fail;
         for (size_t i = 0; i < g->dirty_nodes.n; i++) {
             uint32_t x = g->dirty_nodes.v[i];
@@ -417,7 +417,7 @@ enum c360_err c360_identity_restore(struct c360_identity *g, enum c360_persist_d
     struct c360_persist_reader r;
     enum c360_err err;
     if (!g->restoring) {
-        if (g->next_seq || c360_strmap_count(g->by_key) || c360_strmap_count(g->by_block))
+        if (g->next_seq || g->by_key.count || g->by_block.count)
             return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
                                   "identity items restored into a graph that holds records");
         g->restoring = true;
@@ -518,15 +518,14 @@ static enum c360_err check_items(struct c360_identity *g, struct c360_diag *diag
                                       o->key);
         }
     }
-    if (c360_strmap_count(g->by_key) != g->meta_records ||
-        c360_strmap_count(g->by_block) != g->meta_blocks || capped != g->meta_capped)
-        return c360_diag_fail(diag, C360_ERR_INVALID, META_KEY,
-                              "%zu records, %zu blocking keys (%zu capped) stored, the counters "
-                              "say %llu, %llu (%llu): items are missing",
-                              c360_strmap_count(g->by_key), c360_strmap_count(g->by_block), capped,
-                              (unsigned long long)g->meta_records,
-                              (unsigned long long)g->meta_blocks,
-                              (unsigned long long)g->meta_capped);
+    if (g->by_key.count != g->meta_records || g->by_block.count != g->meta_blocks ||
+        capped != g->meta_capped)
+        return c360_diag_fail(
+            diag, C360_ERR_INVALID, META_KEY,
+            "%zu records, %zu blocking keys (%zu capped) stored, the counters "
+            "say %llu, %llu (%llu): items are missing",
+            g->by_key.count, g->by_block.count, capped, (unsigned long long)g->meta_records,
+            (unsigned long long)g->meta_blocks, (unsigned long long)g->meta_capped);
     g->capped = capped;
     return C360_OK;
 }
@@ -575,8 +574,7 @@ static enum c360_err rebuild_profiles(struct c360_identity *g, struct c360_diag 
 enum c360_err c360_identity_restore_end(struct c360_identity *g, struct c360_diag *diag)
 {
     enum c360_err err;
-    if (g->restoring && !g->restored_meta &&
-        (c360_strmap_count(g->by_key) || c360_strmap_count(g->by_block)))
+    if (g->restoring && !g->restored_meta && (g->by_key.count || g->by_block.count))
         return c360_diag_fail(diag, C360_ERR_INVALID, META_KEY,
                               "identity records stored without the identity counters");
     if (g->restoring && ((err = check_items(g, diag)) || (err = rebuild_profiles(g, diag))))
