@@ -212,11 +212,6 @@ static bool node_find(const struct c360_identity *g, const char *key, uint32_t *
  * rule and value. */
 #define BLOCKS_MAX(g) ((g)->cfg.records_max * C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX)
 
-static char *dup_or_null(const char *s)
-{
-    return s && *s ? strdup(s) : NULL;
-}
-
 /* --- Change tracking: the items a persist hands on (persist.c). Off until
  * the graph is first persisted or restored; then every node and block a
  * change writes to is listed once, and deleted keys are kept. */
@@ -313,12 +308,44 @@ enum c360_err c360_identity_new(const struct c360_identity_config *cfg, struct c
     return C360_OK;
 }
 
+static size_t text_size(const char *s)
+{
+    return s && *s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s (when not NULL or empty) to *p, moving *p past it; the copy or NULL. */
+static char *text_put(char **p, const char *s, size_t size)
+{
+    if (!size)
+        return NULL;
+    char *copy = *p;
+    memcpy(copy, s, size);
+    *p += size;
+    return copy;
+}
+
+enum c360_err c360_identity_node_text(struct node *n, const char *key, const char *gp,
+                                      const char *first, const char *last)
+{
+    size_t key_size = strlen(key) + 1, gp_size = text_size(gp), first_size = text_size(first),
+           last_size = text_size(last);
+    char *text = malloc(key_size + gp_size + first_size + last_size);
+    if (!text)
+        return C360_ERR_NOMEM;
+    char *p = text;
+    text_put(&p, key, key_size);
+    char *old = n->key; /* key may be it */
+    n->key = text;
+    n->gp = text_put(&p, gp, gp_size);
+    n->first = text_put(&p, first, first_size);
+    n->last = text_put(&p, last, last_size);
+    free(old);
+    return C360_OK;
+}
+
 static void node_clear(struct node *n)
 {
-    free(n->key);
-    free(n->gp);
-    free(n->first);
-    free(n->last);
+    free(n->key); /* and the fields in its allocation */
     free(n->blocks);
     free(n->edges);
     bool dirty = n->dirty; /* the slot stays in dirty_nodes */
@@ -609,11 +636,7 @@ static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8
         if (n->blocks[i] == b)
             return C360_OK; /* two values of the record give one key */
     }
-    uint32_t *nb = realloc(n->blocks, (n->n_blocks + 1u) * sizeof(*nb));
-    if (!nb)
-        return C360_ERR_NOMEM;
-    n->blocks = nb;
-    n->blocks[n->n_blocks++] = b;
+    n->blocks[n->n_blocks++] = b; /* node_index made room */
     struct block *blk = &g->blocks[b];
     if ((err = members_push(&blk->members, &blk->n, &blk->cap, x)))
         return err;
@@ -650,6 +673,40 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
     if (blk->capped && blk->n <= g->cfg.postings_max)
         return block_uncap(g, b);
     return block_attach_nameless(g, b);
+}
+
+/* The values of in that rule r makes keys of for record n, and how many
+ * (values may be NULL). */
+static size_t rule_values(const struct c360_identity *g, size_t r, const struct node *n,
+                          const struct c360_identity_input *in, const char *const **values)
+{
+    const char *const *v = NULL;
+    size_t count = 0;
+    switch (g->cfg.rules[r].kind) {
+    case C360_IDENTITY_GLOBAL_PARTY_ID:
+        v = &in->global_party_id;
+        count = n->gp ? 1 : 0;
+        break;
+    case C360_IDENTITY_PARTY_IDENTIFIER:
+        v = in->identifiers;
+        count = in->n_identifiers;
+        break;
+    case C360_IDENTITY_EMAIL:
+        v = in->emails;
+        count = n->first || g->cfg.rules[r].attach_nameless ? in->n_emails : 0;
+        break;
+    case C360_IDENTITY_PHONE:
+        v = in->phones;
+        count = n->first ? in->n_phones : 0;
+        break;
+    case C360_IDENTITY_ADDRESS:
+        v = in->addresses;
+        count = n->first && n->last && n->birth != C360_DATE_NONE ? in->n_addresses : 0;
+        break;
+    }
+    if (values)
+        *values = v;
+    return count;
 }
 
 /* Writes "|last|birth" (birth in decimal, as %ld writes it) into tail, NUL
@@ -689,32 +746,21 @@ static enum c360_err node_index(struct c360_identity *g, uint32_t x,
 {
     char key[BLOCK_KEY_MAX];
     enum c360_err err;
-    const struct node *n = &g->nodes[x];
+    struct node *n = &g->nodes[x];
+    /* Room for every key at once: one allocation per record, not one per key. */
+    size_t bound = 0;
+    for (size_t r = 0; r < g->cfg.n_rules; r++)
+        bound += rule_values(g, r, n, in, NULL);
+    if (bound > n->cap_blocks) {
+        uint32_t *nb = realloc(n->blocks, bound * sizeof(*nb));
+        if (!nb)
+            return C360_ERR_NOMEM;
+        n->blocks = nb;
+        n->cap_blocks = (uint16_t)bound;
+    }
     for (size_t r = 0; r < g->cfg.n_rules; r++) {
-        const char *const *values = NULL;
-        size_t count = 0;
-        switch (g->cfg.rules[r].kind) {
-        case C360_IDENTITY_GLOBAL_PARTY_ID:
-            values = &in->global_party_id;
-            count = n->gp ? 1 : 0;
-            break;
-        case C360_IDENTITY_PARTY_IDENTIFIER:
-            values = in->identifiers;
-            count = in->n_identifiers;
-            break;
-        case C360_IDENTITY_EMAIL:
-            values = in->emails;
-            count = n->first || g->cfg.rules[r].attach_nameless ? in->n_emails : 0;
-            break;
-        case C360_IDENTITY_PHONE:
-            values = in->phones;
-            count = n->first ? in->n_phones : 0;
-            break;
-        case C360_IDENTITY_ADDRESS:
-            values = in->addresses;
-            count = n->first && n->last && n->birth != C360_DATE_NONE ? in->n_addresses : 0;
-            break;
-        }
+        const char *const *values;
+        size_t count = rule_values(g, r, n, in, &values);
         /* The key's tail after the value: "|last|birth" for the address
          * rule, nothing for the others. */
         char tail[BLOCK_KEY_MAX];
@@ -751,17 +797,13 @@ static enum c360_err node_unindex(struct c360_identity *g, uint32_t x)
             return err;
     }
     n->n_edges = 0;
+    /* The list stays allocated for node_index to fill again. */
     uint16_t nb = n->n_blocks;
-    uint32_t *blocks = n->blocks;
-    n->blocks = NULL;
     n->n_blocks = 0;
     for (uint16_t i = 0; i < nb; i++) {
-        if ((err = block_leave(g, blocks[i], x))) {
-            free(blocks);
+        if ((err = block_leave(g, g->nodes[x].blocks[i], x)))
             return err;
-        }
     }
-    free(blocks);
     return C360_OK;
 }
 
@@ -1316,7 +1358,8 @@ static enum c360_err node_alloc(struct c360_identity *g, const char *key, uint32
     struct node *n = &g->nodes[x];
     *n = (struct node){.profile = NONE, .dirty = n->dirty}; /* a free slot holds nothing */
     err = C360_ERR_NOMEM;
-    if (!(n->key = strdup(key)) || (err = index_put(g, &g->by_key, hash_text(key), key, x)))
+    if ((err = c360_identity_node_text(n, key, NULL, NULL, NULL)) ||
+        (err = index_put(g, &g->by_key, hash_text(key), key, x)))
         goto fail;
     *out = x;
     return C360_OK;
@@ -1342,18 +1385,8 @@ static void change_tracked(struct c360_identity *g)
 
 static enum c360_err node_fill(struct node *n, const struct c360_identity_input *in)
 {
-    free(n->gp);
-    free(n->first);
-    free(n->last);
-    n->gp = dup_or_null(in->global_party_id);
-    n->first = dup_or_null(in->first_name);
-    n->last = dup_or_null(in->last_name);
     n->birth = in->birth_date;
-    if ((in->global_party_id && *in->global_party_id && !n->gp) ||
-        (in->first_name && *in->first_name && !n->first) ||
-        (in->last_name && *in->last_name && !n->last))
-        return C360_ERR_NOMEM;
-    return C360_OK;
+    return c360_identity_node_text(n, n->key, in->global_party_id, in->first_name, in->last_name);
 }
 
 enum c360_err c360_identity_upsert(struct c360_identity *g, const struct c360_identity_input *in,
@@ -1657,7 +1690,7 @@ size_t c360_identity_bytes(const struct c360_identity *g)
             continue;
         bytes += strlen(n->key) + 1 + (n->gp ? strlen(n->gp) + 1 : 0) +
                  (n->first ? strlen(n->first) + 1 : 0) + (n->last ? strlen(n->last) + 1 : 0) +
-                 n->n_blocks * sizeof(uint32_t) + n->cap_edges * sizeof(struct edge);
+                 n->cap_blocks * sizeof(uint32_t) + n->cap_edges * sizeof(struct edge);
     }
     for (size_t i = 0; i < g->n_blocks; i++)
         bytes += g->blocks[i].key ? strlen(g->blocks[i].key) + 1 + g->blocks[i].cap * 4 : 0;

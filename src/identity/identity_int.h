@@ -40,13 +40,15 @@ struct edge {
 };
 
 struct node {
+    /* One allocation (c360_identity_node_text): the key, then the fields,
+     * each NULL when the record has none. */
     char *key, *gp, *first, *last;
     int32_t birth;
     uint64_t seq; /* arrival order: the oldest record anchors its profile */
     bool live;    /* false: a free slot, or (restoring) a record named but not read yet */
     bool dirty;   /* listed in dirty_nodes; kept while the slot is free */
     uint32_t *blocks;
-    uint16_t n_blocks;
+    uint16_t n_blocks, cap_blocks;
     struct edge *edges;
     uint32_t n_edges, cap_edges;
     uint32_t profile;    /* index into profiles */
@@ -177,6 +179,10 @@ enum c360_err c360_identity_node_slot(struct c360_identity *g, const char *key,
  * without members when the key is unknown. */
 enum c360_err c360_identity_block_slot(struct c360_identity *g, const char *key, uint8_t rule,
                                        uint32_t *b) C360_MUST_USE;
+/* Sets n's key (it may be n->key) and fields (NULL or "": none) in one new
+ * allocation; the old one is freed. On failure n is unchanged. */
+enum c360_err c360_identity_node_text(struct node *n, const char *key, const char *gp,
+                                      const char *first, const char *last) C360_MUST_USE;
 /* Appends edge (other, block) to node x: one end only. */
 enum c360_err c360_identity_edge_add(struct c360_identity *g, uint32_t x, uint32_t other,
                                      uint32_t block) C360_MUST_USE;

@@ -295,8 +295,13 @@ static enum c360_err restore_node(struct c360_identity *g, const char *key,
         return c360_diag_fail(diag, C360_ERR_INVALID, key, "record stored twice");
     n->seq = c360_persist_get_u64(r);
     g->restore_ids[x] = c360_persist_get_u64(r);
-    if ((err = read_name(r, &n->gp)) || (err = read_name(r, &n->first)) ||
-        (err = read_name(r, &n->last)))
+    char *gp = NULL, *first = NULL, *last = NULL;
+    if (!(err = read_name(r, &gp)) && !(err = read_name(r, &first)) && !(err = read_name(r, &last)))
+        err = c360_identity_node_text(n, n->key, gp, first, last);
+    free(gp);
+    free(first);
+    free(last);
+    if (err)
         return err;
     int64_t birth = c360_persist_get_i64(r);
     n->birth = (int32_t)birth;
@@ -305,6 +310,7 @@ static enum c360_err restore_node(struct c360_identity *g, const char *key,
         return record_corrupt(key, diag);
     if (n_blocks && !(n->blocks = malloc(n_blocks * sizeof(*n->blocks))))
         return C360_ERR_NOMEM;
+    n->cap_blocks = (uint16_t)n_blocks;
     for (uint64_t i = 0; i < n_blocks; i++) {
         if ((err = read_key(g, r, &text)))
             return err;
