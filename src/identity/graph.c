@@ -18,19 +18,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Appends x to an array of n of cap items (profile and block members). */
-static enum c360_err members_push(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
+enum c360_err c360_identity_members_push(union members *m, uint32_t *n, uint32_t *cap, uint32_t x)
 {
-    if (*n == *cap) {
-        uint32_t want = *cap ? *cap * 2 : 4;
-        uint32_t *p = realloc(*v, want * sizeof(*p));
+    if (!*cap && *n < MEMBERS_HERE) {
+        m->here[(*n)++] = x;
+        return C360_OK;
+    }
+    if (!*cap || *n == *cap) {
+        uint32_t want = *cap ? *cap * 2 : 2 * MEMBERS_HERE;
+        uint32_t *p = realloc(*cap ? m->heap : NULL, want * sizeof(*p));
         if (!p)
             return C360_ERR_NOMEM;
-        *v = p;
+        if (!*cap)
+            memcpy(p, m->here, sizeof(m->here));
+        m->heap = p;
         *cap = want;
     }
-    (*v)[(*n)++] = x;
+    m->heap[(*n)++] = x;
     return C360_OK;
+}
+
+void c360_identity_members_free(union members *m, uint32_t cap)
+{
+    if (cap)
+        free(m->heap);
+}
+
+static enum c360_err members_push(union members *m, uint32_t *n, uint32_t *cap, uint32_t x)
+{
+    return c360_identity_members_push(m, n, cap, x);
 }
 
 static enum c360_err u32s_push(struct u32s *a, uint32_t v)
@@ -361,10 +377,10 @@ void c360_identity_destroy(struct c360_identity *g)
         node_clear(&g->nodes[i]);
     for (size_t i = 0; i < g->n_blocks; i++) {
         free(g->blocks[i].key);
-        free(g->blocks[i].members);
+        c360_identity_members_free(&g->blocks[i].members, g->blocks[i].cap);
     }
     for (size_t i = 0; i < g->n_profiles; i++)
-        free(g->profiles[i].members);
+        c360_identity_members_free(&g->profiles[i].members, g->profiles[i].cap);
     free(g->nodes);
     free(g->blocks);
     free(g->profiles);
@@ -479,7 +495,7 @@ static enum c360_err block_join(struct c360_identity *g, uint32_t b, uint32_t x)
     const struct c360_identity_rule *r = &g->cfg.rules[blk->rule];
     enum c360_err err;
     for (uint32_t i = 0; i < blk->n; i++) {
-        uint32_t m = blk->members[i];
+        uint32_t m = block_members(blk)[i];
         if (m == x || !rule_holds(g, r, &g->nodes[x], &g->nodes[m]))
             continue;
         if ((err = edge_add(&g->nodes[x], m, b)) || (err = edge_add(&g->nodes[m], x, b)) ||
@@ -511,13 +527,13 @@ static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
     bool any_nameless = false, one_person = true;
     const char *gp = NULL;
     for (uint32_t i = 0; i < blk->n; i++) {
-        const struct node *a = &g->nodes[blk->members[i]];
+        const struct node *a = &g->nodes[block_members(blk)[i]];
         any_nameless |= !a->first;
         if (a->gp && gp && strcmp(a->gp, gp) != 0)
             one_person = false;
         gp = a->gp ? a->gp : gp;
         for (uint32_t j = i + 1; j < blk->n && one_person && a->first; j++) {
-            const struct node *o = &g->nodes[blk->members[j]];
+            const struct node *o = &g->nodes[block_members(blk)[j]];
             one_person = !o->first || rule_holds(g, r, a, o);
         }
     }
@@ -525,22 +541,22 @@ static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
         return C360_OK;
     /* Drop the block's edges that touch a nameless record, then remake them. */
     for (uint32_t i = 0; i < blk->n; i++) {
-        struct node *n = &g->nodes[blk->members[i]];
+        struct node *n = &g->nodes[block_members(blk)[i]];
         for (uint32_t e = 0; e < n->n_edges;) {
             if (n->edges[e].block == b && (!n->first || !g->nodes[n->edges[e].other].first))
                 n->edges[e] = n->edges[--n->n_edges];
             else
                 e++;
         }
-        if ((err = touch(g, blk->members[i])))
+        if ((err = touch(g, block_members(blk)[i])))
             return err;
     }
     if (!one_person)
         return C360_OK;
     for (uint32_t i = 0; i < blk->n; i++) {
-        uint32_t x = blk->members[i];
+        uint32_t x = block_members(blk)[i];
         for (uint32_t j = i + 1; j < blk->n; j++) {
-            uint32_t m = blk->members[j];
+            uint32_t m = block_members(blk)[j];
             struct node *a = &g->nodes[x], *o = &g->nodes[m];
             if ((a->first && o->first) || (!a->first && a->gp) || (!o->first && o->gp) ||
                 !compatible(a, o))
@@ -560,14 +576,14 @@ static enum c360_err block_cap(struct c360_identity *g, uint32_t b)
     blk->capped = true;
     g->capped++;
     for (uint32_t i = 0; i < blk->n; i++) {
-        struct node *n = &g->nodes[blk->members[i]];
+        struct node *n = &g->nodes[block_members(blk)[i]];
         for (uint32_t e = 0; e < n->n_edges;) {
             if (n->edges[e].block == b)
                 n->edges[e] = n->edges[--n->n_edges];
             else
                 e++;
         }
-        if ((err = touch(g, blk->members[i])))
+        if ((err = touch(g, block_members(blk)[i])))
             return err;
     }
     return C360_OK;
@@ -582,11 +598,11 @@ static enum c360_err block_uncap(struct c360_identity *g, uint32_t b)
     blk->capped = false;
     g->capped--;
     for (uint32_t i = 0; i < blk->n; i++) {
-        uint32_t x = blk->members[i];
+        uint32_t x = block_members(blk)[i];
         if ((err = touch(g, x)))
             return err;
         for (uint32_t j = i + 1; j < blk->n; j++) {
-            uint32_t m = blk->members[j];
+            uint32_t m = block_members(blk)[j];
             if (rule_holds(g, r, &g->nodes[x], &g->nodes[m]) &&
                 ((err = edge_add(&g->nodes[x], m, b)) || (err = edge_add(&g->nodes[m], x, b))))
                 return err;
@@ -654,8 +670,8 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
 {
     struct block *blk = &g->blocks[b];
     for (uint32_t i = 0; i < blk->n; i++) {
-        if (blk->members[i] == x) {
-            blk->members[i] = blk->members[--blk->n];
+        if (block_members(blk)[i] == x) {
+            block_members(blk)[i] = block_members(blk)[--blk->n];
             break;
         }
     }
@@ -666,7 +682,7 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
         gone_add(g, &g->gone_blocks, blk->key, BLOCKS_MAX(g));
         index_del(g, &g->by_block, hash_text(blk->key), blk->key);
         free(blk->key);
-        free(blk->members);
+        c360_identity_members_free(&blk->members, blk->cap);
         *blk = (struct block){.dirty = blk->dirty}; /* the slot stays in dirty_blocks */
         return u32s_push(&g->free_blocks, b);
     }
@@ -836,8 +852,8 @@ static enum c360_err profile_add(struct profile *p, uint32_t x)
 static void profile_remove_member(struct profile *p, uint32_t x)
 {
     for (uint32_t i = 0; i < p->n; i++) {
-        if (p->members[i] == x) {
-            p->members[i] = p->members[--p->n];
+        if (profile_members(p)[i] == x) {
+            profile_members(p)[i] = profile_members(p)[--p->n];
             return;
         }
     }
@@ -930,8 +946,8 @@ static uint64_t profile_oldest(const struct c360_identity *g, const struct profi
 {
     uint64_t oldest = UINT64_MAX;
     for (uint32_t m = 0; m < p->n; m++) {
-        if (g->nodes[p->members[m]].seq < oldest)
-            oldest = g->nodes[p->members[m]].seq;
+        if (g->nodes[profile_members(p)[m]].seq < oldest)
+            oldest = g->nodes[profile_members(p)[m]].seq;
     }
     return oldest;
 }
@@ -973,7 +989,7 @@ static enum c360_err components(struct c360_identity *g, uint32_t removed_profil
     if (removed_profile != NONE) {
         const struct profile *p = &g->profiles[removed_profile];
         for (uint32_t m = 0; m < p->n; m++) {
-            uint32_t x = p->members[m];
+            uint32_t x = profile_members(p)[m];
             if (g->nodes[x].mark != region_mark &&
                 (err = bfs(g, x, false, 0, region_mark, &g->region)))
                 return err;
@@ -987,7 +1003,7 @@ static enum c360_err components(struct c360_identity *g, uint32_t removed_profil
             return err;
         uint32_t p = g->nodes[x].profile;
         for (uint32_t m = 0; p != NONE && m < g->profiles[p].n; m++) {
-            uint32_t y = g->profiles[p].members[m];
+            uint32_t y = profile_members(&g->profiles[p])[m];
             if (g->nodes[y].mark != region_mark &&
                 (err = bfs(g, y, false, 0, region_mark, &g->region)))
                 return err;
@@ -1209,7 +1225,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
         uint64_t best = UINT64_MAX;
         p->keep_comp = NONE;
         for (uint32_t m = 0; m < p->n; m++) {
-            const struct node *n = &g->nodes[p->members[m]];
+            const struct node *n = &g->nodes[profile_members(p)[m]];
             if (n->seq < best) {
                 best = n->seq;
                 p->keep_comp = n->comp;
@@ -1231,7 +1247,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
         struct u32s distinct = g->distinct;
         distinct.n = 0;
         for (uint32_t m = 0; m < p->n && !err; m++) {
-            uint32_t c = g->nodes[p->members[m]].comp;
+            uint32_t c = g->nodes[profile_members(p)[m]].comp;
             bool dup = false;
             for (size_t k = 0; k < distinct.n; k++)
                 dup |= distinct.v[k] == c;
@@ -1312,7 +1328,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
         struct profile *p = &g->profiles[g->old_profiles.v[i]];
         index_del(g, &g->by_id, hash_id(p->id), &p->id);
-        free(p->members);
+        c360_identity_members_free(&p->members, p->cap);
         memset(p, 0, sizeof(*p));
         err = u32s_push(&g->free_profiles, g->old_profiles.v[i]);
     }
@@ -1499,9 +1515,9 @@ bool c360_identity_explain(const struct c360_identity *g, const char *key,
         return false;
     const struct profile *p = &g->profiles[g->nodes[x].profile];
     for (uint32_t m = 0; m < p->n; m++)
-        on_record(g->nodes[p->members[m]].key, arg);
+        on_record(g->nodes[profile_members(p)[m]].key, arg);
     for (uint32_t m = 0; m < p->n; m++) {
-        const struct node *n = &g->nodes[p->members[m]];
+        const struct node *n = &g->nodes[profile_members(p)[m]];
         /* Each edge is held by both ends: explain it from the older one.
          * Edges cut by the cluster cap lead out of the profile. Edges in
          * edge_before order, picked one by one: a record has few. */
@@ -1659,7 +1675,7 @@ static const struct profile *profile_by_id(const struct c360_identity *g, uint64
 const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id)
 {
     const struct profile *p = profile_by_id(g, id);
-    return p ? g->nodes[p->members[0]].key : NULL;
+    return p ? g->nodes[profile_members(p)[0]].key : NULL;
 }
 
 size_t c360_identity_profile_records(const struct c360_identity *g, uint64_t id,
@@ -1669,7 +1685,7 @@ size_t c360_identity_profile_records(const struct c360_identity *g, uint64_t id,
     if (!p)
         return 0;
     for (uint32_t m = 0; m < p->n; m++)
-        on_record(g->nodes[p->members[m]].key, arg);
+        on_record(g->nodes[profile_members(p)[m]].key, arg);
     return p->n;
 }
 

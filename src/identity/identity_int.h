@@ -39,41 +39,66 @@ struct edge {
     uint32_t other, block; /* node and block slots */
 };
 
+/* Fields ordered widest first: a million records, no padding. */
 struct node {
     /* One allocation (c360_identity_node_text): the key, then the fields,
      * each NULL when the record has none. */
     char *key, *gp, *first, *last;
-    int32_t birth;
-    uint64_t seq; /* arrival order: the oldest record anchors its profile */
-    bool live;    /* false: a free slot, or (restoring) a record named but not read yet */
-    bool dirty;   /* listed in dirty_nodes; kept while the slot is free */
     uint32_t *blocks;
-    uint16_t n_blocks, cap_blocks;
     struct edge *edges;
+    uint64_t seq; /* arrival order: the oldest record anchors its profile */
+    int32_t birth;
     uint32_t n_edges, cap_edges;
     uint32_t profile;    /* index into profiles */
     uint32_t mark, comp; /* recomputation scratch: visited stamp, new component */
+    uint16_t n_blocks, cap_blocks;
+    bool live;  /* false: a free slot, or (restoring) a record named but not read yet */
+    bool dirty; /* listed in dirty_nodes; kept while the slot is free */
+};
+
+/* The member slots of a block or a profile. Most have one or two: those are
+ * held in place (cap 0), saving an allocation each; more go to heap (cap of
+ * them). See block_members and profile_members. */
+#define MEMBERS_HERE 2
+union members {
+    uint32_t *heap;
+    uint32_t here[MEMBERS_HERE];
 };
 
 struct block {
     char *key; /* "rule|value"; NULL: a free slot */
+    union members members;
+    uint32_t n, cap;
     uint8_t rule;
     bool capped;
     bool dirty;    /* listed in dirty_blocks; kept while the slot is free */
     bool restored; /* restoring: its item was read */
-    uint32_t *members;
-    uint32_t n, cap;
 };
 
 struct profile {
     uint64_t id;
-    uint32_t *members; /* oldest first (by seq) */
+    union members members; /* oldest first (by seq) */
     uint32_t n, cap;
     uint64_t oldest;    /* recomputation: smallest seq among members when the change began */
     uint32_t keep_comp; /* recomputation: the component that keeps the id, or NONE */
     uint32_t seen;      /* recomputation: stamp of the last change that collected it */
     bool live;
 };
+
+static inline uint32_t *members_of(const union members *m, uint32_t cap)
+{
+    return cap ? m->heap : (uint32_t *)m->here;
+}
+
+static inline uint32_t *block_members(const struct block *blk)
+{
+    return members_of(&blk->members, blk->cap);
+}
+
+static inline uint32_t *profile_members(const struct profile *p)
+{
+    return members_of(&p->members, p->cap);
+}
 
 /*
  * An index from a key to a slot: a record's key to its node, a blocking key
@@ -179,6 +204,11 @@ enum c360_err c360_identity_node_slot(struct c360_identity *g, const char *key,
  * without members when the key is unknown. */
 enum c360_err c360_identity_block_slot(struct c360_identity *g, const char *key, uint8_t rule,
                                        uint32_t *b) C360_MUST_USE;
+/* Appends x to members m holding *n of them (cap *cap). */
+enum c360_err c360_identity_members_push(union members *m, uint32_t *n, uint32_t *cap,
+                                         uint32_t x) C360_MUST_USE;
+/* Frees what members m of cap hold. */
+void c360_identity_members_free(union members *m, uint32_t cap);
 /* Sets n's key (it may be n->key) and fields (NULL or "": none) in one new
  * allocation; the old one is freed. On failure n is unchanged. */
 enum c360_err c360_identity_node_text(struct node *n, const char *key, const char *gp,

@@ -98,7 +98,7 @@ static void block_value(const struct c360_identity *g, const struct block *blk,
     c360_persist_bool(w, blk->capped);
     c360_persist_u64(w, blk->n);
     for (uint32_t i = 0; i < blk->n; i++)
-        c360_persist_str(w, g->nodes[blk->members[i]].key);
+        c360_persist_str(w, g->nodes[block_members(blk)[i]].key);
 }
 
 static void meta_value(const struct c360_identity *g, struct c360_persist_writer *w)
@@ -370,9 +370,9 @@ static enum c360_err restore_block(struct c360_identity *g, const char *key,
     /* Each record's key takes a byte at least. */
     if (r->failed || n > g->cfg.records_max || n > (size_t)(r->end - r->p))
         return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "corrupt blocking key item");
-    if (n && !(g->blocks[b].members = malloc(n * sizeof(uint32_t))))
+    if (n > MEMBERS_HERE && !(g->blocks[b].members.heap = malloc(n * sizeof(uint32_t))))
         return C360_ERR_NOMEM;
-    g->blocks[b].cap = (uint32_t)n;
+    g->blocks[b].cap = n > MEMBERS_HERE ? (uint32_t)n : 0;
     for (uint64_t i = 0; i < n; i++) {
         const char *text;
         if ((err = read_key(g, r, &text)))
@@ -381,7 +381,7 @@ static enum c360_err restore_block(struct c360_identity *g, const char *key,
             return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "corrupt blocking key item");
         if ((err = c360_identity_node_slot(g, text, &m)))
             return err;
-        g->blocks[b].members[g->blocks[b].n++] = m;
+        block_members(&g->blocks[b])[g->blocks[b].n++] = m;
     }
     if ((err = c360_persist_reader_end(r, "blocking key", diag)))
         return err;
@@ -499,7 +499,7 @@ static enum c360_err check_items(struct c360_identity *g, struct c360_diag *diag
         capped += blk->capped;
         uint32_t stamp = ++g->gen;
         for (uint32_t i = 0; i < blk->n; i++) {
-            struct node *n = &g->nodes[blk->members[i]];
+            struct node *n = &g->nodes[block_members(blk)[i]];
             if (n->mark == stamp || !node_in(n, b))
                 return c360_diag_fail(
                     diag, C360_ERR_INVALID, n->key, "a blocking key lists the record %s",
@@ -563,15 +563,8 @@ static enum c360_err rebuild_profiles(struct c360_identity *g, struct c360_diag 
             (err = c360_identity_profile_new(g, id, &p)))
             return err;
         struct profile *prof = &g->profiles[p];
-        if (prof->n == prof->cap) {
-            uint32_t cap = prof->cap ? prof->cap * 2 : 4;
-            uint32_t *v = realloc(prof->members, cap * sizeof(*v));
-            if (!v)
-                return C360_ERR_NOMEM;
-            prof->members = v;
-            prof->cap = cap;
-        }
-        prof->members[prof->n++] = x;
+        if ((err = c360_identity_members_push(&prof->members, &prof->n, &prof->cap, x)))
+            return err;
         n->profile = p;
     }
     return C360_OK;
