@@ -84,12 +84,27 @@ static enum c360_err grow(void **arr, size_t *cap, size_t n, size_t size)
 #define INDEX_EMPTY NONE
 #define INDEX_GONE (NONE - 1)
 
+/* Eight bytes at a time: keys are tens of bytes, hashed on every lookup. */
+static uint32_t hash_bytes(const char *key, size_t len)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ len, w;
+    for (; len >= 8; key += 8, len -= 8) {
+        memcpy(&w, key, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, key, len);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53u; /* then MurmurHash3's finalizer */
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDu;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
 static uint32_t hash_text(const char *key)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
+    return hash_bytes(key, strlen(key));
 }
 
 static uint32_t hash_id(uint64_t id)
@@ -408,6 +423,7 @@ void c360_identity_destroy(struct c360_identity *g)
     free(g->deleted_key);
     free(g->comp_id);
     free(g->comp_exact);
+    free(g->comp_profile);
     free(g);
 }
 
@@ -613,8 +629,8 @@ static enum c360_err block_uncap(struct c360_identity *g, uint32_t b)
 
 /* --- Blocks. */
 
-/* A new block of rule for key, without members. */
-static enum c360_err block_alloc(struct c360_identity *g, const char *key, uint8_t rule,
+/* A new block of rule for key (of hash h), without members. */
+static enum c360_err block_alloc(struct c360_identity *g, const char *key, uint32_t h, uint8_t rule,
                                  uint32_t *out)
 {
     uint32_t b;
@@ -629,7 +645,7 @@ static enum c360_err block_alloc(struct c360_identity *g, const char *key, uint8
     struct block *blk = &g->blocks[b];
     *blk = (struct block){.key = strdup(key), .rule = rule, .dirty = blk->dirty};
     err = C360_ERR_NOMEM;
-    if (!blk->key || (err = index_put(g, &g->by_block, hash_text(key), key, b)))
+    if (!blk->key || (err = index_put(g, &g->by_block, h, key, b)))
         goto fail;
     *out = b;
     return C360_OK;
@@ -640,12 +656,13 @@ fail:
     return err;
 }
 
-static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8_t rule, uint32_t x)
+static enum c360_err block_enter(struct c360_identity *g, const char *key, size_t key_len,
+                                 uint8_t rule, uint32_t x)
 {
     uint32_t b;
     enum c360_err err;
-    if (!index_get(g, &g->by_block, hash_text(key), key, &b) &&
-        (err = block_alloc(g, key, rule, &b)))
+    uint32_t h = hash_bytes(key, key_len);
+    if (!index_get(g, &g->by_block, h, key, &b) && (err = block_alloc(g, key, h, rule, &b)))
         return err;
     struct node *n = &g->nodes[x];
     for (uint16_t i = 0; i < n->n_blocks; i++) {
@@ -795,7 +812,7 @@ static enum c360_err node_index(struct c360_identity *g, uint32_t x,
             key[1] = '|';
             memcpy(key + 2, values[i], len);
             memcpy(key + 2 + len, tail, tail_len + 1);
-            if ((err = block_enter(g, key, (uint8_t)r, x)))
+            if ((err = block_enter(g, key, 2 + len + tail_len, (uint8_t)r, x)))
                 return err;
         }
     }
@@ -1170,7 +1187,7 @@ static enum c360_err components_canonical(struct c360_identity *g)
     return C360_OK;
 }
 
-/* Makes room for n components' ids and flags. */
+/* Makes room for n components' ids, flags and profiles. */
 static enum c360_err comps_room(struct c360_identity *g, size_t n)
 {
     if (n <= g->cap_comps)
@@ -1186,6 +1203,10 @@ static enum c360_err comps_room(struct c360_identity *g, size_t n)
     if (!exact)
         return C360_ERR_NOMEM;
     g->comp_exact = exact;
+    uint32_t *profile = realloc(g->comp_profile, cap * sizeof(*profile));
+    if (!profile)
+        return C360_ERR_NOMEM;
+    g->comp_profile = profile;
     g->cap_comps = cap;
     return C360_OK;
 }
@@ -1324,17 +1345,28 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
                                .rule = link_rule(g, x, comp_exact[n->comp]),
                            });
     }
-    /* Replace the old profiles by the components. */
+    /* Replace the old profiles by the components. An old profile whose id
+     * a component keeps becomes that component's, slot and index entry
+     * unchanged: no profile's slot is seen outside the graph. */
+    uint32_t *comp_profile = g->comp_profile;
+    for (uint32_t c = 0; c < n_comps; c++)
+        comp_profile[c] = NONE;
     for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
         struct profile *p = &g->profiles[g->old_profiles.v[i]];
+        if (p->keep_comp != NONE) {
+            comp_profile[p->keep_comp] = g->old_profiles.v[i];
+            *p = (struct profile){
+                .id = p->id, .members = p->members, .cap = p->cap, .live = true, .keep_comp = NONE};
+            continue;
+        }
         index_del(g, &g->by_id, hash_id(p->id), &p->id);
         c360_identity_members_free(&p->members, p->cap);
         memset(p, 0, sizeof(*p));
         err = u32s_push(&g->free_profiles, g->old_profiles.v[i]);
     }
     for (uint32_t c = 0; c < n_comps && !err; c++) {
-        uint32_t p;
-        if ((err = profile_new(g, comp_id[c], &p)))
+        uint32_t p = comp_profile[c];
+        if (p == NONE && (err = profile_new(g, comp_id[c], &p)))
             break;
         size_t start = g->comp_start.v[c];
         for (size_t j = start; j < start + comp_size(g, c) && !err; j++) {
@@ -1358,7 +1390,8 @@ static void change_begin(struct c360_identity *g)
 }
 
 /* A new node slot for key, indexed, not live yet. */
-static enum c360_err node_alloc(struct c360_identity *g, const char *key, uint32_t *out)
+static enum c360_err node_alloc(struct c360_identity *g, const char *key,
+                                const struct c360_identity_input *in, uint32_t *out)
 {
     uint32_t x;
     enum c360_err err;
@@ -1374,7 +1407,9 @@ static enum c360_err node_alloc(struct c360_identity *g, const char *key, uint32
     struct node *n = &g->nodes[x];
     *n = (struct node){.profile = NONE, .dirty = n->dirty}; /* a free slot holds nothing */
     err = C360_ERR_NOMEM;
-    if ((err = c360_identity_node_text(n, key, NULL, NULL, NULL)) ||
+    if ((err = in ? c360_identity_node_text(n, key, in->global_party_id, in->first_name,
+                                            in->last_name)
+                  : c360_identity_node_text(n, key, NULL, NULL, NULL)) ||
         (err = index_put(g, &g->by_key, hash_text(key), key, x)))
         goto fail;
     *out = x;
@@ -1416,16 +1451,16 @@ enum c360_err c360_identity_upsert(struct c360_identity *g, const struct c360_id
     if (!in->key || !*in->key)
         return C360_ERR_INVALID;
     if (node_find(g, in->key, &x)) {
-        if ((err = node_unindex(g, x)))
+        if ((err = node_unindex(g, x)) || (err = node_fill(&g->nodes[x], in)))
             return err;
     } else {
-        if ((err = node_alloc(g, in->key, &x)))
+        if ((err = node_alloc(g, in->key, in, &x)))
             return err;
         g->nodes[x].seq = ++g->next_seq;
+        g->nodes[x].birth = in->birth_date;
         g->nodes[x].live = true;
     }
-    if ((err = node_fill(&g->nodes[x], in)) || (err = touch(g, x)) ||
-        (err = node_index(g, x, in)) || (err = recompute(g, NONE)))
+    if ((err = touch(g, x)) || (err = node_index(g, x, in)) || (err = recompute(g, NONE)))
         return err;
     change_tracked(g);
     events_publish(g, changes);
@@ -1730,14 +1765,14 @@ enum c360_err c360_identity_u32s_push(struct u32s *a, uint32_t v)
 
 enum c360_err c360_identity_node_slot(struct c360_identity *g, const char *key, uint32_t *x)
 {
-    return node_find(g, key, x) ? C360_OK : node_alloc(g, key, x);
+    return node_find(g, key, x) ? C360_OK : node_alloc(g, key, NULL, x);
 }
 
 enum c360_err c360_identity_block_slot(struct c360_identity *g, const char *key, uint8_t rule,
                                        uint32_t *b)
 {
-    return index_get(g, &g->by_block, hash_text(key), key, b) ? C360_OK
-                                                              : block_alloc(g, key, rule, b);
+    uint32_t h = hash_text(key);
+    return index_get(g, &g->by_block, h, key, b) ? C360_OK : block_alloc(g, key, h, rule, b);
 }
 
 enum c360_err c360_identity_edge_add(struct c360_identity *g, uint32_t x, uint32_t other,

@@ -173,9 +173,10 @@ struct c360_identity {
     size_t cap_key_buf;
     /* Scratch of one change. */
     struct u32s touched, region, stack, old_profiles, comp_start, comp_nodes, comp_tmp;
-    struct u32s distinct; /* an old profile's components, a component's old profiles */
-    uint64_t *comp_id;    /* per component: its profile id */
-    bool *comp_exact;     /* per component: cut by the cluster cap */
+    struct u32s distinct;   /* an old profile's components, a component's old profiles */
+    uint64_t *comp_id;      /* per component: its profile id */
+    bool *comp_exact;       /* per component: cut by the cluster cap */
+    uint32_t *comp_profile; /* per component: the old profile it takes over, or NONE */
     size_t cap_comps;
     struct c360_identity_event *events;
     size_t n_events, cap_events;
