@@ -424,6 +424,7 @@ void c360_identity_destroy(struct c360_identity *g)
     free(g->comp_id);
     free(g->comp_exact);
     free(g->comp_profile);
+    free(g->keys);
     free(g);
 }
 
@@ -656,12 +657,12 @@ fail:
     return err;
 }
 
-static enum c360_err block_enter(struct c360_identity *g, const char *key, size_t key_len,
-                                 uint8_t rule, uint32_t x)
+/* Enters node x in the block of key (of hash h), made when new. */
+static enum c360_err block_enter(struct c360_identity *g, const char *key, uint32_t h, uint8_t rule,
+                                 uint32_t x)
 {
     uint32_t b;
     enum c360_err err;
-    uint32_t h = hash_bytes(key, key_len);
     if (!index_get(g, &g->by_block, h, key, &b) && (err = block_alloc(g, key, h, rule, &b)))
         return err;
     struct node *n = &g->nodes[x];
@@ -774,16 +775,49 @@ static bool key_tail(char *tail, size_t size, const char *last, int32_t birth, s
 _Static_assert(C360_IDENTITY_RULES_MAX <= 10, "a blocking key's rule is one digit");
 
 /* The blocking keys of node x, one per rule and value it can take part in. */
+/* Asks for the cache line at p: the indexes are tens of megabytes, and a
+ * record's keys land in them at random. */
+static inline void prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+/* Makes room for size bytes of keys in g->keys. */
+static enum c360_err keys_room(struct c360_identity *g, size_t size)
+{
+    if (size <= g->cap_keys)
+        return C360_OK;
+    size_t cap = g->cap_keys ? g->cap_keys : 256;
+    while (cap < size)
+        cap *= 2;
+    char *p = realloc(g->keys, cap);
+    if (!p)
+        return C360_ERR_NOMEM;
+    g->keys = p;
+    g->cap_keys = cap;
+    return C360_OK;
+}
+
 static enum c360_err node_index(struct c360_identity *g, uint32_t x,
                                 const struct c360_identity_input *in)
 {
-    char key[BLOCK_KEY_MAX];
+    struct key_ref {
+        uint32_t off, len, hash;
+        uint8_t rule;
+    } refs[C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX];
+    size_t n_refs = 0, used = 0;
     enum c360_err err;
     struct node *n = &g->nodes[x];
     /* Room for every key at once: one allocation per record, not one per key. */
     size_t bound = 0;
     for (size_t r = 0; r < g->cfg.n_rules; r++)
         bound += rule_values(g, r, n, in, NULL);
+    if (bound > sizeof(refs) / sizeof(refs[0]))
+        return C360_ERR_INVALID; /* more than C360_IDENTITY_VALUES_MAX values of a kind */
     if (bound > n->cap_blocks) {
         uint32_t *nb = realloc(n->blocks, bound * sizeof(*nb));
         if (!nb)
@@ -791,6 +825,8 @@ static enum c360_err node_index(struct c360_identity *g, uint32_t x,
         n->blocks = nb;
         n->cap_blocks = (uint16_t)bound;
     }
+    /* The keys first, their index entries asked for; then entered, while
+     * the entries arrive together rather than one after the other. */
     for (size_t r = 0; r < g->cfg.n_rules; r++) {
         const char *const *values;
         size_t count = rule_values(g, r, n, in, &values);
@@ -806,15 +842,25 @@ static enum c360_err node_index(struct c360_identity *g, uint32_t x,
             if (!values[i] || !*values[i])
                 continue;
             size_t len = strlen(values[i]);
-            if (len + tail_len + 2 >= sizeof(key))
+            if (len + tail_len + 2 >= BLOCK_KEY_MAX)
                 continue; /* longer than any real value: it matches nothing */
+            if ((err = keys_room(g, used + len + tail_len + 3)))
+                return err;
+            char *key = g->keys + used;
             key[0] = (char)('0' + r);
             key[1] = '|';
             memcpy(key + 2, values[i], len);
             memcpy(key + 2 + len, tail, tail_len + 1);
-            if ((err = block_enter(g, key, 2 + len + tail_len, (uint8_t)r, x)))
-                return err;
+            struct key_ref *ref = &refs[n_refs++];
+            *ref = (struct key_ref){(uint32_t)used, (uint32_t)(2 + len + tail_len), 0, (uint8_t)r};
+            ref->hash = hash_bytes(key, ref->len);
+            prefetch(&g->by_block.v[ref->hash & (g->by_block.size - 1)]);
+            used += ref->len + 1;
         }
+    }
+    for (size_t k = 0; k < n_refs; k++) {
+        if ((err = block_enter(g, g->keys + refs[k].off, refs[k].hash, refs[k].rule, x)))
+            return err;
     }
     return C360_OK;
 }

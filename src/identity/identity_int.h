@@ -177,6 +177,8 @@ struct c360_identity {
     uint64_t *comp_id;      /* per component: its profile id */
     bool *comp_exact;       /* per component: cut by the cluster cap */
     uint32_t *comp_profile; /* per component: the old profile it takes over, or NONE */
+    char *keys;             /* a record's blocking keys, NUL-terminated, one after the other */
+    size_t cap_keys;        /* at most C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX keys */
     size_t cap_comps;
     struct c360_identity_event *events;
     size_t n_events, cap_events;
