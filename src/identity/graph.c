@@ -900,7 +900,7 @@ static enum c360_err profile_new(struct c360_identity *g, uint64_t id, uint32_t 
             return err;
         p = (uint32_t)g->n_profiles++;
     }
-    g->profiles[p] = (struct profile){.id = id, .live = true, .keep_comp = NONE};
+    g->profiles[p] = (struct profile){.id = id, .keep_comp = NONE};
     if ((err = index_put(g, &g->by_id, hash_id(id), &id, p)))
         return err;
     *out = p;
@@ -1402,7 +1402,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
         if (p->keep_comp != NONE) {
             comp_profile[p->keep_comp] = g->old_profiles.v[i];
             *p = (struct profile){
-                .id = p->id, .members = p->members, .cap = p->cap, .live = true, .keep_comp = NONE};
+                .id = p->id, .members = p->members, .cap = p->cap, .keep_comp = NONE};
             continue;
         }
         index_del(g, &g->by_id, hash_id(p->id), &p->id);
@@ -1744,7 +1744,7 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
 uint32_t c360_identity_profile_slot(const struct c360_identity *g, uint64_t id)
 {
     uint32_t p;
-    return index_get(g, &g->by_id, hash_id(id), &id, &p) && g->profiles[p].live ? p : NONE;
+    return index_get(g, &g->by_id, hash_id(id), &id, &p) ? p : NONE; /* by_id holds live ones */
 }
 
 static const struct profile *profile_by_id(const struct c360_identity *g, uint64_t id)

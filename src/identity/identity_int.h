@@ -76,13 +76,12 @@ struct block {
 };
 
 struct profile {
-    uint64_t id;
+    uint64_t id;           /* 0: a free slot (ids start at 1) */
     union members members; /* oldest first (by seq) */
     uint32_t n, cap;
     uint64_t oldest;    /* recomputation: smallest seq among members when the change began */
     uint32_t keep_comp; /* recomputation: the component that keeps the id, or NONE */
     uint32_t seen;      /* recomputation: stamp of the last change that collected it */
-    bool live;
 };
 
 static inline uint32_t *members_of(const union members *m, uint32_t cap)
