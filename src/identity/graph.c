@@ -1265,7 +1265,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     if ((err = components(g, removed_profile)) || (err = components_canonical(g)))
         return err;
     size_t n_comps = g->comp_start.n;
-    if ((err = comps_room(g, n_comps)))
+    if ((err = comps_room(g, n_comps ? n_comps : 1))) /* never NULL: memset below */
         return err;
     uint64_t *comp_id = g->comp_id;
     bool *comp_exact = g->comp_exact;
