@@ -479,7 +479,7 @@ static bool rule_holds(const struct c360_identity *g, const struct c360_identity
 static enum c360_err edge_add(struct node *n, uint32_t other, uint32_t block)
 {
     if (n->n_edges == n->cap_edges) {
-        uint32_t cap = n->cap_edges ? n->cap_edges * 2 : 4;
+        uint32_t cap = n->cap_edges ? n->cap_edges * 2 : 2; /* most records have one or two */
         struct edge *p = realloc(n->edges, cap * sizeof(*p));
         if (!p)
             return C360_ERR_NOMEM;
