@@ -378,7 +378,8 @@ static void node_clear(struct node *n)
 {
     free(n->key); /* and the fields in its allocation */
     free(n->blocks);
-    free(n->edges);
+    if (n->cap_edges)
+        free(n->edges.heap);
     bool dirty = n->dirty; /* the slot stays in dirty_nodes */
     memset(n, 0, sizeof(*n));
     n->dirty = dirty;
@@ -478,23 +479,30 @@ static bool rule_holds(const struct c360_identity *g, const struct c360_identity
 
 static enum c360_err edge_add(struct node *n, uint32_t other, uint32_t block)
 {
-    if (n->n_edges == n->cap_edges) {
-        uint32_t cap = n->cap_edges ? n->cap_edges * 2 : 2; /* most records have one or two */
-        struct edge *p = realloc(n->edges, cap * sizeof(*p));
+    struct edge ed = {other, block};
+    if (!n->cap_edges && n->n_edges < 1) {
+        n->edges.here[n->n_edges++] = ed;
+        return C360_OK;
+    }
+    if (!n->cap_edges || n->n_edges == n->cap_edges) {
+        uint32_t cap = n->cap_edges ? n->cap_edges * 2 : 2;
+        struct edge *p = realloc(n->cap_edges ? n->edges.heap : NULL, cap * sizeof(*p));
         if (!p)
             return C360_ERR_NOMEM;
-        n->edges = p;
+        if (!n->cap_edges)
+            p[0] = n->edges.here[0];
+        n->edges.heap = p;
         n->cap_edges = cap;
     }
-    n->edges[n->n_edges++] = (struct edge){other, block};
+    n->edges.heap[n->n_edges++] = ed;
     return C360_OK;
 }
 
 static void edge_remove(struct node *n, uint32_t other, uint32_t block)
 {
     for (uint32_t i = 0; i < n->n_edges; i++) {
-        if (n->edges[i].other == other && n->edges[i].block == block) {
-            n->edges[i] = n->edges[--n->n_edges];
+        if (node_edges(n)[i].other == other && node_edges(n)[i].block == block) {
+            node_edges(n)[i] = node_edges(n)[--n->n_edges];
             return;
         }
     }
@@ -560,8 +568,9 @@ static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
     for (uint32_t i = 0; i < blk->n; i++) {
         struct node *n = &g->nodes[block_members(blk)[i]];
         for (uint32_t e = 0; e < n->n_edges;) {
-            if (n->edges[e].block == b && (!n->first || !g->nodes[n->edges[e].other].first))
-                n->edges[e] = n->edges[--n->n_edges];
+            if (node_edges(n)[e].block == b &&
+                (!n->first || !g->nodes[node_edges(n)[e].other].first))
+                node_edges(n)[e] = node_edges(n)[--n->n_edges];
             else
                 e++;
         }
@@ -595,8 +604,8 @@ static enum c360_err block_cap(struct c360_identity *g, uint32_t b)
     for (uint32_t i = 0; i < blk->n; i++) {
         struct node *n = &g->nodes[block_members(blk)[i]];
         for (uint32_t e = 0; e < n->n_edges;) {
-            if (n->edges[e].block == b)
-                n->edges[e] = n->edges[--n->n_edges];
+            if (node_edges(n)[e].block == b)
+                node_edges(n)[e] = node_edges(n)[--n->n_edges];
             else
                 e++;
         }
@@ -871,8 +880,8 @@ static enum c360_err node_unindex(struct c360_identity *g, uint32_t x)
     struct node *n = &g->nodes[x];
     enum c360_err err;
     for (uint32_t e = 0; e < n->n_edges; e++) {
-        edge_remove(&g->nodes[n->edges[e].other], x, n->edges[e].block);
-        if ((err = touch(g, n->edges[e].other)))
+        edge_remove(&g->nodes[node_edges(n)[e].other], x, node_edges(n)[e].block);
+        if ((err = touch(g, node_edges(n)[e].other)))
             return err;
     }
     n->n_edges = 0;
@@ -965,8 +974,8 @@ static const char *link_rule(const struct c360_identity *g, uint32_t x, bool exa
     const struct node *n = &g->nodes[x];
     size_t best = SIZE_MAX;
     for (uint32_t e = 0; e < n->n_edges; e++) {
-        const struct node *o = &g->nodes[n->edges[e].other];
-        size_t rule = g->blocks[n->edges[e].block].rule;
+        const struct node *o = &g->nodes[node_edges(n)[e].other];
+        size_t rule = g->blocks[node_edges(n)[e].block].rule;
         if (o->comp != n->comp || (exact_only && !exact_kind(g->cfg.rules[rule].kind)))
             continue;
         if (rule < best)
@@ -992,9 +1001,10 @@ static enum c360_err bfs(struct c360_identity *g, uint32_t start, bool exact_onl
             return err;
         const struct node *n = &g->nodes[x];
         for (uint32_t e = 0; e < n->n_edges; e++) {
-            uint32_t o = n->edges[e].other;
+            uint32_t o = node_edges(n)[e].other;
             if (g->nodes[o].mark == mark ||
-                (exact_only && !exact_kind(g->cfg.rules[g->blocks[n->edges[e].block].rule].kind)))
+                (exact_only &&
+                 !exact_kind(g->cfg.rules[g->blocks[node_edges(n)[e].block].rule].kind)))
                 continue;
             g->nodes[o].mark = mark;
             g->nodes[o].comp = comp;
@@ -1277,7 +1287,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
         for (size_t j = start; j < start + comp_size(g, c) && !comp_exact[c]; j++) {
             const struct node *n = &g->nodes[g->comp_nodes.v[j]];
             for (uint32_t e = 0; e < n->n_edges; e++) {
-                if (g->nodes[n->edges[e].other].comp != c) {
+                if (g->nodes[node_edges(n)[e].other].comp != c) {
                     comp_exact[c] = true;
                     break;
                 }
@@ -1606,7 +1616,7 @@ bool c360_identity_explain(const struct c360_identity *g, const char *key,
         for (;;) {
             const struct edge *next = NULL;
             for (uint32_t e = 0; e < n->n_edges; e++) {
-                const struct edge *ed = &n->edges[e];
+                const struct edge *ed = &node_edges(n)[e];
                 const struct node *o = &g->nodes[ed->other];
                 if (o->profile == n->profile && o->seq > n->seq &&
                     (!prev || edge_before(g, prev, ed)) && (!next || edge_before(g, ed, next)))
@@ -1669,7 +1679,7 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
     const struct node *n = &g->nodes[x];
     const struct edge *best = NULL;
     for (uint32_t e = 0; e < n->n_edges; e++) {
-        const struct edge *ed = &n->edges[e];
+        const struct edge *ed = &node_edges(n)[e];
         if (g->nodes[ed->other].profile != n->profile)
             continue; /* cut by the cluster cap */
         /* The first rule, the oldest record, the smallest key: whatever the

@@ -45,16 +45,25 @@ struct node {
      * each NULL when the record has none. */
     char *key, *gp, *first, *last;
     uint32_t *blocks;
-    struct edge *edges;
+    union {
+        struct edge *heap;
+        struct edge here[1];
+    } edges;      /* see node_edges */
     uint64_t seq; /* arrival order: the oldest record anchors its profile */
     int32_t birth;
-    uint32_t n_edges, cap_edges;
-    uint32_t profile;    /* index into profiles */
-    uint32_t mark, comp; /* recomputation scratch: visited stamp, new component */
+    uint32_t n_edges, cap_edges; /* cap_edges 0: the one edge at most is in place */
+    uint32_t profile;            /* index into profiles */
+    uint32_t mark, comp;         /* recomputation scratch: visited stamp, new component */
     uint16_t n_blocks, cap_blocks;
     bool live;  /* false: a free slot, or (restoring) a record named but not read yet */
     bool dirty; /* listed in dirty_nodes; kept while the slot is free */
 };
+
+/* A node's edges: many records have one, held in place (cap_edges 0). */
+static inline struct edge *node_edges(const struct node *n)
+{
+    return n->cap_edges ? n->edges.heap : (struct edge *)n->edges.here;
+}
 
 /* The member slots of a block or a profile. Most have one or two: those are
  * held in place (cap 0), saving an allocation each; more go to heap (cap of

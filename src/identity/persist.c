@@ -81,11 +81,11 @@ static enum c360_err node_value(const struct c360_identity *g, const struct node
     c360_persist_u64(w, n->n_edges);
     for (uint32_t e = 0; e < n->n_edges; e++) {
         uint16_t i = 0;
-        while (i < n->n_blocks && n->blocks[i] != n->edges[e].block)
+        while (i < n->n_blocks && n->blocks[i] != node_edges(n)[e].block)
             i++;
         if (i == n->n_blocks)
             return C360_ERR_INVALID; /* both ends of an edge are in its block */
-        c360_persist_str(w, g->nodes[n->edges[e].other].key);
+        c360_persist_str(w, g->nodes[node_edges(n)[e].other].key);
         c360_persist_u64(w, i);
     }
     return C360_OK;
@@ -468,7 +468,7 @@ static uint32_t edge_count(const struct node *n, uint32_t other, uint32_t block)
 {
     uint32_t count = 0;
     for (uint32_t e = 0; e < n->n_edges; e++)
-        count += n->edges[e].other == other && n->edges[e].block == block;
+        count += node_edges(n)[e].other == other && node_edges(n)[e].block == block;
     return count;
 }
 
@@ -514,7 +514,7 @@ static enum c360_err check_items(struct c360_identity *g, struct c360_diag *diag
     for (uint32_t x = 0; x < g->n_nodes; x++) {
         const struct node *n = &g->nodes[x];
         for (uint32_t e = 0; e < n->n_edges; e++) {
-            const struct edge *ed = &n->edges[e];
+            const struct edge *ed = &node_edges(n)[e];
             const struct node *o = &g->nodes[ed->other];
             if (!node_in(o, ed->block) || g->blocks[ed->block].capped ||
                 edge_count(n, ed->other, ed->block) != 1 || edge_count(o, x, ed->block) != 1)
