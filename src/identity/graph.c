@@ -403,6 +403,7 @@ void c360_identity_destroy(struct c360_identity *g)
     free(g->free_nodes.v);
     free(g->free_blocks.v);
     free(g->free_profiles.v);
+    free(g->olds.v);
     struct u32s *scratch[] = {&g->touched,      &g->region,     &g->stack,    &g->old_profiles,
                               &g->comp_start,   &g->comp_nodes, &g->comp_tmp, &g->dirty_nodes,
                               &g->dirty_blocks, &g->distinct};
@@ -909,7 +910,7 @@ static enum c360_err profile_new(struct c360_identity *g, uint64_t id, uint32_t 
             return err;
         p = (uint32_t)g->n_profiles++;
     }
-    g->profiles[p] = (struct profile){.id = id, .keep_comp = NONE};
+    g->profiles[p] = (struct profile){.id = id};
     if ((err = index_put(g, &g->by_id, hash_id(id), &id, p)))
         return err;
     *out = p;
@@ -1025,40 +1026,75 @@ static uint64_t profile_oldest(const struct c360_identity *g, const struct profi
     return oldest;
 }
 
-/* Adds profile p to the old profiles of this change, once. */
-static enum c360_err old_profile(struct c360_identity *g, uint32_t p, uint32_t stamp)
+static int u32_cmp(const void *a, const void *b)
 {
-    if (p == NONE || g->profiles[p].seen == stamp)
-        return C360_OK;
-    g->profiles[p].seen = stamp;
-    if (g->profiles[p].oldest == 0) /* a deleted record's profile has its age already */
-        g->profiles[p].oldest = profile_oldest(g, &g->profiles[p]);
-    return u32s_push(&g->old_profiles, p);
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* Orders old profiles oldest first (few per change: insertion sort). */
-static void sort_oldest_first(struct c360_identity *g)
+/* The old profiles of this change (g->olds), oldest first: the profiles of
+ * the region's records and removed_profile (whose age, removed_oldest,
+ * counts its deleted record), each once. g->old_profiles is the scratch. */
+static enum c360_err old_profiles(struct c360_identity *g, uint32_t removed_profile,
+                                  uint64_t removed_oldest)
 {
-    uint32_t *v = g->old_profiles.v;
-    for (size_t i = 1; i < g->old_profiles.n; i++) {
-        uint32_t p = v[i];
-        size_t j = i;
-        for (; j > 0 && g->profiles[v[j - 1]].oldest > g->profiles[p].oldest; j--)
-            v[j] = v[j - 1];
-        v[j] = p;
+    enum c360_err err;
+    struct u32s *met = &g->old_profiles;
+    met->n = 0;
+    if (removed_profile != NONE && (err = u32s_push(met, removed_profile)))
+        return err;
+    for (size_t i = 0; i < g->region.n; i++) {
+        uint32_t p = g->nodes[g->region.v[i]].profile;
+        if (p != NONE && (!met->n || met->v[met->n - 1] != p) && (err = u32s_push(met, p)))
+            return err;
     }
+    qsort(met->v, met->n, sizeof(*met->v), u32_cmp);
+    g->olds.n = 0;
+    for (size_t i = 0; i < met->n; i++) {
+        uint32_t p = met->v[i];
+        if (i && met->v[i - 1] == p)
+            continue;
+        if ((err = grow((void **)&g->olds.v, &g->olds.cap, g->olds.n, sizeof(*g->olds.v))))
+            return err;
+        g->olds.v[g->olds.n++] = (struct old_profile){
+            .oldest = p == removed_profile ? removed_oldest : profile_oldest(g, &g->profiles[p]),
+            .p = p,
+            .keep_comp = NONE,
+        };
+    }
+    /* Oldest first (few per change: insertion sort). Ages differ: profiles
+     * hold different records. */
+    struct old_profile *v = g->olds.v;
+    for (size_t i = 1; i < g->olds.n; i++) {
+        struct old_profile o = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1].oldest > o.oldest; j--)
+            v[j] = v[j - 1];
+        v[j] = o;
+    }
+    return C360_OK;
+}
+
+/* The age of old profile p when the change began. */
+static uint64_t old_age(const struct c360_identity *g, uint32_t p)
+{
+    for (size_t i = 0; i < g->olds.n; i++) {
+        if (g->olds.v[i].p == p)
+            return g->olds.v[i].oldest;
+    }
+    return UINT64_MAX; /* not reached: the region holds every profile it meets */
 }
 
 /* The region, the old profiles in it, and its components (comp_start
  * offsets into comp_nodes). The region is everything reachable from the
  * touched records and from the members of their profiles; it is closed
  * under edges, so it holds every profile it meets whole. */
-static enum c360_err components(struct c360_identity *g, uint32_t removed_profile)
+static enum c360_err components(struct c360_identity *g, uint32_t removed_profile,
+                                uint64_t removed_oldest)
 {
     enum c360_err err;
     uint32_t region_mark = ++g->gen;
     g->region.n = 0;
-    g->old_profiles.n = 0;
     if (removed_profile != NONE) {
         const struct profile *p = &g->profiles[removed_profile];
         for (uint32_t m = 0; m < p->n; m++) {
@@ -1082,14 +1118,8 @@ static enum c360_err components(struct c360_identity *g, uint32_t removed_profil
                 return err;
         }
     }
-    uint32_t stamp = ++g->gen;
-    if ((err = old_profile(g, removed_profile, stamp)))
+    if ((err = old_profiles(g, removed_profile, removed_oldest)))
         return err;
-    for (size_t i = 0; i < g->region.n; i++) {
-        if ((err = old_profile(g, g->nodes[g->region.v[i]].profile, stamp)))
-            return err;
-    }
-    sort_oldest_first(g);
 
     /* Components, each under the cluster cap or held by exact rules only. */
     uint32_t comp_mark = ++g->gen;
@@ -1269,10 +1299,11 @@ static enum c360_err comps_room(struct c360_identity *g, size_t n)
 
 /* Recomputes the region, assigns ids and emits events. removed_profile is
  * the old profile of a deleted record (NONE otherwise). */
-static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile)
+static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile,
+                               uint64_t removed_oldest)
 {
     enum c360_err err;
-    if ((err = components(g, removed_profile)) || (err = components_canonical(g)))
+    if ((err = components(g, removed_profile, removed_oldest)) || (err = components_canonical(g)))
         return err;
     size_t n_comps = g->comp_start.n;
     if ((err = comps_room(g, n_comps ? n_comps : 1))) /* never NULL: memset below */
@@ -1297,21 +1328,21 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
 
     /* Old profiles, oldest first, each hand its id to the component holding
      * its oldest remaining member, unless an older profile got there first. */
-    for (size_t i = 0; i < g->old_profiles.n; i++) {
-        struct profile *p = &g->profiles[g->old_profiles.v[i]];
+    for (size_t i = 0; i < g->olds.n; i++) {
+        struct old_profile *old = &g->olds.v[i];
+        const struct profile *p = &g->profiles[old->p];
         uint64_t best = UINT64_MAX;
-        p->keep_comp = NONE;
         for (uint32_t m = 0; m < p->n; m++) {
             const struct node *n = &g->nodes[profile_members(p)[m]];
             if (n->seq < best) {
                 best = n->seq;
-                p->keep_comp = n->comp;
+                old->keep_comp = n->comp;
             }
         }
-        if (p->keep_comp != NONE && comp_id[p->keep_comp] == 0)
-            comp_id[p->keep_comp] = p->id;
+        if (old->keep_comp != NONE && comp_id[old->keep_comp] == 0)
+            comp_id[old->keep_comp] = p->id;
         else
-            p->keep_comp = NONE; /* merged into an older profile */
+            old->keep_comp = NONE; /* merged into an older profile */
     }
     for (uint32_t c = 0; c < n_comps; c++) {
         if (comp_id[c] == 0)
@@ -1319,8 +1350,9 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     }
 
     /* Splits: an old profile whose members now lie in several components. */
-    for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
-        const struct profile *p = &g->profiles[g->old_profiles.v[i]];
+    for (size_t i = 0; i < g->olds.n && !err; i++) {
+        const struct old_profile *old = &g->olds.v[i];
+        const struct profile *p = &g->profiles[old->p];
         struct u32s distinct = g->distinct;
         distinct.n = 0;
         for (uint32_t m = 0; m < p->n && !err; m++) {
@@ -1343,7 +1375,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
             err = event_add(g, (struct c360_identity_event){
                                    .kind = C360_IDENTITY_SPLIT,
                                    .from = p->id,
-                                   .into = p->keep_comp != NONE ? p->id : 0,
+                                   .into = old->keep_comp != NONE ? p->id : 0,
                                });
             for (size_t k = 0; k < distinct.n && !err; k++) {
                 if (comp_id[distinct.v[k]] != p->id)
@@ -1372,7 +1404,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
             for (size_t k = 1; k < sources.n; k++) {
                 uint32_t p = sources.v[k];
                 size_t j = k;
-                for (; j > 0 && g->profiles[sources.v[j - 1]].oldest > g->profiles[p].oldest; j--)
+                for (; j > 0 && old_age(g, sources.v[j - 1]) > old_age(g, p); j--)
                     sources.v[j] = sources.v[j - 1];
                 sources.v[j] = p;
             }
@@ -1407,18 +1439,18 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     uint32_t *comp_profile = g->comp_profile;
     for (uint32_t c = 0; c < n_comps; c++)
         comp_profile[c] = NONE;
-    for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
-        struct profile *p = &g->profiles[g->old_profiles.v[i]];
-        if (p->keep_comp != NONE) {
-            comp_profile[p->keep_comp] = g->old_profiles.v[i];
-            *p = (struct profile){
-                .id = p->id, .members = p->members, .cap = p->cap, .keep_comp = NONE};
+    for (size_t i = 0; i < g->olds.n && !err; i++) {
+        const struct old_profile *old = &g->olds.v[i];
+        struct profile *p = &g->profiles[old->p];
+        if (old->keep_comp != NONE) {
+            comp_profile[old->keep_comp] = old->p;
+            p->n = 0; /* refilled below; its allocation stays */
             continue;
         }
         index_del(g, &g->by_id, hash_id(p->id), &p->id);
         c360_identity_members_free(&p->members, p->cap);
         memset(p, 0, sizeof(*p));
-        err = u32s_push(&g->free_profiles, g->old_profiles.v[i]);
+        err = u32s_push(&g->free_profiles, old->p);
     }
     for (uint32_t c = 0; c < n_comps && !err; c++) {
         uint32_t p = comp_profile[c];
@@ -1516,7 +1548,7 @@ enum c360_err c360_identity_upsert(struct c360_identity *g, const struct c360_id
         g->nodes[x].birth = in->birth_date;
         g->nodes[x].live = true;
     }
-    if ((err = touch(g, x)) || (err = node_index(g, x, in)) || (err = recompute(g, NONE)))
+    if ((err = touch(g, x)) || (err = node_index(g, x, in)) || (err = recompute(g, NONE, 0)))
         return err;
     change_tracked(g);
     events_publish(g, changes);
@@ -1538,7 +1570,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
     uint64_t from = g->profiles[p].id;
     /* The profile's age counts the deleted record, so its id stays with
      * the part that holds the next oldest. */
-    g->profiles[p].oldest = profile_oldest(g, &g->profiles[p]);
+    uint64_t oldest = profile_oldest(g, &g->profiles[p]);
     if ((err = node_unindex(g, x)))
         return err;
     profile_remove_member(&g->profiles[p], x);
@@ -1552,7 +1584,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
         (err = event_add(g, (struct c360_identity_event){.kind = C360_IDENTITY_UNLINK,
                                                          .record_key = g->deleted_key,
                                                          .from = from})) ||
-        (err = recompute(g, p)))
+        (err = recompute(g, p, oldest)))
         return err;
     change_tracked(g);
     events_publish(g, changes);

@@ -88,9 +88,14 @@ struct profile {
     uint64_t id;           /* 0: a free slot (ids start at 1) */
     union members members; /* oldest first (by seq) */
     uint32_t n, cap;
-    uint64_t oldest;    /* recomputation: smallest seq among members when the change began */
-    uint32_t keep_comp; /* recomputation: the component that keeps the id, or NONE */
-    uint32_t seen;      /* recomputation: stamp of the last change that collected it */
+};
+
+/* A profile a change recomputes: its slot, its age (the smallest seq among
+ * its records when the change began) and the component that keeps its id
+ * (or NONE). */
+struct old_profile {
+    uint64_t oldest;
+    uint32_t p, keep_comp;
 };
 
 static inline uint32_t *members_of(const union members *m, uint32_t cap)
@@ -181,6 +186,10 @@ struct c360_identity {
     size_t cap_key_buf;
     /* Scratch of one change. */
     struct u32s touched, region, stack, old_profiles, comp_start, comp_nodes, comp_tmp;
+    struct {
+        struct old_profile *v;
+        size_t n, cap;
+    } olds;
     struct u32s distinct;   /* an old profile's components, a component's old profiles */
     uint64_t *comp_id;      /* per component: its profile id */
     bool *comp_exact;       /* per component: cut by the cluster cap */
