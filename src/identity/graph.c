@@ -1048,7 +1048,8 @@ static enum c360_err old_profiles(struct c360_identity *g, uint32_t removed_prof
         if (p != NONE && (!met->n || met->v[met->n - 1] != p) && (err = u32s_push(met, p)))
             return err;
     }
-    qsort(met->v, met->n, sizeof(*met->v), u32_cmp);
+    if (met->n > 1) /* and v may be NULL when it is 0 */
+        qsort(met->v, met->n, sizeof(*met->v), u32_cmp);
     g->olds.n = 0;
     for (size_t i = 0; i < met->n; i++) {
         uint32_t p = met->v[i];
