@@ -10,29 +10,43 @@
  * scratch would find.
  */
 #include "c360/identity.h"
-#include "c360/strmap.h"
 #include "c360/time.h"
 
 #include "identity_int.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Appends x to an array of n of cap items (profile and block members). */
-static enum c360_err members_push(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
+enum c360_err c360_identity_members_push(union members *m, uint32_t *n, uint32_t *cap, uint32_t x)
 {
-    if (*n == *cap) {
-        uint32_t want = *cap ? *cap * 2 : 4;
-        uint32_t *p = realloc(*v, want * sizeof(*p));
+    if (!*cap && *n < MEMBERS_HERE) {
+        m->here[(*n)++] = x;
+        return C360_OK;
+    }
+    if (!*cap || *n == *cap) {
+        uint32_t want = *cap ? *cap * 2 : 2 * MEMBERS_HERE;
+        uint32_t *p = realloc(*cap ? m->heap : NULL, want * sizeof(*p));
         if (!p)
             return C360_ERR_NOMEM;
-        *v = p;
+        if (!*cap)
+            memcpy(p, m->here, sizeof(m->here));
+        m->heap = p;
         *cap = want;
     }
-    (*v)[(*n)++] = x;
+    m->heap[(*n)++] = x;
     return C360_OK;
+}
+
+void c360_identity_members_free(union members *m, uint32_t cap)
+{
+    if (cap)
+        free(m->heap);
+}
+
+static enum c360_err members_push(union members *m, uint32_t *n, uint32_t *cap, uint32_t x)
+{
+    return c360_identity_members_push(m, n, cap, x);
 }
 
 static enum c360_err u32s_push(struct u32s *a, uint32_t v)
@@ -47,20 +61,6 @@ static enum c360_err u32s_push(struct u32s *a, uint32_t v)
     }
     a->v[a->n++] = v;
     return C360_OK;
-}
-
-/* A profile id in decimal, the key of by_id (written by hand: snprintf was
- * a tenth of the engine's instructions, through c360_identity_profile_slot). */
-static void id_text(uint64_t id, char buf[24])
-{
-    char digits[20];
-    size_t n = 0;
-    do
-        digits[n++] = (char)('0' + id % 10);
-    while ((id /= 10) != 0);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = digits[n - 1 - i];
-    buf[n] = '\0';
 }
 
 /* Grows an array of elements of size bytes to hold one more. */
@@ -78,14 +78,170 @@ static enum c360_err grow(void **arr, size_t *cap, size_t n, size_t size)
     return C360_OK;
 }
 
+/* --- Indexes (see identity_int.h). They replace a c360_strmap each: that
+ * kept a second copy of every key, a malloc and a free per entry. */
+
+#define INDEX_EMPTY NONE
+#define INDEX_GONE (NONE - 1)
+
+/* Eight bytes at a time: keys are tens of bytes, hashed on every lookup. */
+static uint32_t hash_bytes(const char *key, size_t len)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ len, w;
+    for (; len >= 8; key += 8, len -= 8) {
+        memcpy(&w, key, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, key, len);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53u; /* then MurmurHash3's finalizer */
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDu;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+static uint32_t hash_text(const char *key)
+{
+    return hash_bytes(key, strlen(key));
+}
+
+static uint32_t hash_id(uint64_t id)
+{
+    return (uint32_t)((id * 0x9E3779B97F4A7C15u) >> 32);
+}
+
+static enum c360_err index_init(struct slot_index *ix, enum index_of of, size_t max)
+{
+    *ix = (struct slot_index){.size = 16, .max = max, .of = of};
+    if (!(ix->v = malloc(ix->size * sizeof(*ix->v))))
+        return C360_ERR_NOMEM;
+    for (size_t i = 0; i < ix->size; i++)
+        ix->v[i].slot = INDEX_EMPTY;
+    return C360_OK;
+}
+
+/* Whether slot holds key (a string, or for profiles a uint64_t). */
+static bool index_holds(const struct c360_identity *g, const struct slot_index *ix, uint32_t slot,
+                        const void *key)
+{
+    switch (ix->of) {
+    case INDEX_NODES:
+        return strcmp(g->nodes[slot].key, key) == 0;
+    case INDEX_BLOCKS:
+        return strcmp(g->blocks[slot].key, key) == 0;
+    case INDEX_PROFILES:
+        return g->profiles[slot].id == *(const uint64_t *)key;
+    }
+    return false;
+}
+
+/* The entry of key, or the first free place on its probe chain. */
+static struct index_entry *index_find(const struct c360_identity *g, const struct slot_index *ix,
+                                      uint32_t h, const void *key)
+{
+    struct index_entry *reuse = NULL;
+    for (size_t i = h & (ix->size - 1);; i = (i + 1) & (ix->size - 1)) {
+        struct index_entry *e = &ix->v[i];
+        if (e->slot == INDEX_EMPTY)
+            return reuse ? reuse : e;
+        if (e->slot == INDEX_GONE) {
+            if (!reuse)
+                reuse = e;
+        } else if (e->hash == h && index_holds(g, ix, e->slot, key)) {
+            return e;
+        }
+    }
+}
+
+static bool index_get(const struct c360_identity *g, const struct slot_index *ix, uint32_t h,
+                      const void *key, uint32_t *slot)
+{
+    const struct index_entry *e = index_find(g, ix, h, key);
+    if (e->slot == INDEX_EMPTY || e->slot == INDEX_GONE)
+        return false;
+    *slot = e->slot;
+    return true;
+}
+
+/* Re-lays the entries in a table of size entries (hashes are kept: no key
+ * is read). */
+static enum c360_err index_rebuild(struct slot_index *ix, size_t size)
+{
+    struct index_entry *v = malloc(size * sizeof(*v));
+    if (!v)
+        return C360_ERR_NOMEM;
+    for (size_t i = 0; i < size; i++)
+        v[i].slot = INDEX_EMPTY;
+    for (size_t i = 0; i < ix->size; i++) {
+        struct index_entry e = ix->v[i];
+        if (e.slot == INDEX_EMPTY || e.slot == INDEX_GONE)
+            continue;
+        size_t k = e.hash & (size - 1);
+        while (v[k].slot != INDEX_EMPTY)
+            k = (k + 1) & (size - 1);
+        v[k] = e;
+    }
+    free(ix->v);
+    ix->v = v;
+    ix->size = size;
+    ix->used = ix->count;
+    return C360_OK;
+}
+
+/* Sets key (which slot holds already) to slot; C360_ERR_LIMIT when a new key
+ * would exceed the cap. */
+static enum c360_err index_put(const struct c360_identity *g, struct slot_index *ix, uint32_t h,
+                               const void *key, uint32_t slot)
+{
+    struct index_entry *e = index_find(g, ix, h, key);
+    if (e->slot != INDEX_EMPTY && e->slot != INDEX_GONE) {
+        e->slot = slot;
+        return C360_OK;
+    }
+    if (ix->count >= ix->max)
+        return C360_ERR_LIMIT;
+    /* Keep the load (deleted entries included) under 3/4; a table mostly
+     * of deleted entries is rebuilt at its size. */
+    if ((ix->used + 1) * 4 > ix->size * 3) {
+        size_t size = (ix->count + 1) * 2 > ix->size ? ix->size * 2 : ix->size;
+        enum c360_err err = index_rebuild(ix, size);
+        if (err)
+            return err;
+        e = index_find(g, ix, h, key);
+    }
+    if (e->slot == INDEX_EMPTY)
+        ix->used++;
+    *e = (struct index_entry){h, slot};
+    ix->count++;
+    return C360_OK;
+}
+
+static void index_del(const struct c360_identity *g, struct slot_index *ix, uint32_t h,
+                      const void *key)
+{
+    struct index_entry *e = index_find(g, ix, h, key);
+    if (e->slot == INDEX_EMPTY || e->slot == INDEX_GONE)
+        return;
+    e->slot = INDEX_GONE;
+    ix->count--;
+}
+
+static size_t index_bytes(const struct slot_index *ix)
+{
+    return ix->size * sizeof(*ix->v);
+}
+
+/* The node of record key. */
+static bool node_find(const struct c360_identity *g, const char *key, uint32_t *x)
+{
+    return index_get(g, &g->by_key, hash_text(key), key, x);
+}
+
 /* Blocking keys the graph holds at most: each record has at most one per
  * rule and value. */
 #define BLOCKS_MAX(g) ((g)->cfg.records_max * C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX)
-
-static char *dup_or_null(const char *s)
-{
-    return s && *s ? strdup(s) : NULL;
-}
 
 /* --- Change tracking: the items a persist hands on (persist.c). Off until
  * the graph is first persisted or restored; then every node and block a
@@ -173,9 +329,9 @@ enum c360_err c360_identity_new(const struct c360_identity_config *cfg, struct c
         return C360_ERR_NOMEM;
     g->cfg = *cfg;
     g->next_id = 1;
-    if (c360_strmap_new(cfg->records_max, &g->by_key) ||
-        c360_strmap_new(cfg->records_max, &g->by_id) ||
-        c360_strmap_new(BLOCKS_MAX(g), &g->by_block)) {
+    if (index_init(&g->by_key, INDEX_NODES, cfg->records_max) ||
+        index_init(&g->by_id, INDEX_PROFILES, cfg->records_max) ||
+        index_init(&g->by_block, INDEX_BLOCKS, BLOCKS_MAX(g))) {
         c360_identity_destroy(g);
         return C360_ERR_NOMEM;
     }
@@ -183,14 +339,47 @@ enum c360_err c360_identity_new(const struct c360_identity_config *cfg, struct c
     return C360_OK;
 }
 
+static size_t text_size(const char *s)
+{
+    return s && *s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s (when not NULL or empty) to *p, moving *p past it; the copy or NULL. */
+static char *text_put(char **p, const char *s, size_t size)
+{
+    if (!size)
+        return NULL;
+    char *copy = *p;
+    memcpy(copy, s, size);
+    *p += size;
+    return copy;
+}
+
+enum c360_err c360_identity_node_text(struct node *n, const char *key, const char *gp,
+                                      const char *first, const char *last)
+{
+    size_t key_size = strlen(key) + 1, gp_size = text_size(gp), first_size = text_size(first),
+           last_size = text_size(last);
+    char *text = malloc(key_size + gp_size + first_size + last_size);
+    if (!text)
+        return C360_ERR_NOMEM;
+    char *p = text;
+    text_put(&p, key, key_size);
+    char *old = n->key; /* key may be it */
+    n->key = text;
+    n->gp = text_put(&p, gp, gp_size);
+    n->first = text_put(&p, first, first_size);
+    n->last = text_put(&p, last, last_size);
+    free(old);
+    return C360_OK;
+}
+
 static void node_clear(struct node *n)
 {
-    free(n->key);
-    free(n->gp);
-    free(n->first);
-    free(n->last);
+    free(n->key); /* and the fields in its allocation */
     free(n->blocks);
-    free(n->edges);
+    if (n->cap_edges)
+        free(n->edges.heap);
     bool dirty = n->dirty; /* the slot stays in dirty_nodes */
     memset(n, 0, sizeof(*n));
     n->dirty = dirty;
@@ -204,19 +393,20 @@ void c360_identity_destroy(struct c360_identity *g)
         node_clear(&g->nodes[i]);
     for (size_t i = 0; i < g->n_blocks; i++) {
         free(g->blocks[i].key);
-        free(g->blocks[i].members);
+        c360_identity_members_free(&g->blocks[i].members, g->blocks[i].cap);
     }
     for (size_t i = 0; i < g->n_profiles; i++)
-        free(g->profiles[i].members);
+        c360_identity_members_free(&g->profiles[i].members, g->profiles[i].cap);
     free(g->nodes);
     free(g->blocks);
     free(g->profiles);
     free(g->free_nodes.v);
     free(g->free_blocks.v);
     free(g->free_profiles.v);
-    struct u32s *scratch[] = {&g->touched,      &g->region,      &g->stack,
-                              &g->old_profiles, &g->comp_start,  &g->comp_nodes,
-                              &g->comp_tmp,     &g->dirty_nodes, &g->dirty_blocks};
+    free(g->olds.v);
+    struct u32s *scratch[] = {&g->touched,      &g->region,     &g->stack,    &g->old_profiles,
+                              &g->comp_start,   &g->comp_nodes, &g->comp_tmp, &g->dirty_nodes,
+                              &g->dirty_blocks, &g->distinct};
     for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
         free(scratch[i]->v);
     gone_clear(&g->gone_nodes);
@@ -226,13 +416,17 @@ void c360_identity_destroy(struct c360_identity *g)
     free(g->restore_ids);
     free(g->key_buf);
     free(g->sort);
-    c360_strmap_destroy(g->by_key);
-    c360_strmap_destroy(g->by_id);
-    c360_strmap_destroy(g->by_block);
+    free(g->by_key.v);
+    free(g->by_id.v);
+    free(g->by_block.v);
     free(g->events);
     free(g->ids);
     free(g->id_offsets);
     free(g->deleted_key);
+    free(g->comp_id);
+    free(g->comp_exact);
+    free(g->comp_profile);
+    free(g->keys);
     free(g);
 }
 
@@ -286,23 +480,30 @@ static bool rule_holds(const struct c360_identity *g, const struct c360_identity
 
 static enum c360_err edge_add(struct node *n, uint32_t other, uint32_t block)
 {
-    if (n->n_edges == n->cap_edges) {
-        uint32_t cap = n->cap_edges ? n->cap_edges * 2 : 4;
-        struct edge *p = realloc(n->edges, cap * sizeof(*p));
+    struct edge ed = {other, block};
+    if (!n->cap_edges && n->n_edges < 1) {
+        n->edges.here[n->n_edges++] = ed;
+        return C360_OK;
+    }
+    if (!n->cap_edges || n->n_edges == n->cap_edges) {
+        uint32_t cap = n->cap_edges ? n->cap_edges * 2 : 2;
+        struct edge *p = realloc(n->cap_edges ? n->edges.heap : NULL, cap * sizeof(*p));
         if (!p)
             return C360_ERR_NOMEM;
-        n->edges = p;
+        if (!n->cap_edges)
+            p[0] = n->edges.here[0];
+        n->edges.heap = p;
         n->cap_edges = cap;
     }
-    n->edges[n->n_edges++] = (struct edge){other, block};
+    n->edges.heap[n->n_edges++] = ed;
     return C360_OK;
 }
 
 static void edge_remove(struct node *n, uint32_t other, uint32_t block)
 {
     for (uint32_t i = 0; i < n->n_edges; i++) {
-        if (n->edges[i].other == other && n->edges[i].block == block) {
-            n->edges[i] = n->edges[--n->n_edges];
+        if (node_edges(n)[i].other == other && node_edges(n)[i].block == block) {
+            node_edges(n)[i] = node_edges(n)[--n->n_edges];
             return;
         }
     }
@@ -320,7 +521,7 @@ static enum c360_err block_join(struct c360_identity *g, uint32_t b, uint32_t x)
     const struct c360_identity_rule *r = &g->cfg.rules[blk->rule];
     enum c360_err err;
     for (uint32_t i = 0; i < blk->n; i++) {
-        uint32_t m = blk->members[i];
+        uint32_t m = block_members(blk)[i];
         if (m == x || !rule_holds(g, r, &g->nodes[x], &g->nodes[m]))
             continue;
         if ((err = edge_add(&g->nodes[x], m, b)) || (err = edge_add(&g->nodes[m], x, b)) ||
@@ -352,13 +553,13 @@ static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
     bool any_nameless = false, one_person = true;
     const char *gp = NULL;
     for (uint32_t i = 0; i < blk->n; i++) {
-        const struct node *a = &g->nodes[blk->members[i]];
+        const struct node *a = &g->nodes[block_members(blk)[i]];
         any_nameless |= !a->first;
         if (a->gp && gp && strcmp(a->gp, gp) != 0)
             one_person = false;
         gp = a->gp ? a->gp : gp;
         for (uint32_t j = i + 1; j < blk->n && one_person && a->first; j++) {
-            const struct node *o = &g->nodes[blk->members[j]];
+            const struct node *o = &g->nodes[block_members(blk)[j]];
             one_person = !o->first || rule_holds(g, r, a, o);
         }
     }
@@ -366,22 +567,23 @@ static enum c360_err block_attach_nameless(struct c360_identity *g, uint32_t b)
         return C360_OK;
     /* Drop the block's edges that touch a nameless record, then remake them. */
     for (uint32_t i = 0; i < blk->n; i++) {
-        struct node *n = &g->nodes[blk->members[i]];
+        struct node *n = &g->nodes[block_members(blk)[i]];
         for (uint32_t e = 0; e < n->n_edges;) {
-            if (n->edges[e].block == b && (!n->first || !g->nodes[n->edges[e].other].first))
-                n->edges[e] = n->edges[--n->n_edges];
+            if (node_edges(n)[e].block == b &&
+                (!n->first || !g->nodes[node_edges(n)[e].other].first))
+                node_edges(n)[e] = node_edges(n)[--n->n_edges];
             else
                 e++;
         }
-        if ((err = touch(g, blk->members[i])))
+        if ((err = touch(g, block_members(blk)[i])))
             return err;
     }
     if (!one_person)
         return C360_OK;
     for (uint32_t i = 0; i < blk->n; i++) {
-        uint32_t x = blk->members[i];
+        uint32_t x = block_members(blk)[i];
         for (uint32_t j = i + 1; j < blk->n; j++) {
-            uint32_t m = blk->members[j];
+            uint32_t m = block_members(blk)[j];
             struct node *a = &g->nodes[x], *o = &g->nodes[m];
             if ((a->first && o->first) || (!a->first && a->gp) || (!o->first && o->gp) ||
                 !compatible(a, o))
@@ -401,14 +603,14 @@ static enum c360_err block_cap(struct c360_identity *g, uint32_t b)
     blk->capped = true;
     g->capped++;
     for (uint32_t i = 0; i < blk->n; i++) {
-        struct node *n = &g->nodes[blk->members[i]];
+        struct node *n = &g->nodes[block_members(blk)[i]];
         for (uint32_t e = 0; e < n->n_edges;) {
-            if (n->edges[e].block == b)
-                n->edges[e] = n->edges[--n->n_edges];
+            if (node_edges(n)[e].block == b)
+                node_edges(n)[e] = node_edges(n)[--n->n_edges];
             else
                 e++;
         }
-        if ((err = touch(g, blk->members[i])))
+        if ((err = touch(g, block_members(blk)[i])))
             return err;
     }
     return C360_OK;
@@ -423,11 +625,11 @@ static enum c360_err block_uncap(struct c360_identity *g, uint32_t b)
     blk->capped = false;
     g->capped--;
     for (uint32_t i = 0; i < blk->n; i++) {
-        uint32_t x = blk->members[i];
+        uint32_t x = block_members(blk)[i];
         if ((err = touch(g, x)))
             return err;
         for (uint32_t j = i + 1; j < blk->n; j++) {
-            uint32_t m = blk->members[j];
+            uint32_t m = block_members(blk)[j];
             if (rule_holds(g, r, &g->nodes[x], &g->nodes[m]) &&
                 ((err = edge_add(&g->nodes[x], m, b)) || (err = edge_add(&g->nodes[m], x, b))))
                 return err;
@@ -438,8 +640,8 @@ static enum c360_err block_uncap(struct c360_identity *g, uint32_t b)
 
 /* --- Blocks. */
 
-/* A new block of rule for key, without members. */
-static enum c360_err block_alloc(struct c360_identity *g, const char *key, uint8_t rule,
+/* A new block of rule for key (of hash h), without members. */
+static enum c360_err block_alloc(struct c360_identity *g, const char *key, uint32_t h, uint8_t rule,
                                  uint32_t *out)
 {
     uint32_t b;
@@ -454,7 +656,7 @@ static enum c360_err block_alloc(struct c360_identity *g, const char *key, uint8
     struct block *blk = &g->blocks[b];
     *blk = (struct block){.key = strdup(key), .rule = rule, .dirty = blk->dirty};
     err = C360_ERR_NOMEM;
-    if (!blk->key || (err = c360_strmap_put(g->by_block, key, b)))
+    if (!blk->key || (err = index_put(g, &g->by_block, h, key, b)))
         goto fail;
     *out = b;
     return C360_OK;
@@ -465,22 +667,20 @@ fail:
     return err;
 }
 
-static enum c360_err block_enter(struct c360_identity *g, const char *key, uint8_t rule, uint32_t x)
+/* Enters node x in the block of key (of hash h), made when new. */
+static enum c360_err block_enter(struct c360_identity *g, const char *key, uint32_t h, uint8_t rule,
+                                 uint32_t x)
 {
     uint32_t b;
     enum c360_err err;
-    if (!c360_strmap_get(g->by_block, key, &b) && (err = block_alloc(g, key, rule, &b)))
+    if (!index_get(g, &g->by_block, h, key, &b) && (err = block_alloc(g, key, h, rule, &b)))
         return err;
     struct node *n = &g->nodes[x];
     for (uint16_t i = 0; i < n->n_blocks; i++) {
         if (n->blocks[i] == b)
             return C360_OK; /* two values of the record give one key */
     }
-    uint32_t *nb = realloc(n->blocks, (n->n_blocks + 1u) * sizeof(*nb));
-    if (!nb)
-        return C360_ERR_NOMEM;
-    n->blocks = nb;
-    n->blocks[n->n_blocks++] = b;
+    n->blocks[n->n_blocks++] = b; /* node_index made room */
     struct block *blk = &g->blocks[b];
     if ((err = members_push(&blk->members, &blk->n, &blk->cap, x)))
         return err;
@@ -498,8 +698,8 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
 {
     struct block *blk = &g->blocks[b];
     for (uint32_t i = 0; i < blk->n; i++) {
-        if (blk->members[i] == x) {
-            blk->members[i] = blk->members[--blk->n];
+        if (block_members(blk)[i] == x) {
+            block_members(blk)[i] = block_members(blk)[--blk->n];
             break;
         }
     }
@@ -508,9 +708,9 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
         if (blk->capped)
             g->capped--;
         gone_add(g, &g->gone_blocks, blk->key, BLOCKS_MAX(g));
-        c360_strmap_del(g->by_block, blk->key);
+        index_del(g, &g->by_block, hash_text(blk->key), blk->key);
         free(blk->key);
-        free(blk->members);
+        c360_identity_members_free(&blk->members, blk->cap);
         *blk = (struct block){.dirty = blk->dirty}; /* the slot stays in dirty_blocks */
         return u32s_push(&g->free_blocks, b);
     }
@@ -519,50 +719,158 @@ static enum c360_err block_leave(struct c360_identity *g, uint32_t b, uint32_t x
     return block_attach_nameless(g, b);
 }
 
+/* The values of in that rule r makes keys of for record n, and how many
+ * (values may be NULL). */
+static size_t rule_values(const struct c360_identity *g, size_t r, const struct node *n,
+                          const struct c360_identity_input *in, const char *const **values)
+{
+    const char *const *v = NULL;
+    size_t count = 0;
+    switch (g->cfg.rules[r].kind) {
+    case C360_IDENTITY_GLOBAL_PARTY_ID:
+        v = &in->global_party_id;
+        count = n->gp ? 1 : 0;
+        break;
+    case C360_IDENTITY_PARTY_IDENTIFIER:
+        v = in->identifiers;
+        count = in->n_identifiers;
+        break;
+    case C360_IDENTITY_EMAIL:
+        v = in->emails;
+        count = n->first || g->cfg.rules[r].attach_nameless ? in->n_emails : 0;
+        break;
+    case C360_IDENTITY_PHONE:
+        v = in->phones;
+        count = n->first ? in->n_phones : 0;
+        break;
+    case C360_IDENTITY_ADDRESS:
+        v = in->addresses;
+        count = n->first && n->last && n->birth != C360_DATE_NONE ? in->n_addresses : 0;
+        break;
+    }
+    if (values)
+        *values = v;
+    return count;
+}
+
+/* Writes "|last|birth" (birth in decimal, as %ld writes it) into tail, NUL
+ * terminated; false when it does not fit. By hand: snprintf was a fifth of
+ * an upsert. */
+static bool key_tail(char *tail, size_t size, const char *last, int32_t birth, size_t *out_len)
+{
+    char digits[16];
+    size_t n_digits = 0, last_len = strlen(last);
+    uint32_t v = birth < 0 ? (uint32_t)0 - (uint32_t)birth : (uint32_t)birth;
+    do {
+        digits[n_digits++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t len = 1 + last_len + 1 + (birth < 0) + n_digits;
+    if (len >= size)
+        return false;
+    char *p = tail;
+    *p++ = '|';
+    memcpy(p, last, last_len);
+    p += last_len;
+    *p++ = '|';
+    if (birth < 0)
+        *p++ = '-';
+    while (n_digits)
+        *p++ = digits[--n_digits];
+    *p = '\0';
+    *out_len = len;
+    return true;
+}
+
+_Static_assert(C360_IDENTITY_RULES_MAX <= 10, "a blocking key's rule is one digit");
+
 /* The blocking keys of node x, one per rule and value it can take part in. */
+/* Asks for the cache line at p: the indexes are tens of megabytes, and a
+ * record's keys land in them at random. */
+static inline void prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+/* Makes room for size bytes of keys in g->keys. */
+static enum c360_err keys_room(struct c360_identity *g, size_t size)
+{
+    if (size <= g->cap_keys)
+        return C360_OK;
+    size_t cap = g->cap_keys ? g->cap_keys : 256;
+    while (cap < size)
+        cap *= 2;
+    char *p = realloc(g->keys, cap);
+    if (!p)
+        return C360_ERR_NOMEM;
+    g->keys = p;
+    g->cap_keys = cap;
+    return C360_OK;
+}
+
 static enum c360_err node_index(struct c360_identity *g, uint32_t x,
                                 const struct c360_identity_input *in)
 {
-    char key[BLOCK_KEY_MAX];
+    struct key_ref {
+        uint32_t off, len, hash;
+        uint8_t rule;
+    } refs[C360_IDENTITY_RULES_MAX * C360_IDENTITY_VALUES_MAX];
+    size_t n_refs = 0, used = 0;
     enum c360_err err;
-    const struct node *n = &g->nodes[x];
+    struct node *n = &g->nodes[x];
+    /* Room for every key at once: one allocation per record, not one per key. */
+    size_t bound = 0;
+    for (size_t r = 0; r < g->cfg.n_rules; r++)
+        bound += rule_values(g, r, n, in, NULL);
+    if (bound > sizeof(refs) / sizeof(refs[0]))
+        return C360_ERR_INVALID; /* more than C360_IDENTITY_VALUES_MAX values of a kind */
+    if (bound > n->cap_blocks) {
+        uint32_t *nb = realloc(n->blocks, bound * sizeof(*nb));
+        if (!nb)
+            return C360_ERR_NOMEM;
+        n->blocks = nb;
+        n->cap_blocks = (uint16_t)bound;
+    }
+    /* The keys first, their index entries asked for; then entered, while
+     * the entries arrive together rather than one after the other. */
     for (size_t r = 0; r < g->cfg.n_rules; r++) {
-        const char *const *values = NULL;
-        size_t count = 0;
-        switch (g->cfg.rules[r].kind) {
-        case C360_IDENTITY_GLOBAL_PARTY_ID:
-            values = &in->global_party_id;
-            count = n->gp ? 1 : 0;
-            break;
-        case C360_IDENTITY_PARTY_IDENTIFIER:
-            values = in->identifiers;
-            count = in->n_identifiers;
-            break;
-        case C360_IDENTITY_EMAIL:
-            values = in->emails;
-            count = n->first || g->cfg.rules[r].attach_nameless ? in->n_emails : 0;
-            break;
-        case C360_IDENTITY_PHONE:
-            values = in->phones;
-            count = n->first ? in->n_phones : 0;
-            break;
-        case C360_IDENTITY_ADDRESS:
-            values = in->addresses;
-            count = n->first && n->last && n->birth != C360_DATE_NONE ? in->n_addresses : 0;
-            break;
-        }
+        const char *const *values;
+        size_t count = rule_values(g, r, n, in, &values);
+        /* The key's tail after the value: "|last|birth" for the address
+         * rule, nothing for the others. */
+        char tail[BLOCK_KEY_MAX];
+        size_t tail_len = 0;
+        tail[0] = '\0';
+        if (count && g->cfg.rules[r].kind == C360_IDENTITY_ADDRESS &&
+            !key_tail(tail, sizeof(tail), n->last, n->birth, &tail_len))
+            count = 0;
         for (size_t i = 0; i < count; i++) {
             if (!values[i] || !*values[i])
                 continue;
-            int len = g->cfg.rules[r].kind == C360_IDENTITY_ADDRESS
-                          ? snprintf(key, sizeof(key), "%zu|%s|%s|%ld", r, values[i], n->last,
-                                     (long)n->birth)
-                          : snprintf(key, sizeof(key), "%zu|%s", r, values[i]);
-            if (len < 0 || (size_t)len >= sizeof(key))
+            size_t len = strlen(values[i]);
+            if (len + tail_len + 2 >= BLOCK_KEY_MAX)
                 continue; /* longer than any real value: it matches nothing */
-            if ((err = block_enter(g, key, (uint8_t)r, x)))
+            if ((err = keys_room(g, used + len + tail_len + 3)))
                 return err;
+            char *key = g->keys + used;
+            key[0] = (char)('0' + r);
+            key[1] = '|';
+            memcpy(key + 2, values[i], len);
+            memcpy(key + 2 + len, tail, tail_len + 1);
+            struct key_ref *ref = &refs[n_refs++];
+            *ref = (struct key_ref){(uint32_t)used, (uint32_t)(2 + len + tail_len), 0, (uint8_t)r};
+            ref->hash = hash_bytes(key, ref->len);
+            prefetch(&g->by_block.v[ref->hash & (g->by_block.size - 1)]);
+            used += ref->len + 1;
         }
+    }
+    for (size_t k = 0; k < n_refs; k++) {
+        if ((err = block_enter(g, g->keys + refs[k].off, refs[k].hash, refs[k].rule, x)))
+            return err;
     }
     return C360_OK;
 }
@@ -573,22 +881,18 @@ static enum c360_err node_unindex(struct c360_identity *g, uint32_t x)
     struct node *n = &g->nodes[x];
     enum c360_err err;
     for (uint32_t e = 0; e < n->n_edges; e++) {
-        edge_remove(&g->nodes[n->edges[e].other], x, n->edges[e].block);
-        if ((err = touch(g, n->edges[e].other)))
+        edge_remove(&g->nodes[node_edges(n)[e].other], x, node_edges(n)[e].block);
+        if ((err = touch(g, node_edges(n)[e].other)))
             return err;
     }
     n->n_edges = 0;
+    /* The list stays allocated for node_index to fill again. */
     uint16_t nb = n->n_blocks;
-    uint32_t *blocks = n->blocks;
-    n->blocks = NULL;
     n->n_blocks = 0;
     for (uint16_t i = 0; i < nb; i++) {
-        if ((err = block_leave(g, blocks[i], x))) {
-            free(blocks);
+        if ((err = block_leave(g, g->nodes[x].blocks[i], x)))
             return err;
-        }
     }
-    free(blocks);
     return C360_OK;
 }
 
@@ -606,10 +910,8 @@ static enum c360_err profile_new(struct c360_identity *g, uint64_t id, uint32_t 
             return err;
         p = (uint32_t)g->n_profiles++;
     }
-    g->profiles[p] = (struct profile){.id = id, .live = true, .keep_comp = NONE};
-    char text[24];
-    id_text(id, text);
-    if ((err = c360_strmap_put(g->by_id, text, p)))
+    g->profiles[p] = (struct profile){.id = id};
+    if ((err = index_put(g, &g->by_id, hash_id(id), &id, p)))
         return err;
     *out = p;
     return C360_OK;
@@ -623,8 +925,8 @@ static enum c360_err profile_add(struct profile *p, uint32_t x)
 static void profile_remove_member(struct profile *p, uint32_t x)
 {
     for (uint32_t i = 0; i < p->n; i++) {
-        if (p->members[i] == x) {
-            p->members[i] = p->members[--p->n];
+        if (profile_members(p)[i] == x) {
+            profile_members(p)[i] = profile_members(p)[--p->n];
             return;
         }
     }
@@ -673,8 +975,8 @@ static const char *link_rule(const struct c360_identity *g, uint32_t x, bool exa
     const struct node *n = &g->nodes[x];
     size_t best = SIZE_MAX;
     for (uint32_t e = 0; e < n->n_edges; e++) {
-        const struct node *o = &g->nodes[n->edges[e].other];
-        size_t rule = g->blocks[n->edges[e].block].rule;
+        const struct node *o = &g->nodes[node_edges(n)[e].other];
+        size_t rule = g->blocks[node_edges(n)[e].block].rule;
         if (o->comp != n->comp || (exact_only && !exact_kind(g->cfg.rules[rule].kind)))
             continue;
         if (rule < best)
@@ -700,9 +1002,10 @@ static enum c360_err bfs(struct c360_identity *g, uint32_t start, bool exact_onl
             return err;
         const struct node *n = &g->nodes[x];
         for (uint32_t e = 0; e < n->n_edges; e++) {
-            uint32_t o = n->edges[e].other;
+            uint32_t o = node_edges(n)[e].other;
             if (g->nodes[o].mark == mark ||
-                (exact_only && !exact_kind(g->cfg.rules[g->blocks[n->edges[e].block].rule].kind)))
+                (exact_only &&
+                 !exact_kind(g->cfg.rules[g->blocks[node_edges(n)[e].block].rule].kind)))
                 continue;
             g->nodes[o].mark = mark;
             g->nodes[o].comp = comp;
@@ -717,50 +1020,86 @@ static uint64_t profile_oldest(const struct c360_identity *g, const struct profi
 {
     uint64_t oldest = UINT64_MAX;
     for (uint32_t m = 0; m < p->n; m++) {
-        if (g->nodes[p->members[m]].seq < oldest)
-            oldest = g->nodes[p->members[m]].seq;
+        if (g->nodes[profile_members(p)[m]].seq < oldest)
+            oldest = g->nodes[profile_members(p)[m]].seq;
     }
     return oldest;
 }
 
-/* Adds profile p to the old profiles of this change, once. */
-static enum c360_err old_profile(struct c360_identity *g, uint32_t p, uint32_t stamp)
+static int u32_cmp(const void *a, const void *b)
 {
-    if (p == NONE || g->profiles[p].seen == stamp)
-        return C360_OK;
-    g->profiles[p].seen = stamp;
-    if (g->profiles[p].oldest == 0) /* a deleted record's profile has its age already */
-        g->profiles[p].oldest = profile_oldest(g, &g->profiles[p]);
-    return u32s_push(&g->old_profiles, p);
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* Orders old profiles oldest first (few per change: insertion sort). */
-static void sort_oldest_first(struct c360_identity *g)
+/* The old profiles of this change (g->olds), oldest first: the profiles of
+ * the region's records and removed_profile (whose age, removed_oldest,
+ * counts its deleted record), each once. g->old_profiles is the scratch. */
+static enum c360_err old_profiles(struct c360_identity *g, uint32_t removed_profile,
+                                  uint64_t removed_oldest)
 {
-    uint32_t *v = g->old_profiles.v;
-    for (size_t i = 1; i < g->old_profiles.n; i++) {
-        uint32_t p = v[i];
-        size_t j = i;
-        for (; j > 0 && g->profiles[v[j - 1]].oldest > g->profiles[p].oldest; j--)
-            v[j] = v[j - 1];
-        v[j] = p;
+    enum c360_err err;
+    struct u32s *met = &g->old_profiles;
+    met->n = 0;
+    if (removed_profile != NONE && (err = u32s_push(met, removed_profile)))
+        return err;
+    for (size_t i = 0; i < g->region.n; i++) {
+        uint32_t p = g->nodes[g->region.v[i]].profile;
+        if (p != NONE && (!met->n || met->v[met->n - 1] != p) && (err = u32s_push(met, p)))
+            return err;
     }
+    if (met->n > 1) /* and v may be NULL when it is 0 */
+        qsort(met->v, met->n, sizeof(*met->v), u32_cmp);
+    g->olds.n = 0;
+    for (size_t i = 0; i < met->n; i++) {
+        uint32_t p = met->v[i];
+        if (i && met->v[i - 1] == p)
+            continue;
+        if ((err = grow((void **)&g->olds.v, &g->olds.cap, g->olds.n, sizeof(*g->olds.v))))
+            return err;
+        g->olds.v[g->olds.n++] = (struct old_profile){
+            .oldest = p == removed_profile ? removed_oldest : profile_oldest(g, &g->profiles[p]),
+            .p = p,
+            .keep_comp = NONE,
+        };
+    }
+    /* Oldest first (few per change: insertion sort). Ages differ: profiles
+     * hold different records. */
+    struct old_profile *v = g->olds.v;
+    for (size_t i = 1; i < g->olds.n; i++) {
+        struct old_profile o = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1].oldest > o.oldest; j--)
+            v[j] = v[j - 1];
+        v[j] = o;
+    }
+    return C360_OK;
+}
+
+/* The age of old profile p when the change began. */
+static uint64_t old_age(const struct c360_identity *g, uint32_t p)
+{
+    for (size_t i = 0; i < g->olds.n; i++) {
+        if (g->olds.v[i].p == p)
+            return g->olds.v[i].oldest;
+    }
+    return UINT64_MAX; /* not reached: the region holds every profile it meets */
 }
 
 /* The region, the old profiles in it, and its components (comp_start
  * offsets into comp_nodes). The region is everything reachable from the
  * touched records and from the members of their profiles; it is closed
  * under edges, so it holds every profile it meets whole. */
-static enum c360_err components(struct c360_identity *g, uint32_t removed_profile)
+static enum c360_err components(struct c360_identity *g, uint32_t removed_profile,
+                                uint64_t removed_oldest)
 {
     enum c360_err err;
     uint32_t region_mark = ++g->gen;
     g->region.n = 0;
-    g->old_profiles.n = 0;
     if (removed_profile != NONE) {
         const struct profile *p = &g->profiles[removed_profile];
         for (uint32_t m = 0; m < p->n; m++) {
-            uint32_t x = p->members[m];
+            uint32_t x = profile_members(p)[m];
             if (g->nodes[x].mark != region_mark &&
                 (err = bfs(g, x, false, 0, region_mark, &g->region)))
                 return err;
@@ -774,20 +1113,14 @@ static enum c360_err components(struct c360_identity *g, uint32_t removed_profil
             return err;
         uint32_t p = g->nodes[x].profile;
         for (uint32_t m = 0; p != NONE && m < g->profiles[p].n; m++) {
-            uint32_t y = g->profiles[p].members[m];
+            uint32_t y = profile_members(&g->profiles[p])[m];
             if (g->nodes[y].mark != region_mark &&
                 (err = bfs(g, y, false, 0, region_mark, &g->region)))
                 return err;
         }
     }
-    uint32_t stamp = ++g->gen;
-    if ((err = old_profile(g, removed_profile, stamp)))
+    if ((err = old_profiles(g, removed_profile, removed_oldest)))
         return err;
-    for (size_t i = 0; i < g->region.n; i++) {
-        if ((err = old_profile(g, g->nodes[g->region.v[i]].profile, stamp)))
-            return err;
-    }
-    sort_oldest_first(g);
 
     /* Components, each under the cluster cap or held by exact rules only. */
     uint32_t comp_mark = ++g->gen;
@@ -941,28 +1274,52 @@ static enum c360_err components_canonical(struct c360_identity *g)
     return C360_OK;
 }
 
+/* Makes room for n components' ids, flags and profiles. */
+static enum c360_err comps_room(struct c360_identity *g, size_t n)
+{
+    if (n <= g->cap_comps)
+        return C360_OK;
+    size_t cap = g->cap_comps ? g->cap_comps : 16;
+    while (cap < n)
+        cap *= 2;
+    uint64_t *id = realloc(g->comp_id, cap * sizeof(*id));
+    if (!id)
+        return C360_ERR_NOMEM;
+    g->comp_id = id;
+    bool *exact = realloc(g->comp_exact, cap * sizeof(*exact));
+    if (!exact)
+        return C360_ERR_NOMEM;
+    g->comp_exact = exact;
+    uint32_t *profile = realloc(g->comp_profile, cap * sizeof(*profile));
+    if (!profile)
+        return C360_ERR_NOMEM;
+    g->comp_profile = profile;
+    g->cap_comps = cap;
+    return C360_OK;
+}
+
 /* Recomputes the region, assigns ids and emits events. removed_profile is
  * the old profile of a deleted record (NONE otherwise). */
-static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile)
+static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile,
+                               uint64_t removed_oldest)
 {
     enum c360_err err;
-    if ((err = components(g, removed_profile)) || (err = components_canonical(g)))
+    if ((err = components(g, removed_profile, removed_oldest)) || (err = components_canonical(g)))
         return err;
     size_t n_comps = g->comp_start.n;
-    uint64_t *comp_id = calloc(n_comps ? n_comps : 1, sizeof(*comp_id));
-    bool *comp_exact = calloc(n_comps ? n_comps : 1, sizeof(*comp_exact));
-    if (!comp_id || !comp_exact) {
-        free(comp_id);
-        free(comp_exact);
-        return C360_ERR_NOMEM;
-    }
+    if ((err = comps_room(g, n_comps ? n_comps : 1))) /* never NULL: memset below */
+        return err;
+    uint64_t *comp_id = g->comp_id;
+    bool *comp_exact = g->comp_exact;
+    memset(comp_id, 0, n_comps * sizeof(*comp_id));
+    memset(comp_exact, 0, n_comps * sizeof(*comp_exact));
     for (uint32_t c = 0; c < n_comps; c++) {
         /* A component cut by the cluster cap has only exact-rule links. */
         size_t start = g->comp_start.v[c];
         for (size_t j = start; j < start + comp_size(g, c) && !comp_exact[c]; j++) {
             const struct node *n = &g->nodes[g->comp_nodes.v[j]];
             for (uint32_t e = 0; e < n->n_edges; e++) {
-                if (g->nodes[n->edges[e].other].comp != c) {
+                if (g->nodes[node_edges(n)[e].other].comp != c) {
                     comp_exact[c] = true;
                     break;
                 }
@@ -972,21 +1329,21 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
 
     /* Old profiles, oldest first, each hand its id to the component holding
      * its oldest remaining member, unless an older profile got there first. */
-    for (size_t i = 0; i < g->old_profiles.n; i++) {
-        struct profile *p = &g->profiles[g->old_profiles.v[i]];
+    for (size_t i = 0; i < g->olds.n; i++) {
+        struct old_profile *old = &g->olds.v[i];
+        const struct profile *p = &g->profiles[old->p];
         uint64_t best = UINT64_MAX;
-        p->keep_comp = NONE;
         for (uint32_t m = 0; m < p->n; m++) {
-            const struct node *n = &g->nodes[p->members[m]];
+            const struct node *n = &g->nodes[profile_members(p)[m]];
             if (n->seq < best) {
                 best = n->seq;
-                p->keep_comp = n->comp;
+                old->keep_comp = n->comp;
             }
         }
-        if (p->keep_comp != NONE && comp_id[p->keep_comp] == 0)
-            comp_id[p->keep_comp] = p->id;
+        if (old->keep_comp != NONE && comp_id[old->keep_comp] == 0)
+            comp_id[old->keep_comp] = p->id;
         else
-            p->keep_comp = NONE; /* merged into an older profile */
+            old->keep_comp = NONE; /* merged into an older profile */
     }
     for (uint32_t c = 0; c < n_comps; c++) {
         if (comp_id[c] == 0)
@@ -994,11 +1351,13 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
     }
 
     /* Splits: an old profile whose members now lie in several components. */
-    for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
-        const struct profile *p = &g->profiles[g->old_profiles.v[i]];
-        struct u32s distinct = {0};
+    for (size_t i = 0; i < g->olds.n && !err; i++) {
+        const struct old_profile *old = &g->olds.v[i];
+        const struct profile *p = &g->profiles[old->p];
+        struct u32s distinct = g->distinct;
+        distinct.n = 0;
         for (uint32_t m = 0; m < p->n && !err; m++) {
-            uint32_t c = g->nodes[p->members[m]].comp;
+            uint32_t c = g->nodes[profile_members(p)[m]].comp;
             bool dup = false;
             for (size_t k = 0; k < distinct.n; k++)
                 dup |= distinct.v[k] == c;
@@ -1017,19 +1376,20 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
             err = event_add(g, (struct c360_identity_event){
                                    .kind = C360_IDENTITY_SPLIT,
                                    .from = p->id,
-                                   .into = p->keep_comp != NONE ? p->id : 0,
+                                   .into = old->keep_comp != NONE ? p->id : 0,
                                });
             for (size_t k = 0; k < distinct.n && !err; k++) {
                 if (comp_id[distinct.v[k]] != p->id)
                     err = event_id(g, comp_id[distinct.v[k]]);
             }
         }
-        free(distinct.v);
+        g->distinct = distinct; /* kept for the next change */
     }
     /* Merges: a component holding members of several old profiles. */
     for (uint32_t c = 0; c < n_comps && !err; c++) {
         size_t start = g->comp_start.v[c];
-        struct u32s sources = {0};
+        struct u32s sources = g->distinct;
+        sources.n = 0;
         for (size_t j = start; j < start + comp_size(g, c) && !err; j++) {
             uint32_t p = g->nodes[g->comp_nodes.v[j]].profile;
             if (p == NONE)
@@ -1045,7 +1405,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
             for (size_t k = 1; k < sources.n; k++) {
                 uint32_t p = sources.v[k];
                 size_t j = k;
-                for (; j > 0 && g->profiles[sources.v[j - 1]].oldest > g->profiles[p].oldest; j--)
+                for (; j > 0 && old_age(g, sources.v[j - 1]) > old_age(g, p); j--)
                     sources.v[j] = sources.v[j - 1];
                 sources.v[j] = p;
             }
@@ -1056,7 +1416,7 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
                     err = event_id(g, g->profiles[sources.v[k]].id);
             }
         }
-        free(sources.v);
+        g->distinct = sources;
     }
     /* Links: records whose profile id is new, and the rule that holds them. */
     for (size_t i = 0; i < g->comp_nodes.n && !err; i++) {
@@ -1074,19 +1434,28 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
                                .rule = link_rule(g, x, comp_exact[n->comp]),
                            });
     }
-    /* Replace the old profiles by the components. */
-    for (size_t i = 0; i < g->old_profiles.n && !err; i++) {
-        struct profile *p = &g->profiles[g->old_profiles.v[i]];
-        char text[24];
-        id_text(p->id, text);
-        c360_strmap_del(g->by_id, text);
-        free(p->members);
+    /* Replace the old profiles by the components. An old profile whose id
+     * a component keeps becomes that component's, slot and index entry
+     * unchanged: no profile's slot is seen outside the graph. */
+    uint32_t *comp_profile = g->comp_profile;
+    for (uint32_t c = 0; c < n_comps; c++)
+        comp_profile[c] = NONE;
+    for (size_t i = 0; i < g->olds.n && !err; i++) {
+        const struct old_profile *old = &g->olds.v[i];
+        struct profile *p = &g->profiles[old->p];
+        if (old->keep_comp != NONE) {
+            comp_profile[old->keep_comp] = old->p;
+            p->n = 0; /* refilled below; its allocation stays */
+            continue;
+        }
+        index_del(g, &g->by_id, hash_id(p->id), &p->id);
+        c360_identity_members_free(&p->members, p->cap);
         memset(p, 0, sizeof(*p));
-        err = u32s_push(&g->free_profiles, g->old_profiles.v[i]);
+        err = u32s_push(&g->free_profiles, old->p);
     }
     for (uint32_t c = 0; c < n_comps && !err; c++) {
-        uint32_t p;
-        if ((err = profile_new(g, comp_id[c], &p)))
+        uint32_t p = comp_profile[c];
+        if (p == NONE && (err = profile_new(g, comp_id[c], &p)))
             break;
         size_t start = g->comp_start.v[c];
         for (size_t j = start; j < start + comp_size(g, c) && !err; j++) {
@@ -1095,8 +1464,6 @@ static enum c360_err recompute(struct c360_identity *g, uint32_t removed_profile
             err = profile_add(&g->profiles[p], x);
         }
     }
-    free(comp_id);
-    free(comp_exact);
     return err;
 }
 
@@ -1112,7 +1479,8 @@ static void change_begin(struct c360_identity *g)
 }
 
 /* A new node slot for key, indexed, not live yet. */
-static enum c360_err node_alloc(struct c360_identity *g, const char *key, uint32_t *out)
+static enum c360_err node_alloc(struct c360_identity *g, const char *key,
+                                const struct c360_identity_input *in, uint32_t *out)
 {
     uint32_t x;
     enum c360_err err;
@@ -1128,7 +1496,10 @@ static enum c360_err node_alloc(struct c360_identity *g, const char *key, uint32
     struct node *n = &g->nodes[x];
     *n = (struct node){.profile = NONE, .dirty = n->dirty}; /* a free slot holds nothing */
     err = C360_ERR_NOMEM;
-    if (!(n->key = strdup(key)) || (err = c360_strmap_put(g->by_key, key, x)))
+    if ((err = in ? c360_identity_node_text(n, key, in->global_party_id, in->first_name,
+                                            in->last_name)
+                  : c360_identity_node_text(n, key, NULL, NULL, NULL)) ||
+        (err = index_put(g, &g->by_key, hash_text(key), key, x)))
         goto fail;
     *out = x;
     return C360_OK;
@@ -1154,18 +1525,8 @@ static void change_tracked(struct c360_identity *g)
 
 static enum c360_err node_fill(struct node *n, const struct c360_identity_input *in)
 {
-    free(n->gp);
-    free(n->first);
-    free(n->last);
-    n->gp = dup_or_null(in->global_party_id);
-    n->first = dup_or_null(in->first_name);
-    n->last = dup_or_null(in->last_name);
     n->birth = in->birth_date;
-    if ((in->global_party_id && *in->global_party_id && !n->gp) ||
-        (in->first_name && *in->first_name && !n->first) ||
-        (in->last_name && *in->last_name && !n->last))
-        return C360_ERR_NOMEM;
-    return C360_OK;
+    return c360_identity_node_text(n, n->key, in->global_party_id, in->first_name, in->last_name);
 }
 
 enum c360_err c360_identity_upsert(struct c360_identity *g, const struct c360_identity_input *in,
@@ -1178,17 +1539,17 @@ enum c360_err c360_identity_upsert(struct c360_identity *g, const struct c360_id
     changes->count = 0;
     if (!in->key || !*in->key)
         return C360_ERR_INVALID;
-    if (c360_strmap_get(g->by_key, in->key, &x)) {
-        if ((err = node_unindex(g, x)))
+    if (node_find(g, in->key, &x)) {
+        if ((err = node_unindex(g, x)) || (err = node_fill(&g->nodes[x], in)))
             return err;
     } else {
-        if ((err = node_alloc(g, in->key, &x)))
+        if ((err = node_alloc(g, in->key, in, &x)))
             return err;
         g->nodes[x].seq = ++g->next_seq;
+        g->nodes[x].birth = in->birth_date;
         g->nodes[x].live = true;
     }
-    if ((err = node_fill(&g->nodes[x], in)) || (err = touch(g, x)) ||
-        (err = node_index(g, x, in)) || (err = recompute(g, NONE)))
+    if ((err = touch(g, x)) || (err = node_index(g, x, in)) || (err = recompute(g, NONE, 0)))
         return err;
     change_tracked(g);
     events_publish(g, changes);
@@ -1203,18 +1564,18 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
     change_begin(g);
     changes->events = NULL;
     changes->count = 0;
-    if (!c360_strmap_get(g->by_key, key, &x))
+    if (!node_find(g, key, &x))
         return C360_OK;
     struct node *n = &g->nodes[x];
     uint32_t p = n->profile;
     uint64_t from = g->profiles[p].id;
     /* The profile's age counts the deleted record, so its id stays with
      * the part that holds the next oldest. */
-    g->profiles[p].oldest = profile_oldest(g, &g->profiles[p]);
+    uint64_t oldest = profile_oldest(g, &g->profiles[p]);
     if ((err = node_unindex(g, x)))
         return err;
     profile_remove_member(&g->profiles[p], x);
-    c360_strmap_del(g->by_key, key);
+    index_del(g, &g->by_key, hash_text(key), key);
     if (!(g->deleted_key = strdup(key)))
         return C360_ERR_NOMEM;
     gone_add(g, &g->gone_nodes, key, g->cfg.records_max);
@@ -1224,7 +1585,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
         (err = event_add(g, (struct c360_identity_event){.kind = C360_IDENTITY_UNLINK,
                                                          .record_key = g->deleted_key,
                                                          .from = from})) ||
-        (err = recompute(g, p)))
+        (err = recompute(g, p, oldest)))
         return err;
     change_tracked(g);
     events_publish(g, changes);
@@ -1234,7 +1595,7 @@ enum c360_err c360_identity_delete(struct c360_identity *g, const char *key,
 bool c360_identity_profile_of(const struct c360_identity *g, const char *key, uint64_t *id)
 {
     uint32_t x;
-    if (!c360_strmap_get(g->by_key, key, &x))
+    if (!node_find(g, key, &x))
         return false;
     *id = g->profiles[g->nodes[x].profile].id;
     return true;
@@ -1242,7 +1603,7 @@ bool c360_identity_profile_of(const struct c360_identity *g, const char *key, ui
 
 size_t c360_identity_count(const struct c360_identity *g)
 {
-    return c360_strmap_count(g->by_key);
+    return g->by_key.count;
 }
 
 void c360_identity_each(const struct c360_identity *g,
@@ -1274,13 +1635,13 @@ bool c360_identity_explain(const struct c360_identity *g, const char *key,
                            void *arg)
 {
     uint32_t x;
-    if (!c360_strmap_get(g->by_key, key, &x))
+    if (!node_find(g, key, &x))
         return false;
     const struct profile *p = &g->profiles[g->nodes[x].profile];
     for (uint32_t m = 0; m < p->n; m++)
-        on_record(g->nodes[p->members[m]].key, arg);
+        on_record(g->nodes[profile_members(p)[m]].key, arg);
     for (uint32_t m = 0; m < p->n; m++) {
-        const struct node *n = &g->nodes[p->members[m]];
+        const struct node *n = &g->nodes[profile_members(p)[m]];
         /* Each edge is held by both ends: explain it from the older one.
          * Edges cut by the cluster cap lead out of the profile. Edges in
          * edge_before order, picked one by one: a record has few. */
@@ -1288,7 +1649,7 @@ bool c360_identity_explain(const struct c360_identity *g, const char *key,
         for (;;) {
             const struct edge *next = NULL;
             for (uint32_t e = 0; e < n->n_edges; e++) {
-                const struct edge *ed = &n->edges[e];
+                const struct edge *ed = &node_edges(n)[e];
                 const struct node *o = &g->nodes[ed->other];
                 if (o->profile == n->profile && o->seq > n->seq &&
                     (!prev || edge_before(g, prev, ed)) && (!next || edge_before(g, ed, next)))
@@ -1346,12 +1707,12 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
 {
     uint32_t x;
     memset(out, 0, sizeof(*out));
-    if (!c360_strmap_get(g->by_key, key, &x))
+    if (!node_find(g, key, &x))
         return false;
     const struct node *n = &g->nodes[x];
     const struct edge *best = NULL;
     for (uint32_t e = 0; e < n->n_edges; e++) {
-        const struct edge *ed = &n->edges[e];
+        const struct edge *ed = &node_edges(n)[e];
         if (g->nodes[ed->other].profile != n->profile)
             continue; /* cut by the cluster cap */
         /* The first rule, the oldest record, the smallest key: whatever the
@@ -1425,10 +1786,8 @@ bool c360_identity_link_of(const struct c360_identity *g, const char *key,
 
 uint32_t c360_identity_profile_slot(const struct c360_identity *g, uint64_t id)
 {
-    char text[24];
     uint32_t p;
-    id_text(id, text);
-    return c360_strmap_get(g->by_id, text, &p) && g->profiles[p].live ? p : NONE;
+    return index_get(g, &g->by_id, hash_id(id), &id, &p) ? p : NONE; /* by_id holds live ones */
 }
 
 static const struct profile *profile_by_id(const struct c360_identity *g, uint64_t id)
@@ -1440,7 +1799,7 @@ static const struct profile *profile_by_id(const struct c360_identity *g, uint64
 const char *c360_identity_record_of_profile(const struct c360_identity *g, uint64_t id)
 {
     const struct profile *p = profile_by_id(g, id);
-    return p ? g->nodes[p->members[0]].key : NULL;
+    return p ? g->nodes[profile_members(p)[0]].key : NULL;
 }
 
 size_t c360_identity_profile_records(const struct c360_identity *g, uint64_t id,
@@ -1450,7 +1809,7 @@ size_t c360_identity_profile_records(const struct c360_identity *g, uint64_t id,
     if (!p)
         return 0;
     for (uint32_t m = 0; m < p->n; m++)
-        on_record(g->nodes[p->members[m]].key, arg);
+        on_record(g->nodes[profile_members(p)[m]].key, arg);
     return p->n;
 }
 
@@ -1463,7 +1822,7 @@ size_t c360_identity_bytes(const struct c360_identity *g)
 {
     size_t bytes = sizeof(*g) + g->cap_nodes * sizeof(struct node) +
                    g->cap_blocks * sizeof(struct block) + g->cap_profiles * sizeof(struct profile) +
-                   c360_strmap_bytes(g->by_key) + c360_strmap_bytes(g->by_block) +
+                   index_bytes(&g->by_key) + index_bytes(&g->by_block) + index_bytes(&g->by_id) +
                    (g->dirty_nodes.cap + g->dirty_blocks.cap) * sizeof(uint32_t);
     for (size_t i = 0; i < g->n_nodes; i++) {
         const struct node *n = &g->nodes[i];
@@ -1471,7 +1830,7 @@ size_t c360_identity_bytes(const struct c360_identity *g)
             continue;
         bytes += strlen(n->key) + 1 + (n->gp ? strlen(n->gp) + 1 : 0) +
                  (n->first ? strlen(n->first) + 1 : 0) + (n->last ? strlen(n->last) + 1 : 0) +
-                 n->n_blocks * sizeof(uint32_t) + n->cap_edges * sizeof(struct edge);
+                 n->cap_blocks * sizeof(uint32_t) + n->cap_edges * sizeof(struct edge);
     }
     for (size_t i = 0; i < g->n_blocks; i++)
         bytes += g->blocks[i].key ? strlen(g->blocks[i].key) + 1 + g->blocks[i].cap * 4 : 0;
@@ -1482,6 +1841,12 @@ size_t c360_identity_bytes(const struct c360_identity *g)
 
 /* --- For persist.c (identity_int.h). */
 
+bool c360_identity_index_get(const struct c360_identity *g, const struct slot_index *ix,
+                             const char *key, uint32_t *slot)
+{
+    return index_get(g, ix, hash_text(key), key, slot);
+}
+
 enum c360_err c360_identity_u32s_push(struct u32s *a, uint32_t v)
 {
     return u32s_push(a, v);
@@ -1489,13 +1854,14 @@ enum c360_err c360_identity_u32s_push(struct u32s *a, uint32_t v)
 
 enum c360_err c360_identity_node_slot(struct c360_identity *g, const char *key, uint32_t *x)
 {
-    return c360_strmap_get(g->by_key, key, x) ? C360_OK : node_alloc(g, key, x);
+    return node_find(g, key, x) ? C360_OK : node_alloc(g, key, NULL, x);
 }
 
 enum c360_err c360_identity_block_slot(struct c360_identity *g, const char *key, uint8_t rule,
                                        uint32_t *b)
 {
-    return c360_strmap_get(g->by_block, key, b) ? C360_OK : block_alloc(g, key, rule, b);
+    uint32_t h = hash_text(key);
+    return index_get(g, &g->by_block, h, key, b) ? C360_OK : block_alloc(g, key, h, rule, b);
 }
 
 enum c360_err c360_identity_edge_add(struct c360_identity *g, uint32_t x, uint32_t other,

@@ -24,7 +24,6 @@
 #include "c360/persist.h"
 #include "c360/identity.h"
 #include "c360/name.h"
-#include "c360/strmap.h"
 
 #include "identity_int.h"
 
@@ -82,11 +81,11 @@ static enum c360_err node_value(const struct c360_identity *g, const struct node
     c360_persist_u64(w, n->n_edges);
     for (uint32_t e = 0; e < n->n_edges; e++) {
         uint16_t i = 0;
-        while (i < n->n_blocks && n->blocks[i] != n->edges[e].block)
+        while (i < n->n_blocks && n->blocks[i] != node_edges(n)[e].block)
             i++;
         if (i == n->n_blocks)
             return C360_ERR_INVALID; /* both ends of an edge are in its block */
-        c360_persist_str(w, g->nodes[n->edges[e].other].key);
+        c360_persist_str(w, g->nodes[node_edges(n)[e].other].key);
         c360_persist_u64(w, i);
     }
     return C360_OK;
@@ -99,7 +98,7 @@ static void block_value(const struct c360_identity *g, const struct block *blk,
     c360_persist_bool(w, blk->capped);
     c360_persist_u64(w, blk->n);
     for (uint32_t i = 0; i < blk->n; i++)
-        c360_persist_str(w, g->nodes[blk->members[i]].key);
+        c360_persist_str(w, g->nodes[block_members(blk)[i]].key);
 }
 
 static void meta_value(const struct c360_identity *g, struct c360_persist_writer *w)
@@ -107,8 +106,8 @@ static void meta_value(const struct c360_identity *g, struct c360_persist_writer
     c360_persist_writer_reset(w);
     c360_persist_u64(w, g->next_seq);
     c360_persist_u64(w, g->next_id);
-    c360_persist_u64(w, c360_strmap_count(g->by_key));
-    c360_persist_u64(w, c360_strmap_count(g->by_block));
+    c360_persist_u64(w, g->by_key.count);
+    c360_persist_u64(w, g->by_block.count);
     c360_persist_u64(w, g->capped);
     c360_persist_u64(w, config_fingerprint(&g->cfg));
 }
@@ -140,13 +139,14 @@ static enum c360_err put_block(const struct c360_identity *g, const struct c360_
 
 /* Deletes of the keys in gl that the graph no longer holds (a key deleted
  * and made again is written whole instead). */
-static enum c360_err put_gone(const struct gone *gl, const struct c360_strmap *live,
-                              const struct c360_persist_sink *sink, enum c360_persist_db db)
+static enum c360_err put_gone(const struct c360_identity *g, const struct gone *gl,
+                              const struct slot_index *live, const struct c360_persist_sink *sink,
+                              enum c360_persist_db db)
 {
     enum c360_err err;
     uint32_t slot;
     for (size_t i = 0; i < gl->n; i++) {
-        if (!c360_strmap_get(live, gl->v[i], &slot) &&
+        if (!c360_identity_index_get(g, live, gl->v[i], &slot) &&
             (err = c360_persist_put(sink, db, gl->v[i], strlen(gl->v[i]), NULL, 0)))
             return err;
     }
@@ -162,8 +162,8 @@ enum c360_err c360_identity_persist(const struct c360_identity *g,
     if (err)
         goto fail;
     if (g->tracking) {
-        if ((err = put_gone(&g->gone_nodes, g->by_key, sink, C360_DB_IDENTITY)) ||
-            (err = put_gone(&g->gone_blocks, g->by_block, sink, C360_DB_BLOCKING)))
+        if ((err = put_gone(g, &g->gone_nodes, &g->by_key, sink, C360_DB_IDENTITY)) ||
+            (err = put_gone(g, &g->gone_blocks, &g->by_block, sink, C360_DB_BLOCKING)))
             goto fail;
         for (size_t i = 0; i < g->dirty_nodes.n; i++) {
             uint32_t x = g->dirty_nodes.v[i];
@@ -295,8 +295,13 @@ static enum c360_err restore_node(struct c360_identity *g, const char *key,
         return c360_diag_fail(diag, C360_ERR_INVALID, key, "record stored twice");
     n->seq = c360_persist_get_u64(r);
     g->restore_ids[x] = c360_persist_get_u64(r);
-    if ((err = read_name(r, &n->gp)) || (err = read_name(r, &n->first)) ||
-        (err = read_name(r, &n->last)))
+    char *gp = NULL, *first = NULL, *last = NULL;
+    if (!(err = read_name(r, &gp)) && !(err = read_name(r, &first)) && !(err = read_name(r, &last)))
+        err = c360_identity_node_text(n, n->key, gp, first, last);
+    free(gp);
+    free(first);
+    free(last);
+    if (err)
         return err;
     int64_t birth = c360_persist_get_i64(r);
     n->birth = (int32_t)birth;
@@ -305,6 +310,7 @@ static enum c360_err restore_node(struct c360_identity *g, const char *key,
         return record_corrupt(key, diag);
     if (n_blocks && !(n->blocks = malloc(n_blocks * sizeof(*n->blocks))))
         return C360_ERR_NOMEM;
+    n->cap_blocks = (uint16_t)n_blocks;
     for (uint64_t i = 0; i < n_blocks; i++) {
         if ((err = read_key(g, r, &text)))
             return err;
@@ -364,9 +370,9 @@ static enum c360_err restore_block(struct c360_identity *g, const char *key,
     /* Each record's key takes a byte at least. */
     if (r->failed || n > g->cfg.records_max || n > (size_t)(r->end - r->p))
         return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "corrupt blocking key item");
-    if (n && !(g->blocks[b].members = malloc(n * sizeof(uint32_t))))
+    if (n > MEMBERS_HERE && !(g->blocks[b].members.heap = malloc(n * sizeof(uint32_t))))
         return C360_ERR_NOMEM;
-    g->blocks[b].cap = (uint32_t)n;
+    g->blocks[b].cap = n > MEMBERS_HERE ? (uint32_t)n : 0;
     for (uint64_t i = 0; i < n; i++) {
         const char *text;
         if ((err = read_key(g, r, &text)))
@@ -375,7 +381,7 @@ static enum c360_err restore_block(struct c360_identity *g, const char *key,
             return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "corrupt blocking key item");
         if ((err = c360_identity_node_slot(g, text, &m)))
             return err;
-        g->blocks[b].members[g->blocks[b].n++] = m;
+        block_members(&g->blocks[b])[g->blocks[b].n++] = m;
     }
     if ((err = c360_persist_reader_end(r, "blocking key", diag)))
         return err;
@@ -417,7 +423,7 @@ enum c360_err c360_identity_restore(struct c360_identity *g, enum c360_persist_d
     struct c360_persist_reader r;
     enum c360_err err;
     if (!g->restoring) {
-        if (g->next_seq || c360_strmap_count(g->by_key) || c360_strmap_count(g->by_block))
+        if (g->next_seq || g->by_key.count || g->by_block.count)
             return c360_diag_fail(diag, C360_ERR_INVALID, NULL,
                                   "identity items restored into a graph that holds records");
         g->restoring = true;
@@ -462,7 +468,7 @@ static uint32_t edge_count(const struct node *n, uint32_t other, uint32_t block)
 {
     uint32_t count = 0;
     for (uint32_t e = 0; e < n->n_edges; e++)
-        count += n->edges[e].other == other && n->edges[e].block == block;
+        count += node_edges(n)[e].other == other && node_edges(n)[e].block == block;
     return count;
 }
 
@@ -493,7 +499,7 @@ static enum c360_err check_items(struct c360_identity *g, struct c360_diag *diag
         capped += blk->capped;
         uint32_t stamp = ++g->gen;
         for (uint32_t i = 0; i < blk->n; i++) {
-            struct node *n = &g->nodes[blk->members[i]];
+            struct node *n = &g->nodes[block_members(blk)[i]];
             if (n->mark == stamp || !node_in(n, b))
                 return c360_diag_fail(
                     diag, C360_ERR_INVALID, n->key, "a blocking key lists the record %s",
@@ -508,7 +514,7 @@ static enum c360_err check_items(struct c360_identity *g, struct c360_diag *diag
     for (uint32_t x = 0; x < g->n_nodes; x++) {
         const struct node *n = &g->nodes[x];
         for (uint32_t e = 0; e < n->n_edges; e++) {
-            const struct edge *ed = &n->edges[e];
+            const struct edge *ed = &node_edges(n)[e];
             const struct node *o = &g->nodes[ed->other];
             if (!node_in(o, ed->block) || g->blocks[ed->block].capped ||
                 edge_count(n, ed->other, ed->block) != 1 || edge_count(o, x, ed->block) != 1)
@@ -518,15 +524,14 @@ static enum c360_err check_items(struct c360_identity *g, struct c360_diag *diag
                                       o->key);
         }
     }
-    if (c360_strmap_count(g->by_key) != g->meta_records ||
-        c360_strmap_count(g->by_block) != g->meta_blocks || capped != g->meta_capped)
-        return c360_diag_fail(diag, C360_ERR_INVALID, META_KEY,
-                              "%zu records, %zu blocking keys (%zu capped) stored, the counters "
-                              "say %llu, %llu (%llu): items are missing",
-                              c360_strmap_count(g->by_key), c360_strmap_count(g->by_block), capped,
-                              (unsigned long long)g->meta_records,
-                              (unsigned long long)g->meta_blocks,
-                              (unsigned long long)g->meta_capped);
+    if (g->by_key.count != g->meta_records || g->by_block.count != g->meta_blocks ||
+        capped != g->meta_capped)
+        return c360_diag_fail(
+            diag, C360_ERR_INVALID, META_KEY,
+            "%zu records, %zu blocking keys (%zu capped) stored, the counters "
+            "say %llu, %llu (%llu): items are missing",
+            g->by_key.count, g->by_block.count, capped, (unsigned long long)g->meta_records,
+            (unsigned long long)g->meta_blocks, (unsigned long long)g->meta_capped);
     g->capped = capped;
     return C360_OK;
 }
@@ -558,15 +563,8 @@ static enum c360_err rebuild_profiles(struct c360_identity *g, struct c360_diag 
             (err = c360_identity_profile_new(g, id, &p)))
             return err;
         struct profile *prof = &g->profiles[p];
-        if (prof->n == prof->cap) {
-            uint32_t cap = prof->cap ? prof->cap * 2 : 4;
-            uint32_t *v = realloc(prof->members, cap * sizeof(*v));
-            if (!v)
-                return C360_ERR_NOMEM;
-            prof->members = v;
-            prof->cap = cap;
-        }
-        prof->members[prof->n++] = x;
+        if ((err = c360_identity_members_push(&prof->members, &prof->n, &prof->cap, x)))
+            return err;
         n->profile = p;
     }
     return C360_OK;
@@ -575,8 +573,7 @@ static enum c360_err rebuild_profiles(struct c360_identity *g, struct c360_diag 
 enum c360_err c360_identity_restore_end(struct c360_identity *g, struct c360_diag *diag)
 {
     enum c360_err err;
-    if (g->restoring && !g->restored_meta &&
-        (c360_strmap_count(g->by_key) || c360_strmap_count(g->by_block)))
+    if (g->restoring && !g->restored_meta && (g->by_key.count || g->by_block.count))
         return c360_diag_fail(diag, C360_ERR_INVALID, META_KEY,
                               "identity records stored without the identity counters");
     if (g->restoring && ((err = check_items(g, diag)) || (err = rebuild_profiles(g, diag))))
