@@ -1,7 +1,9 @@
 /*
  * c360 codec — per-topic codecs: wire format → source row → mapping →
  * canonical object → record. Kafka Connect JsonConverter and Debezium
- * envelopes are taken apart here; the last two steps are shared by all.
+ * envelopes are taken apart here; the last two steps are shared by all, and
+ * a mapping whose targets are all record fields skips the canonical object
+ * (mapping.c, c360_mapping_record), falling back to it for what it leaves.
  *
  * Connect and Debezium messages with a schema are read first without a DOM
  * (connect.c, through the codec's schema cache); what that path leaves, and

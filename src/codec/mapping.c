@@ -19,6 +19,11 @@
  *
  * The source is a row (codec_int.h): a JSON object, or the columns a Kafka
  * Connect payload was read into without a DOM; both read alike here.
+ *
+ * Two ways to apply a mapping: c360_mapping_apply builds the canonical JSON
+ * object (the reference, and what Salesforce CDC merges), and
+ * c360_mapping_record writes straight into a record when every target is a
+ * record field, handing back whatever it cannot decide exactly alike.
  */
 #include "codec_int.h"
 
