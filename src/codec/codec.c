@@ -1,7 +1,9 @@
 /*
  * c360 codec — per-topic codecs: wire format → source row → mapping →
  * canonical object → record. Kafka Connect JsonConverter and Debezium
- * envelopes are taken apart here; the last two steps are shared by all.
+ * envelopes are taken apart here; the last two steps are shared by all, and
+ * a mapping whose targets are all record fields skips the canonical object
+ * (mapping.c, c360_mapping_record), falling back to it for what it leaves.
  *
  * Connect and Debezium messages with a schema are read first without a DOM
  * (connect.c, through the codec's schema cache); what that path leaves, and
@@ -35,6 +37,7 @@ struct c360_codec {
     struct c360_avro_rows *avro_rows;   /* FORMAT_AVRO with a mapping */
     struct c360_connect_cache *schemas; /* connect-json and debezium */
     bool dom_only;                      /* every message through the DOM path */
+    bool mapping_json;                  /* every mapping through the canonical object */
 };
 
 enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
@@ -80,6 +83,9 @@ enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
     if (codec->format != FORMAT_CANONICAL &&
         (err = c360_mapping_parse(topic->mapping, &codec->mapping, diag)))
         goto fail;
+    /* Salesforce CDC merges rows as JSON objects and maps them itself. */
+    if (codec->mapping && codec->format != FORMAT_SFCDC)
+        c360_mapping_direct(codec->mapping, entity);
     /* Avro with a mapping is a row in the producer's own columns (a JDBC
      * source): read by its writer schema, then mapped like JSON. Without one,
      * the writer schema is resolved against the canonical reader schema. */
@@ -138,6 +144,16 @@ struct c360_connect_cache *c360_codec_connect_cache(const struct c360_codec *cod
 void c360_codec_set_dom_only(struct c360_codec *codec, bool dom_only)
 {
     codec->dom_only = dom_only;
+}
+
+void c360_codec_set_mapping_json(struct c360_codec *codec, bool mapping_json)
+{
+    codec->mapping_json = mapping_json;
+}
+
+bool c360_codec_mapping_direct(const struct c360_codec *codec)
+{
+    return c360_mapping_is_direct(codec->mapping);
 }
 
 /* --- Kafka Connect logical types. */
@@ -412,6 +428,17 @@ static enum c360_err to_record(const struct c360_codec *codec, const struct c360
 {
     json_t *canon; /* new */
     enum c360_err err;
+    char position[512];
+    if (codec->mapping && !codec->mapping_json && c360_mapping_is_direct(codec->mapping)) {
+        struct c360_mapping_defaults defaults = {
+            .change = change,
+            .occurred_at = occurred_default,
+            .event_id = msg->topic ? position_text(msg, position) : NULL};
+        err = c360_mapping_record(codec->mapping, row, msg, &defaults, rec, diag);
+        if (err != C360_ERR_UNSUPPORTED)
+            return err;
+        c360_record_reset(rec, rec->entity); /* the jansson path decides */
+    }
     if (codec->mapping) {
         if ((err = c360_mapping_apply(codec->mapping, row, msg, &canon, diag)))
             return err;
@@ -427,7 +454,6 @@ static enum c360_err to_record(const struct c360_codec *codec, const struct c360
     if (!json_object_get(canon, "occurredAt") && occurred_default != C360_TIME_NONE)
         json_object_set_new(canon, "occurredAt", json_integer(occurred_default));
     if (!json_object_get(canon, "eventId") && msg->topic) {
-        char position[512];
         json_object_set_new(canon, "eventId", json_string(position_text(msg, position)));
     }
     err = c360_codec_record_from_json(canon, rec, diag);

@@ -105,6 +105,37 @@ enum c360_err c360_mapping_apply(const struct c360_mapping *m, const struct c360
                                  const struct c360_codec_msg *msg, json_t **out,
                                  struct c360_diag *diag) C360_MUST_USE;
 
+/*
+ * The mapping straight into a record, without the canonical object
+ * (src/codec/mapping.c). c360_mapping_direct decides once, for the entity
+ * the records are of, whether every target of m is a record field it can
+ * fill; c360_mapping_is_direct says what it decided.
+ */
+void c360_mapping_direct(struct c360_mapping *m, enum c360_entity entity);
+bool c360_mapping_is_direct(const struct c360_mapping *m);
+
+/* What codec.c's to_record sets when the mapping does not: the change (of a
+ * Debezium envelope; C360_CHANGE_NONE: the mapping's), the time
+ * (C360_TIME_NONE: none) and the event id (the message position, or NULL). */
+struct c360_mapping_defaults {
+    enum c360_change change;
+    int64_t occurred_at;
+    const char *event_id;
+};
+
+/*
+ * Fills rec (already reset to its entity) from source as c360_mapping_apply,
+ * the defaults and c360_codec_record_from_json would, then validates it.
+ * C360_ERR_UNSUPPORTED: not decided here (a mapping that is not direct, or a
+ * message the jansson path refuses or reads in a way only it does); rec is
+ * then half filled, and the caller resets it and takes the jansson path,
+ * which gives the diagnostic. Any other error is final, with diag filled.
+ */
+enum c360_err c360_mapping_record(const struct c360_mapping *m, const struct c360_row *source,
+                                  const struct c360_codec_msg *msg,
+                                  const struct c360_mapping_defaults *defaults,
+                                  struct c360_record *rec, struct c360_diag *diag) C360_MUST_USE;
+
 /* --- Kafka Connect JSON without a DOM (src/codec/connect.c, jsonread.c). */
 
 /* Memory for one decode's rows and decoded texts, released at once. Every
@@ -213,6 +244,11 @@ enum c360_err c360_codec_connect_decimal(const char *b64, size_t b64_len, int sc
  * switch that sends every message through the DOM path (differential tests). */
 struct c360_connect_cache *c360_codec_connect_cache(const struct c360_codec *codec);
 void c360_codec_set_dom_only(struct c360_codec *codec, bool dom_only);
+/* A switch that maps every message through the canonical object
+ * (c360_mapping_apply), never straight into the record (differential tests). */
+void c360_codec_set_mapping_json(struct c360_codec *codec, bool mapping_json);
+/* Whether the codec's mapping goes straight into the record. */
+bool c360_codec_mapping_direct(const struct c360_codec *codec);
 
 /* A decimal's unscaled value must fit int64; scales as Connect and Avro write them. */
 #define C360_CODEC_DECIMAL_SCALE_MAX 18

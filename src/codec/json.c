@@ -444,7 +444,8 @@ enum c360_err c360_codec_parse_json(const char *bytes, size_t len, const char *w
 
 /* Canonical JSON needs no DOM: the reader of jsonread.c fills the record as
  * it goes, five to six times faster (bench/RESULTS.md). record_from_json
- * stays for the mapped formats, whose canonical object is built, not read. */
+ * stays for the mapped formats whose canonical object is built, not read:
+ * the messages and mappings the direct mapping (mapping.c) leaves. */
 enum c360_err c360_codec_json_decode(const char *bytes, size_t len, struct c360_record *rec,
                                      struct c360_diag *diag)
 {

@@ -15,6 +15,7 @@
 #include "c360/file.h"
 
 #include "check_codec.h"
+#include "codec_int.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -399,6 +400,251 @@ START_TEST(test_c360_codec_decode_every_shipped_value_map_entry)
 }
 END_TEST
 
+/* Mapping cases: each decodes a plain JSON row through a mapping both
+ * straight into the record and through the canonical object
+ * (c360_codec_set_mapping_json), which must agree; `want` is a piece of the
+ * canonical JSON, or the refusal "! field: text". */
+#define COMMON                                                                                     \
+    "\"changeType\":{\"const\":\"UPSERT\"},\"source.system\":{\"const\":\"t\"},"                   \
+    "\"source.recordId\":\"id\",\"globalPartyId\":\"gp\""
+#define ACCOUNT_ID "{" COMMON ",\"globalAccountId\":\"id\","
+#define ACCOUNT ACCOUNT_ID "\"accountType\":{\"const\":\"CD\"},\"status\":{\"const\":\"OPEN\"},"
+#define PERSON "{" COMMON ","
+static const struct mapping_case {
+    const char *topic, *mapping, *row;
+    bool direct;
+    const char *want;
+} mapping_cases[] = {
+    /* nested object paths: money */
+    {"financial-account", ACCOUNT "\"balance.amount\":\"b\",\"balance.currency\":\"c\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"b\":\"12.3\",\"c\":\"USD\"}", true,
+     "\"balance\":{\"amount\":\"12.30\",\"currency\":\"USD\"}"},
+    {"financial-account", ACCOUNT "\"balance.amount\":\"b\",\"balance.currency\":\"c\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"b\":1234.5,\"c\":\"EUR\"}", true,
+     "\"balance\":{\"amount\":\"1234.50\",\"currency\":\"EUR\"}"},
+    {"financial-account", ACCOUNT "\"balance.amount\":\"b\",\"balance.currency\":\"c\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"b\":-7,\"c\":\"JPY\"}", true,
+     "\"balance\":{\"amount\":\"-7.00\",\"currency\":\"JPY\"}"},
+    {"financial-account", ACCOUNT "\"balance.amount\":\"b\",\"balance.currency\":\"c\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"b\":null,\"c\":\"USD\"}", true,
+     "! balance.amount: required field is missing"},
+    {"financial-account", ACCOUNT "\"balance.amount\":\"b\",\"balance.currency\":\"c\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"b\":\"1.005\",\"c\":\"USD\"}", true, "! balance.amount: "},
+    {"financial-account", ACCOUNT "\"balance.amount\":\"b\",\"balance.currency\":\"c\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"b\":\"1.00\",\"c\":\"usd\"}", true,
+     "! balance.currency: 'usd' is not an ISO 4217 currency code"},
+    {"financial-account", ACCOUNT "\"balance.amount\":\"b\",\"balance.currency\":\"c\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"b\":\"1.00\"}", true,
+     "! balance.currency: required field is missing"},
+    /* list targets: a split text */
+    {"financial-account", ACCOUNT "\"jointOwnerIds\":{\"from\":\"j\",\"split\":\",\"}}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"j\":\" G2, G3,,\\tG4 ,\"}", true,
+     "\"jointOwnerIds\":[\"G2\",\"G3\",\"G4\"]"},
+    {"financial-account", ACCOUNT "\"jointOwnerIds\":{\"from\":\"j\",\"split\":\"::\"}}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"j\":\"::\"}", true,
+     "\"globalAccountId\":\"A1\",\"accountType\""},
+    {"financial-account", ACCOUNT "\"jointOwnerIds\":{\"from\":\"j\",\"split\":\",\"}}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"j\":12}", true, "! jointOwnerIds: j must be text to split"},
+    /* enums through value maps and constants */
+    {"financial-account",
+     ACCOUNT_ID "\"status\":{\"from\":\"s\",\"values\":{\"Open\":\"OPEN\"}},"
+                "\"accountType\":{\"const\":\"SAVINGS\"}}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"s\":\"Open\"}", true,
+     "\"accountType\":\"SAVINGS\",\"status\":\"OPEN\""},
+    {"financial-account", ACCOUNT_ID "\"status\":{\"from\":\"s\",\"values\":{\"Open\":\"OPEN\"}}}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"s\":\"Shut\"}", true,
+     "! status: 'Shut' of s is not in the mapping's value map"},
+    {"financial-account", ACCOUNT_ID "\"accountType\":\"t\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"t\":\"checking\"}", true,
+     "! accountType: 'checking' is not a known accountType"},
+    /* dates and times */
+    {"financial-account",
+     ACCOUNT "\"openedDate\":\"o\",\"balanceAsOf\":\"a\",\"occurredAt\":\"u\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"o\":\"2020-02-29\",\"a\":1795426200000,"
+     "\"u\":\"2026-11-20T10:00:00.250Z\"}",
+     true, "\"openedDate\":\"2020-02-29\""},
+    {"financial-account", ACCOUNT "\"openedDate\":\"o\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"o\":\"2021-02-29\"}", true, "! openedDate: "},
+    {"financial-account", ACCOUNT "\"balanceAsOf\":\"a\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"a\":99999999999999999}", true, "! balanceAsOf: "},
+    {"financial-account", ACCOUNT "\"openedDate\":\"o\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"o\":20200229}", true,
+     "! openedDate: must be a YYYY-MM-DD string"},
+    /* list items, holes and nested lists of objects */
+    {"individual",
+     PERSON "\"firstName\":\"n.first\",\"phones.2\":\"p2\",\"phones.0\":\"p0\",\"emails.1\":\"e\","
+            "\"addresses.3.city\":\"c\",\"addresses.1.line1\":\"l\",\"addresses.1.country\":\"k\"}",
+     "{\"id\":\"I1\",\"gp\":\"G1\",\"n\":{\"first\":\"Ann\"},\"p2\":\"555-2\",\"p0\":null,"
+     "\"e\":\"a@x\",\"c\":\"Town\",\"l\":\"1 Main\",\"k\":null}",
+     true,
+     "\"firstName\":\"Ann\",\"emails\":[\"a@x\"],\"phones\":[\"555-2\"],\"addresses\":"
+     "[{\"line1\":\"1 Main\"},{\"city\":\"Town\"}]"},
+    {"individual",
+     PERSON "\"partyIdentifiers.0.type\":{\"const\":\"TIN\",\"if\":\"tin\"},"
+            "\"partyIdentifiers.0.value\":\"tin\",\"partyIdentifiers.4.type\":{\"const\":\"SSN\"},"
+            "\"partyIdentifiers.4.value\":\"ssn\"}",
+     "{\"id\":\"I1\",\"gp\":\"G1\",\"tin\":\"12-3\",\"ssn\":\"9\"}", true,
+     "\"partyIdentifiers\":[{\"type\":\"TIN\",\"value\":\"12-3\"},{\"type\":\"SSN\",\"value\":"
+     "\"9\"}]"},
+    {"individual",
+     PERSON "\"partyIdentifiers.0.type\":{\"const\":\"SSN\"},\"partyIdentifiers.0.value\":\"ssn\"}",
+     "{\"id\":\"I1\",\"gp\":\"G1\"}", true,
+     "! partyIdentifiers: each identifier needs a type and a value"},
+    {"individual", PERSON "\"firstName\":\"n\"}", "{\"id\":\"I1\",\"gp\":\"G1\",\"n\":7}", true,
+     "! firstName: must be a string"},
+    {"individual", PERSON "\"emails.0\":\"e\"}", "{\"id\":\"I1\",\"gp\":\"G1\",\"e\":true}", true,
+     "! emails: must be an array of strings"},
+    {"individual", PERSON "\"emails\":\"e\"}",
+     "{\"id\":\"I1\",\"gp\":\"G1\",\"e\":[\"a@x\",\"b@y\"]}", true, "\"emails\":[\"a@x\",\"b@y\"]"},
+    /* meta values, missing and null fields */
+    {"web-engagement",
+     "{" COMMON ",\"eventId\":{\"meta\":\"key\"},\"occurredAt\":{\"meta\":\"timestamp\"},"
+     "\"engagementId\":\"id\",\"sessionId\":\"id\",\"pageUrl\":{\"meta\":\"position\"},\"subject\":"
+     "\"none\","
+     "\"email\":\"nil\",\"durationSeconds\":\"d\"}",
+     "{\"id\":\"E1\",\"gp\":\"G1\",\"nil\":null,\"d\":30}", true,
+     "{\"eventId\":\"k-1\",\"changeType\":\"UPSERT\",\"occurredAt\":\"2026-11-23T11:20:00.000Z\","
+     "\"source\":{\"system\":\"t\",\"recordId\":\"E1\"},\"globalPartyId\":\"G1\","
+     "\"engagementId\":\"E1\",\"sessionId\":\"E1\",\"pageUrl\":\"c360.in.web-engagement:3:42\","
+     "\"durationSeconds\":30}"},
+    {"web-engagement", "{" COMMON ",\"engagementId\":\"id\",\"durationSeconds\":\"d\"}",
+     "{\"id\":\"E1\",\"gp\":\"G1\",\"d\":\"30\"}", true,
+     "! durationSeconds: must be a non-negative integer"},
+    {"web-engagement",
+     "{\"source.system\":{\"const\":\"t\"},\"source.recordId\":\"id\",\"globalPartyId\":\"gp\","
+     "\"engagementId\":\"id\",\"changeType\":\"c\"}",
+     "{\"id\":\"E1\",\"gp\":\"G1\",\"c\":false}", true, "! changeType: must be a string"},
+    /* transactions: a plain amount beside its currency, or an amount object */
+    {"financial-transaction",
+     "{" COMMON ",\"globalTransactionId\":\"id\",\"globalAccountId\":\"a\",\"amount\":\"m\","
+     "\"currency\":\"c\",\"direction\":{\"from\":\"d\",\"values\":{\"DR\":\"DEBIT\"}},"
+     "\"transactionDate\":\"t\",\"status\":\"s\"}",
+     "{\"id\":\"T1\",\"gp\":\"G1\",\"a\":\"A1\",\"m\":\"0.30\",\"c\":\"USD\",\"d\":\"DR\","
+     "\"t\":\"2026-11-05\",\"s\":\"POSTED\"}",
+     true, "\"amount\":{\"amount\":\"0.30\",\"currency\":\"USD\"},\"direction\":\"DEBIT\""},
+    {"financial-transaction",
+     "{" COMMON ",\"globalTransactionId\":\"id\",\"amount\":\"m\",\"currency\":\"c\"}",
+     "{\"id\":\"T1\",\"gp\":\"G1\",\"m\":\"0.30\"}", true,
+     "! currency: required with a plain amount"},
+    {"financial-transaction",
+     "{" COMMON
+     ",\"globalTransactionId\":\"id\",\"globalAccountId\":\"id\",\"amount.amount\":\"m\","
+     "\"amount.currency\":{\"const\":\"CHF\"},\"currency\":\"c\","
+     "\"direction\":{\"const\":\"CREDIT\"},\"transactionDate\":{\"const\":\"2026-01-02\"}}",
+     "{\"id\":\"T1\",\"gp\":\"G1\",\"m\":5,\"c\":12}", true,
+     "\"amount\":{\"amount\":\"5.00\",\"currency\":\"CHF\"}"},
+    /* mappings only the canonical object can take */
+    {"financial-account", ACCOUNT "\"balance\":\"b\"}",
+     "{\"id\":\"A1\",\"gp\":\"G1\",\"b\":{\"amount\":\"1.00\",\"currency\":\"USD\"}}", false,
+     "\"balance\":{\"amount\":\"1.00\",\"currency\":\"USD\"}"},
+    {"individual", PERSON "\"emails\":{\"from\":\"e\",\"split\":\",\"},\"emails.0\":\"f\"}",
+     "{\"id\":\"I1\",\"gp\":\"G1\",\"e\":\"a@x\",\"f\":\"b@y\"}", false, "\"emails\":[\"b@y\"]"},
+    {"individual", PERSON "\"phones.01\":\"p\"}", "{\"id\":\"I1\",\"gp\":\"G1\",\"p\":\"5\"}",
+     false, "\"phones\":[\"5\"]"},
+    {"individual", PERSON "\"firstName\":{\"const\":null}}", "{\"id\":\"I1\",\"gp\":\"G1\"}", false,
+     "\"globalPartyId\":\"G1\"}"},
+    {"individual", PERSON "\"nickName\":\"n\"}", "{\"id\":\"I1\",\"gp\":\"G1\",\"n\":\"Al\"}",
+     false, "\"globalPartyId\":\"G1\"}"},
+};
+
+/* The canonical JSON of a decode (new), or its refusal as "! field: text". */
+static char *mapping_outcome(const struct c360_codec *codec, const struct c360_codec_msg *msg,
+                             struct c360_record *rec)
+{
+    struct c360_diag diag;
+    char *text;
+    c360_diag_clear(&diag);
+    if (c360_codec_decode(codec, msg, rec, &diag) == C360_OK) {
+        ck_assert_int_eq(c360_codec_json_encode(rec, C360_CODEC_COMPACT, &text), C360_OK);
+        return text;
+    }
+    size_t n = strlen(diag.field) + strlen(diag.text) + 8;
+    text = malloc(n);
+    ck_assert_ptr_nonnull(text);
+    snprintf(text, n, "! %s: %s", diag.field, diag.text);
+    return text;
+}
+
+START_TEST(test_c360_codec_decode_maps_straight_into_record)
+{
+    const struct mapping_case *c = &mapping_cases[_i];
+    struct c360_topic_set *topics;
+    struct c360_codec *direct, *json;
+    struct c360_record *rec;
+    ck_assert_int_eq(c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &topics, NULL), C360_OK);
+    struct c360_topic topic = *c360_topic_set_find(topics, c->topic);
+    topic.mapping = (char *)c->mapping;
+    ck_assert_int_eq(c360_codec_new(&topic, "json", &direct, NULL), C360_OK);
+    ck_assert_int_eq(c360_codec_new(&topic, "json", &json, NULL), C360_OK);
+    c360_codec_set_mapping_json(json, true);
+    ck_assert_int_eq(c360_record_new(C360_ENTITY_INDIVIDUAL, &rec), C360_OK);
+    ck_assert_msg(c360_codec_mapping_direct(direct) == c->direct, "case %d: direct is %d", _i,
+                  (int)c360_codec_mapping_direct(direct));
+    struct c360_codec_msg msg = {.topic = topic.name,
+                                 .partition = 3,
+                                 .offset = 42,
+                                 .key = "k-1",
+                                 .key_len = 3,
+                                 .timestamp = MSG_TIMESTAMP,
+                                 .value = c->row,
+                                 .len = strlen(c->row)};
+    char *a = mapping_outcome(direct, &msg, rec), *b = mapping_outcome(json, &msg, rec);
+    ck_assert_str_eq(a, b);
+    ck_assert_msg(strstr(a, c->want), "case %d: %s lacks %s", _i, a, c->want);
+    /* What is accepted is decided without the canonical object (but for a
+     * position meta value and source arrays, which go through jansson). */
+    if (c->direct && c->want[0] != '!' && !strstr(c->mapping, "\"position\"") &&
+        !strchr(c->row, '[')) {
+        struct c360_mapping *m;
+        enum c360_entity entity;
+        json_t *row = json_loads(c->row, 0, NULL); /* new */
+        ck_assert_int_eq(c360_entity_parse(topic.id, &entity), C360_OK);
+        ck_assert_int_eq(c360_mapping_parse(c->mapping, &m, NULL), C360_OK);
+        c360_mapping_direct(m, entity);
+        c360_record_reset(rec, entity);
+        struct c360_mapping_defaults defaults = {C360_CHANGE_NONE, MSG_TIMESTAMP, "t:3:42"};
+        ck_assert_int_eq(
+            c360_mapping_record(m, &(struct c360_row){.obj = row}, &msg, &defaults, rec, NULL),
+            C360_OK);
+        json_decref(row);
+        c360_mapping_destroy(m);
+    }
+    free(a);
+    free(b);
+    c360_record_destroy(rec);
+    c360_codec_destroy(direct);
+    c360_codec_destroy(json);
+    c360_topic_set_destroy(topics);
+}
+END_TEST
+
+/* The shipped mappings of every mapped format go straight into the record. */
+START_TEST(test_c360_codec_new_maps_shipped_topics_directly)
+{
+    static const char *const ids[] = {"financial-account", "financial-transaction",
+                                      "external-financial-account", "web-engagement"};
+    struct c360_topic_set *topics;
+    struct c360_codec *codec;
+    ck_assert_int_eq(c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &topics, NULL), C360_OK);
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        ck_assert_int_eq(c360_codec_new(c360_topic_set_find(topics, ids[i]), "json", &codec, NULL),
+                         C360_OK);
+        ck_assert_msg(c360_codec_mapping_direct(codec), "%s", ids[i]);
+        c360_codec_destroy(codec);
+    }
+    /* Salesforce CDC merges rows as JSON objects: its mapping stays there. */
+    ck_assert_int_eq(c360_codec_new(c360_topic_set_find(topics, "individual"), NULL, &codec, NULL),
+                     C360_OK);
+    ck_assert(!c360_codec_mapping_direct(codec));
+    c360_codec_destroy(codec);
+    ck_assert_int_eq(
+        c360_codec_new(c360_topic_set_find(topics, "individual"), "json", &codec, NULL), C360_OK);
+    ck_assert(c360_codec_mapping_direct(codec));
+    c360_codec_destroy(codec);
+    c360_topic_set_destroy(topics);
+}
+END_TEST
+
 Suite *c360_test_suite(void);
 Suite *c360_test_suite(void)
 {
@@ -407,9 +653,12 @@ Suite *c360_test_suite(void)
     tcase_add_loop_test(tc, test_c360_codec_decode_golden_files, 0,
                         sizeof(formats) / sizeof(formats[0]));
     tcase_add_test(tc, test_c360_codec_decode_every_shipped_value_map_entry);
+    tcase_add_loop_test(tc, test_c360_codec_decode_maps_straight_into_record, 0,
+                        sizeof(mapping_cases) / sizeof(mapping_cases[0]));
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_codec_new");
     tcase_add_test(tc, test_c360_codec_new_refuses_formats_without_decoder);
+    tcase_add_test(tc, test_c360_codec_new_maps_shipped_topics_directly);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_codec_json_decode");
     tcase_add_test(tc, test_c360_codec_json_decode_refuses_oversized_value);
