@@ -222,6 +222,16 @@ int32_t c360_insights_next_change(const struct c360_insights *ins, const char *c
                                   const struct c360_insights_visit_rule *rules, size_t n_rules);
 
 /*
+ * The least and greatest window sum of adb(types) (c360_insights_adb_sum)
+ * on the days after today while no input arrives, exact. False when the
+ * profile's balances change more than a year ahead or are too large to sum
+ * within int64.
+ */
+bool c360_insights_adb_bounds(const struct c360_insights *ins, const char *const *keys,
+                              size_t n_keys, int32_t today, uint32_t types, int64_t *lo,
+                              int64_t *hi);
+
+/*
  * The state in a store. Items of C360_DB_INSIGHTS, keyed by a letter, ':' and
  * the id (up to 2 + C360_RECORD_STRING_MAX bytes, no NUL):
  *   "a:<globalAccountId>"   an internal account: owner keys, the fields of

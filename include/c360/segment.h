@@ -202,6 +202,30 @@ struct c360_segment_thresholds {
 void c360_segment_thresholds(const struct c360_segment *seg, const char *insight,
                              struct c360_segment_thresholds *out);
 
+/* What an insight may be over some span of time: a boolean that may be
+ * false, true or both; or a number or money within [lo, hi] (each end
+ * inclusive, or open: no bound on that side), in the units of a value. */
+struct c360_segment_bounds {
+    enum c360_segment_kind kind; /* BOOL, NUMBER or MONEY */
+    bool may_false, may_true;    /* BOOL */
+    int64_t lo, hi;              /* NUMBER: hundredths; MONEY: minor units over divisor */
+    bool lo_open, hi_open;
+    int64_t divisor;  /* MONEY: ≥ 1; 0 means 1 */
+    char currency[4]; /* MONEY: as in a value's money */
+};
+
+/*
+ * Which answers seg may give while each insight call c stays within the
+ * bounds bound(ctx, c, out) fills in (out is zeroed first; false: the call
+ * may give anything). Never narrower than the truth: whatever values the
+ * calls take within their bounds, seg's answer (false when the evaluator
+ * would refuse) is one of those set in *may_false and *may_true.
+ */
+void c360_segment_bound(const struct c360_segment *seg,
+                        bool (*bound)(void *ctx, const struct c360_segment_call *c,
+                                      struct c360_segment_bounds *out),
+                        void *ctx, bool *may_false, bool *may_true);
+
 /* --- Text for people: CSR messages, explanations, logs of configuration. */
 
 /* Canonical text of a call: name, or name(arg,…) without spaces, e.g.

@@ -129,3 +129,59 @@ enum c360_err engine_call(void *ctx, const struct c360_segment_call *c,
         return c360_diag_fail(diag, C360_ERR_INVALID, c->name, "unknown insight");
     }
 }
+
+/* A value as bounds holding it alone. */
+static bool bounds_point(const struct c360_segment_value *v, struct c360_segment_bounds *out)
+{
+    out->kind = v->kind;
+    switch (v->kind) {
+    case C360_SEGMENT_BOOL:
+        out->may_false = !v->boolean;
+        out->may_true = v->boolean;
+        return true;
+    case C360_SEGMENT_NUMBER:
+        out->lo = out->hi = v->number;
+        return true;
+    case C360_SEGMENT_MONEY:
+        out->lo = out->hi = v->money.minor;
+        out->divisor = v->divisor;
+        memcpy(out->currency, v->money.currency, sizeof(out->currency));
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segment_bounds *out)
+{
+    const struct engine_eval *ev = ctx;
+    const struct c360_insights_summary *sum = ev->sum;
+    struct c360_segment_value now;
+    switch (c->insight) {
+    case CALL_TENURE_DAYS:
+        /* today − earliest openedDate only grows; none stays none (0). */
+        out->kind = C360_SEGMENT_NUMBER;
+        if (sum->earliest_opened == C360_DATE_NONE)
+            return true;
+        out->lo = ((int64_t)ev->today + 1 - sum->earliest_opened) * 100;
+        out->hi = ((int64_t)ev->until - sum->earliest_opened) * 100;
+        out->hi_open = ev->until == C360_INSIGHTS_NEVER;
+        return true;
+    case CALL_ADB:
+        /* Over every later day: wider than up to until, never narrower. */
+        out->kind = C360_SEGMENT_MONEY;
+        out->divisor = C360_INSIGHTS_WINDOW_DAYS;
+        memcpy(out->currency, ev->currency, sizeof(out->currency));
+        return c360_insights_adb_bounds(ev->ins, ev->keys, ev->n_keys, ev->today,
+                                        types_of(&c->args[0]), &out->lo, &out->hi);
+    case CALL_QUALIFYING_VISIT:
+        /* Visits only age out: a rule false today stays false. */
+        if (engine_call(ctx, c, &now, NULL) != C360_OK || !bounds_point(&now, out))
+            return false;
+        out->may_false = true;
+        return true;
+    default:
+        /* Holds, counts, balances and externalAdb do not move with time. */
+        return engine_call(ctx, c, &now, NULL) == C360_OK && bounds_point(&now, out);
+    }
+}

@@ -615,17 +615,13 @@ static void view_build(struct c360_engine *eng, uint64_t id, struct view *v)
                           &v->golden);
 }
 
-/* The next day after today on which the profile's memberships could change
- * by time alone. */
-static int32_t view_next_due(const struct c360_engine *eng, const struct view *v)
+/* The next day after today on which tenureDays, counted from opened,
+ * crosses a threshold a segment compares it with. */
+static int32_t tenure_next(const struct c360_engine *eng, int32_t opened)
 {
-    int32_t next = c360_insights_next_change(eng->ins, v->owners, v->n_owners, eng->today,
-                                             eng->visit_rules, eng->n_visit_rules);
-    int32_t opened = v->sum.earliest_opened;
+    int32_t next = C360_INSIGHTS_NEVER;
     if (opened == C360_DATE_NONE)
         return next;
-    if (eng->tenure_daily && eng->today + 1 < next)
-        next = eng->today + 1;
     for (size_t i = 0; i < eng->n_tenure_days; i++) {
         /* tenureDays = today − opened crosses d on the day it equals d
          * (≥, ==) and the day after (>). */
@@ -635,6 +631,56 @@ static int32_t view_next_due(const struct c360_engine *eng, const struct view *v
                 next = (int32_t)day;
     }
     return next;
+}
+
+/* The next day after today on which the profile's insights could change
+ * by time alone. */
+static int32_t view_next_due(const struct c360_engine *eng, const struct view *v)
+{
+    int32_t next = c360_insights_next_change(eng->ins, v->owners, v->n_owners, eng->today,
+                                             eng->visit_rules, eng->n_visit_rules);
+    int32_t opened = v->sum.earliest_opened, tenure = tenure_next(eng, opened);
+    if (opened != C360_DATE_NONE && eng->tenure_daily && eng->today + 1 < next)
+        next = eng->today + 1;
+    return tenure < next ? tenure : next;
+}
+
+/* Whether no membership of the profile ev describes can change before its
+ * next input: each segment's bounds over all later days allow only the
+ * answer it has now. Then it needs no timer, however its insights move. */
+static bool memberships_settled(const struct c360_engine *eng, struct engine_eval *ev,
+                                uint64_t members)
+{
+    for (size_t s = 0; s < eng->n_segments; s++) {
+        bool may_false, may_true;
+        c360_segment_bound(c360_segment_set_at(eng->cfg.segments, s)->seg, engine_bound, ev,
+                           &may_false, &may_true);
+        if (members >> s & 1 ? may_false : may_true)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The profile's next due day: none when no membership can change before
+ * its next input; else the first day its insights could change, or, when
+ * its memberships hold until tenureDays crosses its next threshold, that
+ * day (a savings holder short of a year's tenure waits for it, not for
+ * each move of a 30-day average).
+ */
+static int32_t next_due(const struct c360_engine *eng, const struct view *v, struct engine_eval *ev,
+                        uint64_t members)
+{
+    ev->until = C360_INSIGHTS_NEVER;
+    if (memberships_settled(eng, ev, members))
+        return C360_INSIGHTS_NEVER;
+    int32_t due = view_next_due(eng, v), tenure = tenure_next(eng, v->sum.earliest_opened);
+    if (tenure != C360_INSIGHTS_NEVER && tenure > due) {
+        ev->until = tenure - 1;
+        if (memberships_settled(eng, ev, members))
+            due = tenure;
+    }
+    return due;
 }
 
 /* --- Rendering. */
@@ -1086,7 +1132,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
     if ((err = engine_prof_add(eng, id, &prof)) || (err = engine_dirty_prof(eng, id)))
         return err;
     view_build(eng, id, v);
-    struct engine_eval ev = {eng->ins, &v->sum, v->owners, v->n_owners, eng->today, {0}};
+    struct engine_eval ev = {eng->ins, &v->sum, v->owners, v->n_owners, eng->today, {0}, 0};
     memcpy(ev.currency, eng->cfg.currency, 3);
     uint64_t members_before = prof->members;
     for (size_t s = 0; s < eng->n_segments; s++) {
@@ -1124,7 +1170,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
     if ((cause == CAUSE_INPUT || prof->members != members_before) &&
         (err = emit_profile(eng, v, prof)))
         return err;
-    int32_t due = view_next_due(eng, v);
+    int32_t due = next_due(eng, v, &ev, prof->members);
     if (due != prof->due) {
         if ((err = engine_prof_set_due(eng, prof, due)))
             return err;

@@ -113,11 +113,18 @@ struct engine_eval {
     size_t n_keys;
     int32_t today;
     char currency[4];
+    /* engine_bound: the last day its bounds cover, from today + 1; or
+     * C360_INSIGHTS_NEVER, every later day. */
+    int32_t until;
 };
 
 /* The c360_segment_eval callback (calls.c); ctx is a struct engine_eval. */
 enum c360_err engine_call(void *ctx, const struct c360_segment_call *c,
                           struct c360_segment_value *out, struct c360_diag *diag);
+/* The c360_segment_bound callback (calls.c): what each insight of the
+ * profile ev describes may be on the days after ev->today up to ev->until
+ * while no input arrives. */
+bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segment_bounds *out);
 /* The visit rule of a qualifyingVisit call; false for another call. */
 bool engine_visit_rule(const struct c360_segment_call *c, struct c360_insights_visit_rule *rule);
 

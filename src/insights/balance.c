@@ -293,42 +293,92 @@ int64_t c360_insights_balance_day(const struct c360_insights_account *acct, int3
     return open_on(acct, day) ? c360_insights_balance_eod(acct, day) : 0;
 }
 
+/* The runs of days of equal end-of-day balance in [day, to): the balance
+ * only changes on the day of an observation (or of "before"). count is the
+ * number of observations before the end of the run's first day, as
+ * count_before says. */
+struct run {
+    int32_t day, to;
+    uint8_t count;
+};
+
+static void run_start(const struct c360_insights_account *acct, struct run *r, int32_t from,
+                      int32_t to)
+{
+    r->day = from;
+    r->to = to;
+    r->count = from < to ? count_before(acct, (int64_t)from * MS - base_ms(acct)) : 0;
+}
+
+/* The next run's end-of-day balance and its first day after it; false
+ * after the last. */
+static inline bool run_next(const struct c360_insights_account *acct, struct run *r, int64_t *eod,
+                            int32_t *end)
+{
+    if (r->day >= r->to)
+        return false;
+    const uint32_t *o = offs(acct);
+    int64_t base = base_ms(acct), next = ((int64_t)r->day + 1) * MS;
+    bool before = acct->flags & C360_INSIGHTS_HAS_BEFORE;
+    while (r->count < acct->n_bal && (int64_t)o[r->count] < next - base)
+        r->count++;
+    *eod = 0;
+    if (r->count > 0)
+        *eod = amount(acct, (uint8_t)(r->count - 1));
+    else if (before && acct->before_at < next)
+        *eod = acct->before_minor;
+    /* The first later day whose end of day may differ. */
+    int32_t change = r->to;
+    if (r->count < acct->n_bal && acct->base_day + (int32_t)(o[r->count] / MS) < change)
+        change = acct->base_day + (int32_t)(o[r->count] / MS);
+    if (before && acct->before_at >= next && c360_date_of(acct->before_at) < change)
+        change = c360_date_of(acct->before_at);
+    *end = r->day = change;
+    return true;
+}
+
 c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account *acct, int32_t from,
                                              int32_t to)
 {
     /* What balance_day answers day by day, summed a run of equal days at a
-     * time: the end-of-day balance only changes on the day of an
-     * observation (or of "before"), and the account is open on the days
-     * [opened, closed). count is the number of observations before the end
-     * of day, as count_before says. */
+     * time; the account is open on the days [opened, closed). */
     if (acct->opened != C360_DATE_NONE && acct->opened > from)
         from = acct->opened;
     if (acct->closed != C360_DATE_NONE && acct->closed < to)
         to = acct->closed;
-    const uint32_t *o = offs(acct);
-    int64_t base = base_ms(acct);
-    bool before = acct->flags & C360_INSIGHTS_HAS_BEFORE;
     c360_insights_wide sum = 0;
-    uint8_t count = from < to ? count_before(acct, (int64_t)from * MS - base) : 0;
-    for (int32_t day = from; day < to;) {
-        int64_t next = ((int64_t)day + 1) * MS;
-        while (count < acct->n_bal && (int64_t)o[count] < next - base)
-            count++;
-        int64_t eod = 0;
-        if (count > 0)
-            eod = amount(acct, (uint8_t)(count - 1));
-        else if (before && acct->before_at < next)
-            eod = acct->before_minor;
-        /* The first later day whose end of day may differ. */
-        int32_t change = to;
-        if (count < acct->n_bal && acct->base_day + (int32_t)(o[count] / MS) < change)
-            change = acct->base_day + (int32_t)(o[count] / MS);
-        if (before && acct->before_at >= next && c360_date_of(acct->before_at) < change)
-            change = c360_date_of(acct->before_at);
-        sum += (c360_insights_wide)eod * (change - day);
-        day = change;
+    struct run r;
+    int64_t eod;
+    int32_t day = from, end;
+    run_start(acct, &r, from, to);
+    while (run_next(acct, &r, &eod, &end)) {
+        sum += (c360_insights_wide)eod * (end - day);
+        day = end;
     }
     return sum;
+}
+
+int64_t c360_insights_balance_days(const struct c360_insights_account *acct, int32_t from,
+                                   int32_t to, c360_insights_wide *days)
+{
+    int32_t first = from, last = to;
+    if (acct->opened != C360_DATE_NONE && acct->opened > first)
+        first = acct->opened;
+    if (acct->closed != C360_DATE_NONE && acct->closed < last)
+        last = acct->closed;
+    c360_insights_wide most = 0;
+    struct run r;
+    int64_t eod;
+    int32_t day = first, end;
+    run_start(acct, &r, first, last);
+    while (run_next(acct, &r, &eod, &end)) {
+        for (; day < end; day++)
+            days[day - from] += eod;
+        c360_insights_wide magnitude = eod < 0 ? -(c360_insights_wide)eod : eod;
+        if (magnitude > most)
+            most = magnitude;
+    }
+    return c360_insights_sat(most);
 }
 
 bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor)

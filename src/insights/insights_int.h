@@ -264,6 +264,10 @@ bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, i
 int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day);
 /* The contribution of the account to its type's daily total on day. */
 int64_t c360_insights_balance_day(const struct c360_insights_account *acct, int32_t day);
+/* Adds balance_day(acct, d) to days[d − from] for from ≤ d < to; returns
+ * the largest magnitude it added (INT64_MAX for INT64_MIN). */
+int64_t c360_insights_balance_days(const struct c360_insights_account *acct, int32_t from,
+                                   int32_t to, c360_insights_wide *days);
 /* Σ balance_day(acct, d) over from ≤ d < to, exact. */
 c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account *acct, int32_t from,
                                              int32_t to);

@@ -347,6 +347,87 @@ static int32_t adb_change(const struct c360_insights *ins, const char *const *ke
     }
 }
 
+/* The daily totals of a profile's accounts of some types from day from
+ * to day last (at most ADB_DAYS), for adb_bounds. */
+#define ADB_DAYS 400
+
+struct daily {
+    uint32_t types;
+    int32_t from, last;
+    size_t accounts;
+    int64_t most; /* the largest magnitude of one account's day */
+    c360_insights_wide on[ADB_DAYS];
+};
+
+static void take_latest(int32_t day, void *arg)
+{
+    struct daily *d = arg;
+    if (day > d->last)
+        d->last = day;
+}
+
+static void latest_change(const struct c360_insights_account *acct, void *arg)
+{
+    struct daily *d = arg;
+    if (d->types & C360_INSIGHTS_TYPE(acct->type))
+        c360_insights_balance_changes(acct, d->last + 1, take_latest, d);
+}
+
+static void add_days(const struct c360_insights_account *acct, void *arg)
+{
+    struct daily *d = arg;
+    if (!(d->types & C360_INSIGHTS_TYPE(acct->type)))
+        return;
+    int64_t most = c360_insights_balance_days(acct, d->from, d->last + 1, d->on);
+    if (most > d->most)
+        d->most = most;
+    d->accounts++;
+}
+
+bool c360_insights_adb_bounds(const struct c360_insights *ins, const char *const *keys,
+                              size_t n_keys, int32_t today, uint32_t types, int64_t *lo,
+                              int64_t *hi)
+{
+    /*
+     * The window of day D is D − 30 … D − 1, so the windows after today
+     * hold days from today − 29 on. The daily total is constant after the
+     * last change day L: walk D from today + 1 to L + 30, sliding the sum.
+     */
+    if (!c360_insights_day_ok(today))
+        return false;
+    struct accounts accts;
+    accounts_list(&accts, ins, keys, n_keys);
+    struct daily d;
+    d.types = types;
+    d.from = today - (WINDOW - 1);
+    d.last = today;
+    d.accounts = 0;
+    d.most = 0;
+    accounts_each(&accts, latest_change, &d);
+    size_t n = (size_t)(d.last - d.from) + 1;
+    if (n > ADB_DAYS)
+        return false;
+    memset(d.on, 0, n * sizeof(d.on[0]));
+    accounts_each(&accts, add_days, &d);
+    /* No per-type window sum saturates, as the evaluation's would. */
+    if ((c360_insights_wide)d.most * (c360_insights_wide)d.accounts * WINDOW > INT64_MAX)
+        return false;
+    c360_insights_wide sum = 0;
+    for (size_t i = 0; i < WINDOW; i++)
+        sum += d.on[i];
+    c360_insights_wide least = sum, most = sum;
+    for (size_t i = WINDOW; i < n + WINDOW - 1; i++) {
+        sum += d.on[i < n ? i : n - 1] - d.on[i - WINDOW];
+        if (sum < least)
+            least = sum;
+        if (sum > most)
+            most = sum;
+    }
+    *lo = (int64_t)least;
+    *hi = (int64_t)most;
+    return true;
+}
+
 int32_t c360_insights_next_change(const struct c360_insights *ins, const char *const *keys,
                                   size_t n_keys, int32_t today,
                                   const struct c360_insights_visit_rule *rules, size_t n_rules)

@@ -3,7 +3,8 @@
  * bytes. Whatever parses must evaluate without crashing against insight
  * values chosen from the input (extremes, wrong kinds, failures included),
  * must render its calls as the parser recorded them, and its fully
- * parenthesised tree must parse back to the same tree. Input that starts
+ * parenthesised tree must parse back to the same tree, and bounds around
+ * those values must allow the answer they give. Input that starts
  * with '{' also goes through the segments.json reader.
  */
 #include "c360/segment.h"
@@ -81,8 +82,49 @@ static enum c360_err fake(void *ctx, const struct c360_segment_call *c,
     return C360_OK;
 }
 
+/* Bounds around the value fake gives: it, and on either side a step of a
+ * size from the seed or no end at all. */
+static bool fake_bounds(void *ctx, const struct c360_segment_call *c,
+                        struct c360_segment_bounds *out)
+{
+    struct c360_segment_value v;
+    if (fake(ctx, c, &v, NULL) != C360_OK)
+        return false;
+    uint64_t h = hash(c->text, strlen(c->text), ~*(const uint64_t *)ctx);
+    int64_t below = (int64_t)(h % 1000), above = (int64_t)((h >> 10) % 1000);
+    out->kind = v.kind;
+    switch (v.kind) {
+    case C360_SEGMENT_BOOL:
+        out->may_false = !v.boolean || (h >> 20) % 2;
+        out->may_true = v.boolean || (h >> 21) % 2;
+        return true;
+    case C360_SEGMENT_NUMBER:
+    case C360_SEGMENT_MONEY: {
+        int64_t x = v.kind == C360_SEGMENT_MONEY ? v.money.minor : v.number;
+        out->lo_open = (h >> 22) % 4 == 0 || __builtin_sub_overflow(x, below, &out->lo);
+        out->hi_open = (h >> 24) % 4 == 0 || __builtin_add_overflow(x, above, &out->hi);
+        if (v.kind == C360_SEGMENT_MONEY) {
+            out->divisor = v.divisor;
+            memcpy(out->currency, v.money.currency, sizeof(out->currency));
+        }
+        return true;
+    }
+    default:
+        out->kind = v.kind;
+        return true;
+    }
+}
+
 static void check_segment(const struct c360_segment *seg, uint64_t seed)
 {
+    /* Bounds that hold the values are never narrower than the answer. */
+    struct c360_segment_result answer;
+    bool may_false, may_true;
+    bool member = c360_segment_eval(seg, fake, &seed, &answer, NULL) == C360_OK && answer.member;
+    c360_segment_bound(seg, fake_bounds, &seed, &may_false, &may_true);
+    if (member ? !may_true : !may_false)
+        abort();
+
     struct c360_segment_result res, again;
     struct c360_segment_thresholds th;
     char text[C360_SEGMENT_EXPR_MAX * 2 + 64];

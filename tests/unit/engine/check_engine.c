@@ -177,8 +177,42 @@ START_TEST(test_c360_engine_apply_enters_by_timer_when_tenure_reaches_365_days)
     ck_assert_ptr_nonnull(strstr(enter, "\"cause\":\"TIMER\""));
     ck_assert_ptr_nonnull(strstr(enter, "\"recordKey\":null"));
     ck_assert_ptr_nonnull(strstr(enter, "\"tenureDays\":\"365\""));
-    /* Re-armed for the next tenure threshold, counted once. */
+    /* A member now with a steady balance and no money market account for
+     * the upsell: time alone can change none of its memberships, so no
+     * timer is left, not even for the upsell's 1095 days. */
+    ck_assert_uint_eq(c360_engine_timers(f.eng), 0);
+    teardown(&f);
+}
+END_TEST
+
+START_TEST(test_c360_engine_apply_times_only_memberships_that_time_can_change)
+{
+    struct fixture f;
+    setup(&f);
+    /* A checking account whose balance moved five days ago: its 30-day
+     * average moves daily for 25 days, but without savings no segment can
+     * take the profile in. No timer. */
+    individual(&f, "1", "GP-1", "Jane", "2026-11-20T09:00:00Z");
+    account(&f, "C-1", "GP-1", "CHECKING", "2015-01-01", "100.00", "2025-01-01T12:00:00Z",
+            "2026-11-20T09:00:00Z");
+    account(&f, "C-1", "GP-1", "CHECKING", "2015-01-01", "15000.00", "2026-11-15T12:00:00Z",
+            "2026-11-20T09:00:00Z");
+    ck_assert_uint_eq(c360_engine_timers(f.eng), 0);
+    /* The same history on savings: the average climbs past 3000 as the
+     * window fills, so the profile waits on a timer. */
+    individual(&f, "2", "GP-2", "John", "2026-11-20T09:00:00Z");
+    account(&f, "S-2", "GP-2", "SAVINGS", "2015-01-01", "100.00", "2025-01-01T12:00:00Z",
+            "2026-11-20T09:00:00Z");
+    account(&f, "S-2", "GP-2", "SAVINGS", "2015-01-01", "15000.00", "2026-11-15T12:00:00Z",
+            "2026-11-20T09:00:00Z");
+    ck_assert_ptr_null(find(&f, "segment-changes", NULL, NULL));
     ck_assert_uint_eq(c360_engine_timers(f.eng), 1);
+    /* Five days of 15000.00 in today's window make 2583.33 on average; six
+     * tomorrow make 3080.00: it enters then, by timer. */
+    individual(&f, "9", "GP-9", "Other", "2026-11-21T00:00:01Z");
+    const char *enter = find(&f, "segment-changes", "\"ENTER\"", "\"u2\"");
+    ck_assert_ptr_nonnull(enter);
+    ck_assert_ptr_nonnull(strstr(enter, "\"cause\":\"TIMER\""));
     teardown(&f);
 }
 END_TEST
@@ -361,6 +395,7 @@ Suite *c360_test_suite(void)
     TCase *tc = tcase_create("c360_engine_apply");
     tcase_add_test(tc, test_c360_engine_apply_enters_cross_sell_at_the_adb_threshold);
     tcase_add_test(tc, test_c360_engine_apply_enters_by_timer_when_tenure_reaches_365_days);
+    tcase_add_test(tc, test_c360_engine_apply_times_only_memberships_that_time_can_change);
     tcase_add_test(tc, test_c360_engine_apply_times_window_edges_to_the_day);
     tcase_add_test(tc, test_c360_engine_apply_fires_skipped_days_in_order_on_their_day);
     tcase_add_test(tc, test_c360_engine_apply_exits_the_profile_a_merge_absorbs);

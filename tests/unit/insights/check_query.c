@@ -2,7 +2,8 @@
  * Suite insights: next_change (src/insights/query.c) at each kind of change
  * point — a balance observation, an openedDate, a closedDate entering or
  * leaving the window, changes that undo each other, visits aging out — and
- * that the day it names is the day the answer really changes.
+ * that the day it names is the day the answer really changes; adb_bounds
+ * against the window sums of every day of the next year.
  */
 #include "check_insights.h"
 
@@ -167,6 +168,74 @@ START_TEST(test_c360_insights_next_change_answers_nothing_for_a_day_out_of_range
 }
 END_TEST
 
+/* adb_bounds is exact: the least and greatest window sum of the days after
+ * today, which the days up to a year ahead show. */
+START_TEST(test_c360_insights_adb_bounds_table)
+{
+    struct c360_insights *ins = fx_new();
+    struct fx_account a = {.id = "A1",
+                           .party = "P1",
+                           .opened = changes[_i].opened,
+                           .closed = changes[_i].closed,
+                           .status = changes[_i].closed ? C360_STATUS_CLOSED : C360_STATUS_OPEN};
+    if (changes[_i].n == 0)
+        fx_account(ins, &a, T);
+    for (int k = 0; k < changes[_i].n; k++) {
+        a.as_of = changes[_i].obs[k].at;
+        a.minor = changes[_i].obs[k].minor;
+        fx_account(ins, &a, T);
+    }
+    int64_t lo, hi, least = INT64_MAX, most = INT64_MIN;
+    ck_assert(c360_insights_adb_bounds(ins, p1, 1, T, SAV, &lo, &hi));
+    for (int32_t day = T + 1; day <= T + 366; day++) {
+        int64_t sum = adb_on(ins, day);
+        least = sum < least ? sum : least;
+        most = sum > most ? sum : most;
+    }
+    ck_assert_msg(lo == least && hi == most, "%s: [%lld, %lld], want [%lld, %lld]",
+                  changes[_i].name, (long long)lo, (long long)hi, (long long)least,
+                  (long long)most);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
+START_TEST(test_c360_insights_adb_bounds_sums_only_the_types_asked)
+{
+    /* Savings falling from 3000.00 to 1000.00 five days ago while checking
+     * rises from 1000.00 to 3000.00: each moves, their total does not. */
+    struct c360_insights *ins = fx_new();
+    struct fx_account s = {.id = "S", .party = "P1", .minor = 300000, .as_of = START(T - 90)};
+    struct fx_account c = {
+        .id = "C", .party = "P1", .type = C360_ACCOUNT_CHECKING, .minor = 100000, .as_of = s.as_of};
+    fx_account(ins, &s, T);
+    fx_account(ins, &c, T);
+    s.minor = 100000, c.minor = 300000, s.as_of = c.as_of = START(T - 5);
+    fx_account(ins, &s, T);
+    fx_account(ins, &c, T);
+    uint32_t both = SAV | C360_INSIGHTS_TYPE(C360_ACCOUNT_CHECKING);
+    int64_t lo, hi;
+    ck_assert(c360_insights_adb_bounds(ins, p1, 1, T, both, &lo, &hi));
+    ck_assert_int_eq(lo, 30 * 400000);
+    ck_assert_int_eq(hi, 30 * 400000);
+    /* Savings alone: 25 days of 3000.00 and 5 of 1000.00 tomorrow, down to
+     * 30 of 1000.00 from T + 26 on. */
+    ck_assert(c360_insights_adb_bounds(ins, p1, 1, T, SAV, &lo, &hi));
+    ck_assert_int_eq(lo, 30 * 100000);
+    ck_assert_int_eq(hi, 24 * 300000 + 6 * 100000);
+    ck_assert(
+        c360_insights_adb_bounds(ins, p1, 1, T, C360_INSIGHTS_TYPE(C360_ACCOUNT_LOAN), &lo, &hi));
+    ck_assert_int_eq(lo, 0);
+    ck_assert_int_eq(hi, 0);
+    /* A closedDate more than a year ahead: no bounds. */
+    fx_account(ins,
+               &(struct fx_account){
+                   .id = "L", .party = "P1", .closed = T + 500, .minor = 5, .as_of = START(T - 90)},
+               T);
+    ck_assert(!c360_insights_adb_bounds(ins, p1, 1, T, SAV, &lo, &hi));
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 void c360_check_query_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_insights_next_change");
@@ -174,5 +243,9 @@ void c360_check_query_add(Suite *s)
     tcase_add_test(tc, test_c360_insights_next_change_per_type);
     tcase_add_test(tc, test_c360_insights_next_change_when_a_visit_ages_out);
     tcase_add_test(tc, test_c360_insights_next_change_answers_nothing_for_a_day_out_of_range);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_insights_adb_bounds");
+    LOOP(tc, test_c360_insights_adb_bounds_table, changes);
+    tcase_add_test(tc, test_c360_insights_adb_bounds_sums_only_the_types_asked);
     suite_add_tcase(s, tc);
 }

@@ -14,6 +14,7 @@ void c360_check_lexer_add(Suite *s);
 void c360_check_parser_add(Suite *s);
 void c360_check_eval_add(Suite *s);
 void c360_check_thresholds_add(Suite *s);
+void c360_check_bound_add(Suite *s);
 void c360_check_text_add(Suite *s);
 void c360_check_set_add(Suite *s);
 

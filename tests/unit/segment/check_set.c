@@ -370,6 +370,7 @@ Suite *c360_test_suite(void)
     c360_check_parser_add(s);
     c360_check_eval_add(s);
     c360_check_thresholds_add(s);
+    c360_check_bound_add(s);
     c360_check_text_add(s);
     c360_check_set_add(s);
     return s;
