@@ -169,6 +169,8 @@ bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segm
         return true;
     case CALL_ADB:
         /* Over every later day: wider than up to until, never narrower. */
+        if (ev->coarse)
+            return false;
         out->kind = C360_SEGMENT_MONEY;
         out->divisor = C360_INSIGHTS_WINDOW_DAYS;
         memcpy(out->currency, ev->currency, sizeof(out->currency));

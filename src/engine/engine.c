@@ -648,16 +648,30 @@ static int32_t view_next_due(const struct c360_engine *eng, const struct view *v
 /* Whether no membership of the profile ev describes can change before its
  * next input: each segment's bounds over all later days allow only the
  * answer it has now. Then it needs no timer, however its insights move. */
+static bool segment_settled(const struct c360_engine *eng, struct engine_eval *ev, size_t s,
+                            uint64_t members)
+{
+    bool may_false, may_true;
+    c360_segment_bound(c360_segment_set_at(eng->cfg.segments, s)->seg, engine_bound, ev, &may_false,
+                       &may_true);
+    return members >> s & 1 ? !may_false : !may_true;
+}
+
 static bool memberships_settled(const struct c360_engine *eng, struct engine_eval *ev,
                                 uint64_t members)
 {
-    for (size_t s = 0; s < eng->n_segments; s++) {
-        bool may_false, may_true;
-        c360_segment_bound(c360_segment_set_at(eng->cfg.segments, s)->seg, engine_bound, ev,
-                           &may_false, &may_true);
-        if (members >> s & 1 ? may_false : may_true)
+    /* Coarsely first, adb unbounded: that settles most segments a profile
+     * is not in (no savings, or a money market account) without walking
+     * its balances; then the rest exactly. */
+    uint64_t open = 0;
+    ev->coarse = true;
+    for (size_t s = 0; s < eng->n_segments; s++)
+        if (!segment_settled(eng, ev, s, members))
+            open |= UINT64_C(1) << s;
+    ev->coarse = false;
+    for (size_t s = 0; open && s < eng->n_segments; s++)
+        if ((open >> s & 1) && !segment_settled(eng, ev, s, members))
             return false;
-    }
     return true;
 }
 
@@ -1132,7 +1146,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
     if ((err = engine_prof_add(eng, id, &prof)) || (err = engine_dirty_prof(eng, id)))
         return err;
     view_build(eng, id, v);
-    struct engine_eval ev = {eng->ins, &v->sum, v->owners, v->n_owners, eng->today, {0}, 0};
+    struct engine_eval ev = {eng->ins, &v->sum, v->owners, v->n_owners, eng->today, {0}, 0, false};
     memcpy(ev.currency, eng->cfg.currency, 3);
     uint64_t members_before = prof->members;
     for (size_t s = 0; s < eng->n_segments; s++) {

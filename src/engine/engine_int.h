@@ -116,6 +116,7 @@ struct engine_eval {
     /* engine_bound: the last day its bounds cover, from today + 1; or
      * C360_INSIGHTS_NEVER, every later day. */
     int32_t until;
+    bool coarse; /* engine_bound: leave adb unbounded, sparing its walk */
 };
 
 /* The c360_segment_eval callback (calls.c); ctx is a struct engine_eval. */
