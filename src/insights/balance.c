@@ -302,9 +302,15 @@ struct run {
     uint8_t count;
 };
 
+/* Starts the runs of [from, to) ∩ the days the account is open,
+ * [opened, closed); r->day is the first. */
 static void run_start(const struct c360_insights_account *acct, struct run *r, int32_t from,
                       int32_t to)
 {
+    if (acct->opened != C360_DATE_NONE && acct->opened > from)
+        from = acct->opened;
+    if (acct->closed != C360_DATE_NONE && acct->closed < to)
+        to = acct->closed;
     r->day = from;
     r->to = to;
     r->count = from < to ? count_before(acct, (int64_t)from * MS - base_ms(acct)) : 0;
@@ -341,16 +347,13 @@ c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account 
                                              int32_t to)
 {
     /* What balance_day answers day by day, summed a run of equal days at a
-     * time; the account is open on the days [opened, closed). */
-    if (acct->opened != C360_DATE_NONE && acct->opened > from)
-        from = acct->opened;
-    if (acct->closed != C360_DATE_NONE && acct->closed < to)
-        to = acct->closed;
+     * time. */
     c360_insights_wide sum = 0;
     struct run r;
     int64_t eod;
-    int32_t day = from, end;
+    int32_t end;
     run_start(acct, &r, from, to);
+    int32_t day = r.day;
     while (run_next(acct, &r, &eod, &end)) {
         sum += (c360_insights_wide)eod * (end - day);
         day = end;
@@ -361,16 +364,12 @@ c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account 
 int64_t c360_insights_balance_days(const struct c360_insights_account *acct, int32_t from,
                                    int32_t to, c360_insights_wide *days)
 {
-    int32_t first = from, last = to;
-    if (acct->opened != C360_DATE_NONE && acct->opened > first)
-        first = acct->opened;
-    if (acct->closed != C360_DATE_NONE && acct->closed < last)
-        last = acct->closed;
     c360_insights_wide most = 0;
     struct run r;
     int64_t eod;
-    int32_t day = first, end;
-    run_start(acct, &r, first, last);
+    int32_t end;
+    run_start(acct, &r, from, to);
+    int32_t day = r.day;
     while (run_next(acct, &r, &eod, &end)) {
         for (; day < end; day++)
             days[day - from] += eod;

@@ -135,17 +135,6 @@ static bool currency_join(const struct span *a, const struct span *b, char out[4
     return false;
 }
 
-static i128 gcd(i128 a, i128 b)
-{
-    a = a < 0 ? -a : a;
-    while (b) {
-        i128 t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 /* x + sign·y, an unbounded end when either is or the evaluator would
  * overflow. */
 static struct end end_add(const struct end *x, const struct end *y, int sign)
@@ -159,7 +148,7 @@ static struct end end_add(const struct end *x, const struct end *y, int sign)
     } else {
         num = (i128)x->num * y->den + sign * (i128)y->num * x->den;
         den = (i128)x->den * y->den;
-        i128 g = gcd(num, den);
+        i128 g = c360_segment_gcd(num, den);
         if (g > 1) {
             num /= g;
             den /= g;

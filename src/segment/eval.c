@@ -164,11 +164,11 @@ static const char *currency_name(const struct c360_segment_value *v)
     return v->money.currency[0] ? v->money.currency : "no currency";
 }
 
-static i128 gcd(i128 a, i128 b)
+c360_segment_i128 c360_segment_gcd(c360_segment_i128 a, c360_segment_i128 b)
 {
     a = a < 0 ? -a : a;
     while (b) {
-        i128 t = a % b;
+        c360_segment_i128 t = a % b;
         a = b;
         b = t;
     }
@@ -197,7 +197,7 @@ static enum c360_err arith(const struct eval_state *st, size_t node,
     } else {
         num = add ? x.num * y.den + y.num * x.den : x.num * y.den - y.num * x.den;
         den = x.den * y.den;
-        i128 g = gcd(num, den);
+        i128 g = c360_segment_gcd(num, den);
         if (g > 1) {
             num /= g;
             den /= g;

@@ -113,6 +113,11 @@ struct c360_segment {
     size_t pool_len, pool_cap;
 };
 
+/* Exact arithmetic of the evaluator and the bounds (eval.c, bound.c). */
+__extension__ typedef __int128 c360_segment_i128;
+/* The greatest common divisor of |a| and b (b ≥ 0). */
+c360_segment_i128 c360_segment_gcd(c360_segment_i128 a, c360_segment_i128 b);
+
 /* A kind's name for messages: "a boolean", "money", "a list". */
 const char *c360_segment_kind_name(enum c360_segment_kind kind);
 /* A set of kinds for messages: its one kind's name, or "an insight value". */

@@ -55,21 +55,28 @@ static const struct {
     {"closing in 10 days with nothing to lose", T - 400, T + 10, {{0, 0}}, 0, NEVER},
 };
 
-START_TEST(test_c360_insights_next_change_table)
+/* A store holding the one account of changes[i]. */
+static struct c360_insights *changes_account(int i)
 {
     struct c360_insights *ins = fx_new();
     struct fx_account a = {.id = "A1",
                            .party = "P1",
-                           .opened = changes[_i].opened,
-                           .closed = changes[_i].closed,
-                           .status = changes[_i].closed ? C360_STATUS_CLOSED : C360_STATUS_OPEN};
-    if (changes[_i].n == 0)
+                           .opened = changes[i].opened,
+                           .closed = changes[i].closed,
+                           .status = changes[i].closed ? C360_STATUS_CLOSED : C360_STATUS_OPEN};
+    if (changes[i].n == 0)
         fx_account(ins, &a, T);
-    for (int k = 0; k < changes[_i].n; k++) {
-        a.as_of = changes[_i].obs[k].at;
-        a.minor = changes[_i].obs[k].minor;
+    for (int k = 0; k < changes[i].n; k++) {
+        a.as_of = changes[i].obs[k].at;
+        a.minor = changes[i].obs[k].minor;
         fx_account(ins, &a, T);
     }
+    return ins;
+}
+
+START_TEST(test_c360_insights_next_change_table)
+{
+    struct c360_insights *ins = changes_account(_i);
     int32_t got = c360_insights_next_change(ins, p1, 1, T, NULL, 0);
     int32_t want = changes[_i].next == NEVER ? NEVER : T + changes[_i].next;
     ck_assert_msg(got == want, "%s: %d days, want %d", changes[_i].name,
@@ -172,19 +179,7 @@ END_TEST
  * today, which the days up to a year ahead show. */
 START_TEST(test_c360_insights_adb_bounds_table)
 {
-    struct c360_insights *ins = fx_new();
-    struct fx_account a = {.id = "A1",
-                           .party = "P1",
-                           .opened = changes[_i].opened,
-                           .closed = changes[_i].closed,
-                           .status = changes[_i].closed ? C360_STATUS_CLOSED : C360_STATUS_OPEN};
-    if (changes[_i].n == 0)
-        fx_account(ins, &a, T);
-    for (int k = 0; k < changes[_i].n; k++) {
-        a.as_of = changes[_i].obs[k].at;
-        a.minor = changes[_i].obs[k].minor;
-        fx_account(ins, &a, T);
-    }
+    struct c360_insights *ins = changes_account(_i);
     int64_t lo, hi, least = INT64_MAX, most = INT64_MIN;
     ck_assert(c360_insights_adb_bounds(ins, p1, 1, T, SAV, &lo, &hi));
     for (int32_t day = T + 1; day <= T + 366; day++) {
