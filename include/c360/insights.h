@@ -182,8 +182,40 @@ void c360_insights_prune(struct c360_insights *ins, int32_t today);
  * Queries. keys are a profile's owner keys (borrowed; unknown keys hold
  * nothing; a key listed twice counts once); today is the engine's date (a
  * day outside time.h's range gets an empty answer).
- * Cost grows with the square of n_keys, which the identity stage caps.
+ *
+ * A profile asked several questions in a row is resolved once: its keys
+ * looked up, its accounts listed (each once, however many of its keys own
+ * it). The c360_insights_owners_* queries read that list and answer as
+ * their keyed forms below, which resolve on each call. A resolution holds
+ * indexes into ins, so it is valid until the next apply, prune or restore.
+ * A profile beyond C360_INSIGHTS_OWNERS_MAX parties or accounts is not
+ * listed: its queries walk its keys each time, in time growing with the
+ * square of n_keys, which the identity stage caps.
  */
+#define C360_INSIGHTS_OWNERS_MAX 256
+
+struct c360_insights_owners {
+    const struct c360_insights *ins;
+    const char *const *keys; /* borrowed, for a profile not listed */
+    size_t n_keys;
+    bool listed; /* parties and accounts hold all of the profile's */
+    uint32_t n_parties, n_accounts;
+    uint32_t parties[C360_INSIGHTS_OWNERS_MAX];  /* of the keys holding anything, distinct */
+    uint32_t accounts[C360_INSIGHTS_OWNERS_MAX]; /* internal accounts of those, distinct */
+};
+
+void c360_insights_resolve(const struct c360_insights *ins, const char *const *keys, size_t n_keys,
+                           struct c360_insights_owners *out);
+void c360_insights_owners_summarize(const struct c360_insights_owners *owners, int32_t today,
+                                    struct c360_insights_summary *out);
+bool c360_insights_owners_visit(const struct c360_insights_owners *owners, int32_t today,
+                                const struct c360_insights_visit_rule *rule);
+int32_t c360_insights_owners_next_change(const struct c360_insights_owners *owners, int32_t today,
+                                         const struct c360_insights_visit_rule *rules,
+                                         size_t n_rules);
+bool c360_insights_owners_adb_bounds(const struct c360_insights_owners *owners, int32_t today,
+                                     uint32_t types, int64_t *lo, int64_t *hi);
+
 void c360_insights_summarize(const struct c360_insights *ins, const char *const *keys,
                              size_t n_keys, int32_t today, struct c360_insights_summary *out);
 /* adb(types) × 30: the exact Σ of the 30 daily totals (saturating). */

@@ -111,8 +111,7 @@ enum c360_err engine_call(void *ctx, const struct c360_segment_call *c,
             return c360_diag_fail(diag, C360_ERR_INVALID, c->text,
                                   "qualifyingVisit takes a subject and whole minutes and days");
         out->kind = C360_SEGMENT_BOOL;
-        out->boolean =
-            c360_insights_qualifying_visit(ev->ins, ev->keys, ev->n_keys, ev->today, &rule);
+        out->boolean = c360_insights_owners_visit(ev->owners, ev->today, &rule);
         return C360_OK;
     }
     case CALL_ACCOUNT_COUNT:
@@ -174,8 +173,8 @@ bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segm
         out->kind = C360_SEGMENT_MONEY;
         out->divisor = C360_INSIGHTS_WINDOW_DAYS;
         memcpy(out->currency, ev->currency, sizeof(out->currency));
-        return c360_insights_adb_bounds(ev->ins, ev->keys, ev->n_keys, ev->today,
-                                        types_of(&c->args[0]), &out->lo, &out->hi);
+        return c360_insights_owners_adb_bounds(ev->owners, ev->today, types_of(&c->args[0]),
+                                               &out->lo, &out->hi);
     case CALL_QUALIFYING_VISIT:
         /* Visits only age out: a rule false today stays false. */
         if (engine_call(ctx, c, &now, NULL) != C360_OK || !bounds_point(&now, out))

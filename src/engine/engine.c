@@ -550,7 +550,8 @@ struct view {
     size_t n_keys;
     const char *owners[2 * ENGINE_KEYS_MAX]; /* insight owner keys */
     size_t n_owners;
-    const char *gps[ENGINE_KEYS_MAX]; /* distinct globalPartyIds, sorted */
+    struct c360_insights_owners resolved; /* of owners */
+    const char *gps[ENGINE_KEYS_MAX];     /* distinct globalPartyIds, sorted */
     size_t n_gps;
     const struct c360_record *recs[ENGINE_KEYS_MAX]; /* stored individuals */
     size_t n_recs;
@@ -610,7 +611,8 @@ static void view_build(struct c360_engine *eng, uint64_t id, struct view *v)
     qsort(v->gps, v->n_gps, sizeof(v->gps[0]), str_cmp);
     for (size_t i = 0; i < v->n_gps; i++)
         v->owners[v->n_owners++] = v->gps[i];
-    c360_insights_summarize(eng->ins, v->owners, v->n_owners, eng->today, &v->sum);
+    c360_insights_resolve(eng->ins, v->owners, v->n_owners, &v->resolved);
+    c360_insights_owners_summarize(&v->resolved, eng->today, &v->sum);
     c360_golden_reconcile(c360_identity_rules_golden(eng->cfg.rules), v->recs, v->n_recs,
                           &v->golden);
 }
@@ -637,8 +639,8 @@ static int32_t tenure_next(const struct c360_engine *eng, int32_t opened)
  * by time alone. */
 static int32_t view_next_due(const struct c360_engine *eng, const struct view *v)
 {
-    int32_t next = c360_insights_next_change(eng->ins, v->owners, v->n_owners, eng->today,
-                                             eng->visit_rules, eng->n_visit_rules);
+    int32_t next = c360_insights_owners_next_change(&v->resolved, eng->today, eng->visit_rules,
+                                                    eng->n_visit_rules);
     int32_t opened = v->sum.earliest_opened, tenure = tenure_next(eng, opened);
     if (opened != C360_DATE_NONE && eng->tenure_daily && eng->today + 1 < next)
         next = eng->today + 1;
@@ -1146,7 +1148,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
     if ((err = engine_prof_add(eng, id, &prof)) || (err = engine_dirty_prof(eng, id)))
         return err;
     view_build(eng, id, v);
-    struct engine_eval ev = {eng->ins, &v->sum, v->owners, v->n_owners, eng->today, {0}, 0, false};
+    struct engine_eval ev = {&v->sum, &v->resolved, eng->today, {0}, 0, false};
     memcpy(ev.currency, eng->cfg.currency, 3);
     uint64_t members_before = prof->members;
     for (size_t s = 0; s < eng->n_segments; s++) {

@@ -107,10 +107,8 @@ struct c360_engine {
 
 /* What an insight call of one evaluation reads. */
 struct engine_eval {
-    const struct c360_insights *ins;
     const struct c360_insights_summary *sum;
-    const char *const *keys; /* the profile's owner keys */
-    size_t n_keys;
+    const struct c360_insights_owners *owners; /* the profile's, resolved */
     int32_t today;
     char currency[4];
     /* engine_bound: the last day its bounds cover, from today + 1; or

@@ -62,9 +62,10 @@ static bool counted_before(const struct c360_insights *ins,
     return false;
 }
 
-/* Calls fn once for each internal account of the profile. */
-static void each_account(const struct c360_insights *ins, const char *const *keys, size_t n_keys,
-                         void (*fn)(const struct c360_insights_account *acct, void *arg), void *arg)
+/* Calls fn once for each internal account of the profile keys name. */
+static void walk_accounts(const struct c360_insights *ins, const char *const *keys, size_t n_keys,
+                          void (*fn)(const struct c360_insights_account *acct, void *arg),
+                          void *arg)
 {
     for (size_t i = 0; i < n_keys; i++) {
         const struct c360_insights_party *party = party_of(ins, keys, i);
@@ -79,6 +80,74 @@ static void each_account(const struct c360_insights *ins, const char *const *key
                 fn(acct, arg);
         }
     }
+}
+
+static bool holds_u32(const uint32_t *v, uint32_t n, uint32_t x)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i] == x)
+            return true;
+    }
+    return false;
+}
+
+void c360_insights_resolve(const struct c360_insights *ins, const char *const *keys, size_t n_keys,
+                           struct c360_insights_owners *out)
+{
+    out->ins = ins;
+    out->keys = keys;
+    out->n_keys = n_keys;
+    out->listed = false;
+    out->n_parties = out->n_accounts = 0;
+    for (size_t i = 0; i < n_keys; i++) {
+        uint32_t p = c360_insights_party_find(ins, keys[i]);
+        if (p == C360_INSIGHTS_NONE || holds_u32(out->parties, out->n_parties, p))
+            continue;
+        if (out->n_parties == C360_INSIGHTS_OWNERS_MAX)
+            return;
+        out->parties[out->n_parties++] = p;
+    }
+    for (uint32_t i = 0; i < out->n_parties; i++) {
+        const struct c360_insights_party *party = c360_insights_party_at(ins, out->parties[i]);
+        const uint32_t *refs = c360_insights_party_refs(party);
+        for (uint16_t r = 0; r < party->n_refs; r++) {
+            if (refs[r] & C360_INSIGHTS_EXT_BIT)
+                continue;
+            /* Only an account with joint owners is reached through two
+             * parties: its primary owner's alone is listed once. */
+            if (c360_insights_account_at(ins, refs[r])->n_joint &&
+                holds_u32(out->accounts, out->n_accounts, refs[r]))
+                continue;
+            if (out->n_accounts == C360_INSIGHTS_OWNERS_MAX)
+                return;
+            out->accounts[out->n_accounts++] = refs[r];
+        }
+    }
+    out->listed = true;
+}
+
+/* Calls fn once for each internal account of the profile. */
+static void each_account(const struct c360_insights_owners *o,
+                         void (*fn)(const struct c360_insights_account *acct, void *arg), void *arg)
+{
+    if (!o->listed) {
+        walk_accounts(o->ins, o->keys, o->n_keys, fn, arg);
+        return;
+    }
+    for (uint32_t i = 0; i < o->n_accounts; i++)
+        fn(c360_insights_account_at(o->ins, o->accounts[i]), arg);
+}
+
+/* The number of parties of the profile to walk with party_at. */
+static size_t parties_count(const struct c360_insights_owners *o)
+{
+    return o->listed ? o->n_parties : o->n_keys;
+}
+
+/* Party i of the profile, or NULL (a key holding nothing, or a repeat). */
+static const struct c360_insights_party *party_at(const struct c360_insights_owners *o, size_t i)
+{
+    return o->listed ? c360_insights_party_at(o->ins, o->parties[i]) : party_of(o->ins, o->keys, i);
 }
 
 struct summing {
@@ -108,18 +177,18 @@ static void sum_account(const struct c360_insights_account *acct, void *arg)
     s->adb[acct->type] += c360_insights_balance_sum(acct, s->today - WINDOW, s->today);
 }
 
-void c360_insights_summarize(const struct c360_insights *ins, const char *const *keys,
-                             size_t n_keys, int32_t today, struct c360_insights_summary *out)
+void c360_insights_owners_summarize(const struct c360_insights_owners *owners, int32_t today,
+                                    struct c360_insights_summary *out)
 {
     memset(out, 0, sizeof(*out));
     out->earliest_opened = C360_DATE_NONE;
     if (!c360_insights_day_ok(today))
         return;
     struct summing s = {.out = out, .today = today};
-    each_account(ins, keys, n_keys, sum_account, &s);
-    /* An external account has one owner, so no key repeats it. */
-    for (size_t i = 0; i < n_keys; i++) {
-        const struct c360_insights_party *party = party_of(ins, keys, i);
+    each_account(owners, sum_account, &s);
+    /* An external account has one owner, so no party repeats it. */
+    for (size_t i = 0; i < parties_count(owners); i++) {
+        const struct c360_insights_party *party = party_at(owners, i);
         if (!party)
             continue;
         const uint32_t *refs = c360_insights_party_refs(party);
@@ -127,7 +196,7 @@ void c360_insights_summarize(const struct c360_insights *ins, const char *const 
             if (!(refs[r] & C360_INSIGHTS_EXT_BIT))
                 continue;
             const struct c360_insights_external *ext =
-                c360_insights_external_at(ins, refs[r] & ~C360_INSIGHTS_EXT_BIT);
+                c360_insights_external_at(owners->ins, refs[r] & ~C360_INSIGHTS_EXT_BIT);
             if (ext->status != C360_STATUS_OPEN)
                 continue;
             if (ext->foreign)
@@ -143,6 +212,14 @@ void c360_insights_summarize(const struct c360_insights *ins, const char *const 
     out->balance = c360_insights_sat(s.balance);
     if (out->earliest_opened != C360_DATE_NONE)
         out->tenure_days = today - out->earliest_opened;
+}
+
+void c360_insights_summarize(const struct c360_insights *ins, const char *const *keys,
+                             size_t n_keys, int32_t today, struct c360_insights_summary *out)
+{
+    struct c360_insights_owners owners;
+    c360_insights_resolve(ins, keys, n_keys, &owners);
+    c360_insights_owners_summarize(&owners, today, out);
 }
 
 int64_t c360_insights_adb_sum(const struct c360_insights_summary *sum, uint32_t types)
@@ -190,16 +267,15 @@ static bool qualifies(const struct c360_insights_visit *visit, uint16_t subject,
            end - first > (int64_t)rule->min_minutes * 60000;
 }
 
-bool c360_insights_qualifying_visit(const struct c360_insights *ins, const char *const *keys,
-                                    size_t n_keys, int32_t today,
-                                    const struct c360_insights_visit_rule *rule)
+bool c360_insights_owners_visit(const struct c360_insights_owners *owners, int32_t today,
+                                const struct c360_insights_visit_rule *rule)
 {
     int64_t last;
-    uint16_t subject = c360_insights_subject_find(ins, rule->subject);
+    uint16_t subject = c360_insights_subject_find(owners->ins, rule->subject);
     if (subject == C360_INSIGHTS_NO_SUBJECT || !c360_insights_day_ok(today))
         return false;
-    for (size_t i = 0; i < n_keys; i++) {
-        const struct c360_insights_party *party = party_of(ins, keys, i);
+    for (size_t i = 0; i < parties_count(owners); i++) {
+        const struct c360_insights_party *party = party_at(owners, i);
         for (uint8_t v = 0; party && v < party->n_visits; v++) {
             if (qualifies(&party->visits[v], subject, today, rule, &last))
                 return true;
@@ -208,19 +284,27 @@ bool c360_insights_qualifying_visit(const struct c360_insights *ins, const char 
     return false;
 }
 
+bool c360_insights_qualifying_visit(const struct c360_insights *ins, const char *const *keys,
+                                    size_t n_keys, int32_t today,
+                                    const struct c360_insights_visit_rule *rule)
+{
+    struct c360_insights_owners owners;
+    c360_insights_resolve(ins, keys, n_keys, &owners);
+    return c360_insights_owners_visit(&owners, today, rule);
+}
+
 /* The day a rule's answer turns false: when its last qualifying visit ages
  * out (a visit with last event L qualifies while start of today − days ≤ L,
  * so up to day date(L) + days). */
-static int32_t visit_rule_change(const struct c360_insights *ins, const char *const *keys,
-                                 size_t n_keys, int32_t today,
+static int32_t visit_rule_change(const struct c360_insights_owners *owners, int32_t today,
                                  const struct c360_insights_visit_rule *rule)
 {
     int64_t last, latest = INT64_MIN;
-    uint16_t subject = c360_insights_subject_find(ins, rule->subject);
+    uint16_t subject = c360_insights_subject_find(owners->ins, rule->subject);
     if (subject == C360_INSIGHTS_NO_SUBJECT)
         return C360_INSIGHTS_NEVER;
-    for (size_t i = 0; i < n_keys; i++) {
-        const struct c360_insights_party *party = party_of(ins, keys, i);
+    for (size_t i = 0; i < parties_count(owners); i++) {
+        const struct c360_insights_party *party = party_at(owners, i);
         for (uint8_t v = 0; party && v < party->n_visits; v++) {
             if (qualifies(&party->visits[v], subject, today, rule, &last) && last > latest)
                 latest = last;
@@ -272,51 +356,6 @@ static bool totals_differ(const struct totals *t)
     return false;
 }
 
-/* The accounts of a profile, listed once for a query that walks them many
- * times; a profile with more than ACCOUNTS_LISTED is walked through its
- * keys each time instead. */
-#define ACCOUNTS_LISTED 64
-
-struct accounts {
-    const struct c360_insights *ins;
-    const char *const *keys;
-    size_t n_keys, n;
-    bool listed;
-    const struct c360_insights_account *items[ACCOUNTS_LISTED];
-};
-
-static void list_account(const struct c360_insights_account *acct, void *arg)
-{
-    struct accounts *a = arg;
-    if (a->n < ACCOUNTS_LISTED)
-        a->items[a->n++] = acct;
-    else
-        a->listed = false;
-}
-
-static void accounts_list(struct accounts *a, const struct c360_insights *ins,
-                          const char *const *keys, size_t n_keys)
-{
-    a->ins = ins;
-    a->keys = keys;
-    a->n_keys = n_keys;
-    a->n = 0;
-    a->listed = true;
-    each_account(ins, keys, n_keys, list_account, a);
-}
-
-static void accounts_each(const struct accounts *a,
-                          void (*fn)(const struct c360_insights_account *acct, void *arg),
-                          void *arg)
-{
-    if (!a->listed) {
-        each_account(a->ins, a->keys, a->n_keys, fn, arg);
-        return;
-    }
-    for (size_t i = 0; i < a->n; i++)
-        fn(a->items[i], arg);
-}
-
 /*
  * The window total of day d is S(d) = Σ f(today−30 … today−1) per type, so
  * S(d) − S(d−1) = f(d−1) − f(d−31): it can differ only when some account's
@@ -324,15 +363,12 @@ static void accounts_each(const struct accounts *a,
  * Walk those candidate days in order and return the first where a type's
  * f(d−1) ≠ f(d−31).
  */
-static int32_t adb_change(const struct c360_insights *ins, const char *const *keys, size_t n_keys,
-                          int32_t today)
+static int32_t adb_change(const struct c360_insights_owners *owners, int32_t today)
 {
-    struct accounts accts;
-    accounts_list(&accts, ins, keys, n_keys);
     int64_t d = (int64_t)today + 1;
     for (;;) {
         struct earliest e = {(int32_t)(d - WINDOW), INT32_MAX};
-        accounts_each(&accts, earliest_change, &e);
+        each_account(owners, earliest_change, &e);
         if (e.day == INT32_MAX)
             return C360_INSIGHTS_NEVER;
         if ((int64_t)e.day + 1 > d)
@@ -340,7 +376,7 @@ static int32_t adb_change(const struct c360_insights *ins, const char *const *ke
         if (d >= C360_INSIGHTS_NEVER)
             return C360_INSIGHTS_NEVER;
         struct totals t = {.a = (int32_t)(d - 1), .b = (int32_t)(d - 1 - WINDOW)};
-        accounts_each(&accts, add_totals, &t);
+        each_account(owners, add_totals, &t);
         if (totals_differ(&t))
             return (int32_t)d;
         d++;
@@ -384,9 +420,8 @@ static void add_days(const struct c360_insights_account *acct, void *arg)
     d->accounts++;
 }
 
-bool c360_insights_adb_bounds(const struct c360_insights *ins, const char *const *keys,
-                              size_t n_keys, int32_t today, uint32_t types, int64_t *lo,
-                              int64_t *hi)
+bool c360_insights_owners_adb_bounds(const struct c360_insights_owners *owners, int32_t today,
+                                     uint32_t types, int64_t *lo, int64_t *hi)
 {
     /*
      * The window of day D is D − 30 … D − 1, so the windows after today
@@ -395,20 +430,18 @@ bool c360_insights_adb_bounds(const struct c360_insights *ins, const char *const
      */
     if (!c360_insights_day_ok(today))
         return false;
-    struct accounts accts;
-    accounts_list(&accts, ins, keys, n_keys);
     struct daily d;
     d.types = types;
     d.from = today - (WINDOW - 1);
     d.last = today;
     d.accounts = 0;
     d.most = 0;
-    accounts_each(&accts, latest_change, &d);
+    each_account(owners, latest_change, &d);
     size_t n = (size_t)(d.last - d.from) + 1;
     if (n > ADB_DAYS)
         return false;
     memset(d.on, 0, n * sizeof(d.on[0]));
-    accounts_each(&accts, add_days, &d);
+    each_account(owners, add_days, &d);
     /* No per-type window sum saturates, as the evaluation's would. */
     if ((c360_insights_wide)d.most * (c360_insights_wide)d.accounts * WINDOW > INT64_MAX)
         return false;
@@ -428,17 +461,35 @@ bool c360_insights_adb_bounds(const struct c360_insights *ins, const char *const
     return true;
 }
 
-int32_t c360_insights_next_change(const struct c360_insights *ins, const char *const *keys,
-                                  size_t n_keys, int32_t today,
-                                  const struct c360_insights_visit_rule *rules, size_t n_rules)
+bool c360_insights_adb_bounds(const struct c360_insights *ins, const char *const *keys,
+                              size_t n_keys, int32_t today, uint32_t types, int64_t *lo,
+                              int64_t *hi)
+{
+    struct c360_insights_owners owners;
+    c360_insights_resolve(ins, keys, n_keys, &owners);
+    return c360_insights_owners_adb_bounds(&owners, today, types, lo, hi);
+}
+
+int32_t c360_insights_owners_next_change(const struct c360_insights_owners *owners, int32_t today,
+                                         const struct c360_insights_visit_rule *rules,
+                                         size_t n_rules)
 {
     if (!c360_insights_day_ok(today))
         return C360_INSIGHTS_NEVER;
-    int32_t next = adb_change(ins, keys, n_keys, today);
+    int32_t next = adb_change(owners, today);
     for (size_t r = 0; r < n_rules; r++) {
-        int32_t day = visit_rule_change(ins, keys, n_keys, today, &rules[r]);
+        int32_t day = visit_rule_change(owners, today, &rules[r]);
         if (day < next)
             next = day;
     }
     return next;
+}
+
+int32_t c360_insights_next_change(const struct c360_insights *ins, const char *const *keys,
+                                  size_t n_keys, int32_t today,
+                                  const struct c360_insights_visit_rule *rules, size_t n_rules)
+{
+    struct c360_insights_owners owners;
+    c360_insights_resolve(ins, keys, n_keys, &owners);
+    return c360_insights_owners_next_change(&owners, today, rules, n_rules);
 }

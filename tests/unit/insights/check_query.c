@@ -7,6 +7,8 @@
  */
 #include "check_insights.h"
 
+#include <stdio.h>
+
 #define T TODAY
 #define NEVER C360_INSIGHTS_NEVER
 #define SAV C360_INSIGHTS_TYPE(C360_ACCOUNT_SAVINGS)
@@ -231,9 +233,105 @@ START_TEST(test_c360_insights_adb_bounds_sums_only_the_types_asked)
 }
 END_TEST
 
+/* 300 parties P0…P299; account Ai is owned by Pi and jointly by P(i+1),
+ * wrapping, and holds 1.00 in savings since T − 90; P299 visited a
+ * real-estate page for 25 minutes 3 days ago. */
+#define WIDE_PARTIES 300
+
+static struct c360_insights *wide_profile(char names[][8])
+{
+    struct c360_insights *ins = fx_new();
+    for (int i = 0; i < WIDE_PARTIES; i++)
+        snprintf(names[i], 8, "P%d", i);
+    for (int i = 0; i < WIDE_PARTIES; i++) {
+        char id[8];
+        snprintf(id, sizeof(id), "A%d", i);
+        fx_account(ins,
+                   &(struct fx_account){.id = id,
+                                        .party = names[i],
+                                        .joint = {names[(i + 1) % WIDE_PARTIES]},
+                                        .opened = T - 400,
+                                        .minor = 100,
+                                        .as_of = START(T - 90)},
+                   T);
+    }
+    fx_web(ins,
+           &(struct fx_web){.id = "E1",
+                            .owner = names[WIDE_PARTIES - 1],
+                            .session = "S1",
+                            .subject = "real_estate",
+                            .at = START(T - 3),
+                            .seconds = 1500},
+           T);
+    return ins;
+}
+
+START_TEST(test_c360_insights_resolve_lists_each_account_once)
+{
+    /* P0…P199 (P0 twice): A0…A199 through their primary owners, A299
+     * through its joint owner P0; A1…A199 are reached twice, once each. */
+    char names[WIDE_PARTIES][8];
+    struct c360_insights *ins = wide_profile(names);
+    const char *keys[201];
+    for (int i = 0; i < 200; i++)
+        keys[i] = names[i];
+    keys[200] = names[0];
+    struct c360_insights_owners owners;
+    c360_insights_resolve(ins, keys, 201, &owners);
+    ck_assert(owners.listed);
+    ck_assert_uint_eq(owners.n_parties, 200);
+    ck_assert_uint_eq(owners.n_accounts, 201);
+    struct c360_insights_summary sum;
+    c360_insights_owners_summarize(&owners, T, &sum);
+    ck_assert_uint_eq(sum.accounts, 201);
+    ck_assert_int_eq(sum.adb_sum[C360_ACCOUNT_SAVINGS], 201 * 100 * 30);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
+START_TEST(test_c360_insights_resolve_walks_the_keys_of_a_profile_too_large_to_list)
+{
+    /* All 300 parties: more than C360_INSIGHTS_OWNERS_MAX, so every query
+     * walks the keys, and answers as a listed profile would. */
+    char names[WIDE_PARTIES][8];
+    struct c360_insights *ins = wide_profile(names);
+    const char *keys[WIDE_PARTIES + 1];
+    for (int i = 0; i < WIDE_PARTIES; i++)
+        keys[i] = names[i];
+    keys[WIDE_PARTIES] = names[7];
+    struct c360_insights_owners owners;
+    c360_insights_resolve(ins, keys, WIDE_PARTIES + 1, &owners);
+    ck_assert(!owners.listed);
+    struct c360_insights_summary sum;
+    c360_insights_owners_summarize(&owners, T, &sum);
+    ck_assert_uint_eq(sum.accounts, WIDE_PARTIES);
+    ck_assert_uint_eq(sum.open_by_type[C360_ACCOUNT_SAVINGS], WIDE_PARTIES);
+    ck_assert_int_eq(sum.tenure_days, 400);
+    ck_assert_int_eq(sum.adb_sum[C360_ACCOUNT_SAVINGS], WIDE_PARTIES * 100 * 30);
+    int64_t lo, hi;
+    ck_assert(c360_insights_owners_adb_bounds(&owners, T, SAV, &lo, &hi));
+    ck_assert_int_eq(lo, WIDE_PARTIES * 100 * 30);
+    ck_assert_int_eq(hi, WIDE_PARTIES * 100 * 30);
+    struct c360_insights_visit_rule rule = {"real_estate", 20, 30};
+    ck_assert(c360_insights_owners_visit(&owners, T, &rule));
+    ck_assert_int_eq(c360_insights_owners_next_change(&owners, T, &rule, 1), T + 28);
+    /* The same profile less P299: its visit goes, A298 stays through P298. */
+    c360_insights_resolve(ins, keys, WIDE_PARTIES - 1, &owners);
+    ck_assert(!owners.listed);
+    ck_assert(!c360_insights_owners_visit(&owners, T, &rule));
+    c360_insights_owners_summarize(&owners, T, &sum);
+    ck_assert_uint_eq(sum.accounts, WIDE_PARTIES);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 void c360_check_query_add(Suite *s)
 {
-    TCase *tc = tcase_create("c360_insights_next_change");
+    TCase *tc = tcase_create("c360_insights_resolve");
+    tcase_add_test(tc, test_c360_insights_resolve_lists_each_account_once);
+    tcase_add_test(tc, test_c360_insights_resolve_walks_the_keys_of_a_profile_too_large_to_list);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_insights_next_change");
     LOOP(tc, test_c360_insights_next_change_table, changes);
     tcase_add_test(tc, test_c360_insights_next_change_per_type);
     tcase_add_test(tc, test_c360_insights_next_change_when_a_visit_ages_out);
