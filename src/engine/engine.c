@@ -1406,32 +1406,42 @@ static enum c360_err graph_delete(struct c360_engine *eng, const char *key)
 }
 
 /* The record "party:<gp>" that stands for a party id named by an account,
- * an external account, a transaction or a session; and its profile, which
- * the insights of that party change. */
-static enum c360_err party(struct c360_engine *eng, const char *gp)
+ * an external account, a transaction or a session, made when new: the
+ * identity change it makes names the profiles it affects. *id gets its
+ * profile (0: none, e.g. a blocklisted party id). */
+static enum c360_err party_record(struct c360_engine *eng, const char *gp, uint64_t *id)
 {
     char key[C360_RECORD_STRING_MAX + 8], buf[C360_RECORD_STRING_MAX + 64];
     struct c360_identity_input in;
-    uint64_t id;
     enum c360_err err;
+    *id = 0;
     if (!gp || !*gp)
         return C360_OK;
     cat(key, sizeof(key), cat(key, sizeof(key), 0, "party:"), gp);
-    if (!c360_identity_profile_of(eng->graph, key, &id)) {
-        /* Through the rules, so a blocklisted party id makes no record. */
-        struct c360_record *r = eng->scratch;
-        c360_record_reset(r, C360_ENTITY_FINANCIAL_ACCOUNT);
-        r->source_system = "party";
-        r->source_record_id = gp;
-        r->global_party_id = gp;
-        if ((err = c360_identity_rules_input(eng->cfg.rules, r, buf, sizeof(buf), &in)))
-            return err;
-        if (!in.global_party_id || (err = graph_upsert(eng, &in)))
-            return err;
-        if (!c360_identity_profile_of(eng->graph, key, &id))
-            return C360_OK;
-    }
-    return affected_add(eng, id);
+    if (c360_identity_profile_of(eng->graph, key, id))
+        return C360_OK;
+    /* Through the rules, so a blocklisted party id makes no record. */
+    struct c360_record *r = eng->scratch;
+    c360_record_reset(r, C360_ENTITY_FINANCIAL_ACCOUNT);
+    r->source_system = "party";
+    r->source_record_id = gp;
+    r->global_party_id = gp;
+    if ((err = c360_identity_rules_input(eng->cfg.rules, r, buf, sizeof(buf), &in)))
+        return err;
+    if (!in.global_party_id || (err = graph_upsert(eng, &in)))
+        return err;
+    if (!c360_identity_profile_of(eng->graph, key, id))
+        *id = 0;
+    return C360_OK;
+}
+
+/* The party record of gp, and its profile affected: the party's insights
+ * changed. */
+static enum c360_err party(struct c360_engine *eng, const char *gp)
+{
+    uint64_t id;
+    enum c360_err err = party_record(eng, gp, &id);
+    return err ? err : affected_add(eng, id);
 }
 
 /* The profiles whose insight owners the record touched. */
@@ -1552,9 +1562,12 @@ static enum c360_err apply_holding(struct c360_engine *eng, const struct c360_re
                                    struct c360_diag *diag)
 {
     struct c360_insights_touched touched = {0};
+    uint64_t id;
     enum c360_err err;
+    /* The profiles whose insights the record changed are re-evaluated; a
+     * transaction changes none (insights.h), so it only names its party. */
     if ((err = c360_insights_apply(eng->ins, rec, NULL, eng->today, &touched, diag)) ||
-        (err = party(eng, rec->global_party_id)))
+        (err = party_record(eng, rec->global_party_id, &id)))
         return err;
     return touched_add(eng, &touched);
 }

@@ -365,6 +365,39 @@ START_TEST(test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives
 END_TEST
 
 /* Same inputs, same bytes. */
+static void transaction(struct fixture *f, const char *id, const char *gp, const char *at)
+{
+    char json[1024];
+    snprintf(json, sizeof(json),
+             "{\"eventId\":\"t-%s\",\"changeType\":\"UPSERT\",\"occurredAt\":\"%s\","
+             "\"source\":{\"system\":\"snowflake\",\"recordId\":\"%s\"},"
+             "\"globalPartyId\":\"%s\",\"globalTransactionId\":\"%s\","
+             "\"globalAccountId\":\"S-%s\",\"amount\":\"12.50\",\"currency\":\"USD\","
+             "\"direction\":\"DEBIT\",\"transactionDate\":\"2026-11-20\"}",
+             id, at, id, gp, id, gp);
+    apply(f, C360_ENTITY_FINANCIAL_TRANSACTION, json);
+}
+
+START_TEST(test_c360_engine_apply_reevaluates_no_profile_for_a_transaction)
+{
+    /* No insight reads transactions (DESIGN.md §5): one of a known party
+     * changes no profile, so nothing is re-sent, even days later when a
+     * re-evaluation would render a new asOfDate; one naming a new party
+     * makes its party record, whose link and profile are new. */
+    struct fixture f;
+    setup(&f);
+    individual(&f, "1", "GP-1", "Jane", "2026-11-20T07:00:00Z");
+    saver(&f, "GP-1", "2020-01-01", "3000.00", "2026-11-20");
+    ck_assert_ptr_nonnull(find(&f, "segment-changes", "ENTER", NULL));
+    transaction(&f, "T1", "GP-1", "2026-11-22T09:00:00Z");
+    ck_assert_uint_eq(f.n_log, 0);
+    transaction(&f, "T2", "GP-9", "2026-11-22T09:05:00Z");
+    ck_assert_ptr_nonnull(find(&f, "identity-links", "party:GP-9", NULL));
+    ck_assert_ptr_nonnull(find(&f, "unified-profile", "GP-9", NULL));
+    teardown(&f);
+}
+END_TEST
+
 START_TEST(test_c360_engine_apply_is_deterministic)
 {
     char first[64][2048];
@@ -400,6 +433,7 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_engine_apply_fires_skipped_days_in_order_on_their_day);
     tcase_add_test(tc, test_c360_engine_apply_exits_the_profile_a_merge_absorbs);
     tcase_add_test(tc, test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives);
+    tcase_add_test(tc, test_c360_engine_apply_reevaluates_no_profile_for_a_transaction);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
     suite_add_tcase(s, tc);
     return s;
