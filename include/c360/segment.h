@@ -106,6 +106,9 @@ struct c360_segment_call {
     const struct c360_segment_value *args;
     size_t n_args;
     const char *text; /* canonical text, e.g. adb([SAVINGS,CHECKING]) */
+    /* Bit i: the insight's names[i] is a name argument (of the first 64
+     * names), so a callback reads adb([SAVINGS,CHECKING]) without strcmp. */
+    uint64_t names;
 };
 
 /* --- One expression. */

@@ -6,9 +6,18 @@
 
 #include <string.h>
 
+/* Name i is enum value i + 1: types_of reads the names a call gave by place. */
 static const char *const account_types[] = {
-    "CHECKING", "SAVINGS",  "MONEY_MARKET", "CD",    "CREDIT_CARD",
-    "LOAN",     "MORTGAGE", "INVESTMENT",   "OTHER", NULL,
+    [C360_ACCOUNT_CHECKING - 1] = "CHECKING",
+    [C360_ACCOUNT_SAVINGS - 1] = "SAVINGS",
+    [C360_ACCOUNT_MONEY_MARKET - 1] = "MONEY_MARKET",
+    [C360_ACCOUNT_CD - 1] = "CD",
+    [C360_ACCOUNT_CREDIT_CARD - 1] = "CREDIT_CARD",
+    [C360_ACCOUNT_LOAN - 1] = "LOAN",
+    [C360_ACCOUNT_MORTGAGE - 1] = "MORTGAGE",
+    [C360_ACCOUNT_INVESTMENT - 1] = "INVESTMENT",
+    [C360_ACCOUNT_OTHER - 1] = "OTHER",
+    [C360_ACCOUNT_OTHER] = NULL,
 };
 
 enum {
@@ -46,23 +55,21 @@ const struct c360_segment_insight *c360_engine_insights(size_t *count)
     return c360_engine_insight_table;
 }
 
-/* The account type of a name the table allowed. */
-static enum c360_account_type type_of(const char *name)
+/* The account types a call names: bit i of c->names is account_types[i],
+ * which is enum value i + 1. */
+static uint32_t types_of(const struct c360_segment_call *c)
 {
-    enum c360_account_type t;
-    return c360_account_type_parse(name, &t) ? C360_ACCOUNT_TYPE_NONE : t;
+    return (uint32_t)(c->names << 1);
 }
 
-static uint32_t types_of(const struct c360_segment_value *v)
+/* Whether the profile holds an OPEN account of one of types. */
+static bool holds_any(const struct c360_insights_summary *sum, uint32_t types)
 {
-    uint32_t types = 0;
-    if (v->kind == C360_SEGMENT_LIST) {
-        for (size_t i = 0; i < v->n_items; i++)
-            types |= C360_INSIGHTS_TYPE(type_of(v->items[i].text));
-    } else if (v->kind == C360_SEGMENT_SYMBOL || v->kind == C360_SEGMENT_STRING) {
-        types |= C360_INSIGHTS_TYPE(type_of(v->text));
+    for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
+        if ((types & C360_INSIGHTS_TYPE(t)) && sum->open_by_type[t] > 0)
+            return true;
     }
-    return types;
+    return false;
 }
 
 /* A visit rule from a qualifyingVisit call's arguments: days and minutes
@@ -91,17 +98,17 @@ enum c360_err engine_call(void *ctx, const struct c360_segment_call *c,
         return C360_OK;
     case CALL_HOLDS:
         out->kind = C360_SEGMENT_BOOL;
-        out->boolean = sum->open_by_type[type_of(c->args[0].text)] > 0;
+        out->boolean = holds_any(sum, types_of(c));
         return C360_OK;
     case CALL_ADB:
         out->kind = C360_SEGMENT_MONEY;
-        out->money.minor = c360_insights_adb_sum(sum, types_of(&c->args[0]));
+        out->money.minor = c360_insights_adb_sum(sum, types_of(c));
         out->divisor = C360_INSIGHTS_WINDOW_DAYS;
         memcpy(out->money.currency, ev->currency, sizeof(out->money.currency));
         return C360_OK;
     case CALL_EXTERNAL_ADB:
         out->kind = C360_SEGMENT_MONEY;
-        out->money.minor = c360_insights_external_adb(sum, types_of(&c->args[0]));
+        out->money.minor = c360_insights_external_adb(sum, types_of(c));
         out->divisor = 1;
         memcpy(out->money.currency, ev->currency, sizeof(out->money.currency));
         return C360_OK;
@@ -173,8 +180,8 @@ bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segm
         out->kind = C360_SEGMENT_MONEY;
         out->divisor = C360_INSIGHTS_WINDOW_DAYS;
         memcpy(out->currency, ev->currency, sizeof(out->currency));
-        return c360_insights_owners_adb_bounds(ev->owners, ev->today, types_of(&c->args[0]),
-                                               &out->lo, &out->hi);
+        return c360_insights_owners_adb_bounds(ev->owners, ev->today, types_of(c), &out->lo,
+                                               &out->hi);
     case CALL_QUALIFYING_VISIT:
         /* Visits only age out: a rule false today stays false. */
         if (engine_call(ctx, c, &now, NULL) != C360_OK || !bounds_point(&now, out))

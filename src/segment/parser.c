@@ -231,8 +231,10 @@ static void names_list(const char *const *names, char *buf, size_t size)
         len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", names[i]);
 }
 
+/* A name argument; the bit of its place in ins->names goes into *names. */
 static enum c360_err check_name(struct parser *p, const struct c360_segment_insight *ins,
-                                const struct c360_segment_value *v, size_t pos, size_t j)
+                                const struct c360_segment_value *v, size_t pos, size_t j,
+                                uint64_t *names)
 {
     char known[256];
     if (v->kind != C360_SEGMENT_SYMBOL && v->kind != C360_SEGMENT_STRING)
@@ -242,8 +244,11 @@ static enum c360_err check_name(struct parser *p, const struct c360_segment_insi
     if (!ins->names)
         return C360_OK;
     for (size_t i = 0; ins->names[i]; i++) {
-        if (strcmp(ins->names[i], v->text) == 0)
+        if (strcmp(ins->names[i], v->text) == 0) {
+            if (i < 64)
+                *names |= UINT64_C(1) << i;
             return C360_OK;
+        }
     }
     names_list(ins->names, known, sizeof(known));
     return fail(p, C360_ERR_INVALID, pos, "%s does not know '%.64s'; it knows %s", ins->name,
@@ -251,7 +256,7 @@ static enum c360_err check_name(struct parser *p, const struct c360_segment_insi
 }
 
 static enum c360_err check_arg(struct parser *p, const struct c360_segment_insight *ins, size_t j,
-                               const struct parsed_arg *arg)
+                               const struct parsed_arg *arg, uint64_t *names)
 {
     const struct c360_segment_value *v = &arg->value;
     enum c360_err err;
@@ -259,7 +264,7 @@ static enum c360_err check_arg(struct parser *p, const struct c360_segment_insig
     case C360_SEGMENT_ARG_ANY:
         return C360_OK;
     case C360_SEGMENT_ARG_NAME:
-        return check_name(p, ins, v, arg->pos, j);
+        return check_name(p, ins, v, arg->pos, j, names);
     case C360_SEGMENT_ARG_NAMES:
         if (v->kind != C360_SEGMENT_LIST || v->n_items == 0)
             return fail(p, C360_ERR_INVALID, arg->pos,
@@ -268,7 +273,7 @@ static enum c360_err check_arg(struct parser *p, const struct c360_segment_insig
                         v->kind == C360_SEGMENT_LIST ? "an empty list"
                                                      : c360_segment_kind_name(v->kind));
         for (size_t i = 0; i < v->n_items; i++) {
-            if ((err = check_name(p, ins, &v->items[i], arg->item_pos[i], j)))
+            if ((err = check_name(p, ins, &v->items[i], arg->item_pos[i], j, names)))
                 return err;
         }
         return C360_OK;
@@ -354,13 +359,15 @@ static enum c360_err parse_call(struct parser *p, size_t *out)
             snprintf(takes, sizeof(takes), "%zu to %zu arguments", ins->min_args, ins->max_args);
         return fail(p, C360_ERR_INVALID, pos, "%s takes %s, given %zu", name, takes, n);
     }
+    uint64_t names = 0;
     for (size_t j = 0; j < n; j++) {
-        if ((err = check_arg(p, ins, j, &args[j])))
+        if ((err = check_arg(p, ins, j, &args[j], &names)))
             return err;
     }
 
     /* One slot per distinct canonical text. */
-    struct c360_segment_call call = {.name = name, .insight = i, .args = values, .n_args = n};
+    struct c360_segment_call call = {
+        .name = name, .insight = i, .args = values, .n_args = n, .names = names};
     if (c360_segment_call_text(&call, text, sizeof(text)) != C360_OK)
         return fail(p, C360_ERR_LIMIT, pos, "a call's text is too long");
     size_t slot = 0;

@@ -321,14 +321,19 @@ START_TEST(test_c360_segment_parse_shares_identical_calls)
     ck_assert_uint_eq(calls[0].args[0].n_items, 2);
     ck_assert_int_eq(calls[0].args[0].items[1].kind, C360_SEGMENT_SYMBOL);
     ck_assert_str_eq(calls[0].args[0].items[1].text, "CHECKING");
+    /* The names by their places in the table: CHECKING 0, SAVINGS 1. */
+    ck_assert_uint_eq(calls[0].names, 3);
     /* Order is part of the list: another call. */
     ck_assert_str_eq(calls[1].text, "adb([CHECKING,SAVINGS])");
     ck_assert_str_eq(calls[2].text, "tenureDays");
     ck_assert_uint_eq(calls[2].n_args, 0);
+    ck_assert_uint_eq(calls[2].names, 0);
     /* A string and a symbol are different arguments. */
     ck_assert_str_eq(calls[3].text, "holds(\"SAVINGS\")");
     ck_assert_int_eq(calls[3].args[0].kind, C360_SEGMENT_STRING);
     ck_assert_str_eq(calls[4].text, "holds(SAVINGS)");
+    ck_assert_uint_eq(calls[3].names, 2);
+    ck_assert_uint_eq(calls[4].names, 2);
     c360_segment_free(seg);
 }
 END_TEST
