@@ -114,6 +114,9 @@ int32_t c360_engine_today(const struct c360_engine *eng);
 size_t c360_engine_profiles(const struct c360_engine *eng);
 /* Profiles with a pending timer, for metrics. */
 size_t c360_engine_timers(const struct c360_engine *eng);
+/* The day (since 1970-01-01) profile id (u<id>) is next evaluated by timer,
+ * or C360_INSIGHTS_NEVER: none is set, for explanations and tests. */
+int32_t c360_engine_due(const struct c360_engine *eng, uint64_t id);
 /* Bytes of state held (approximate, counted), for metrics and bench/. */
 size_t c360_engine_bytes(const struct c360_engine *eng);
 /* The identity graph (borrowed), for explanations. */

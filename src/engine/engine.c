@@ -541,6 +541,14 @@ size_t c360_engine_timers(const struct c360_engine *eng)
     return eng->n_timers;
 }
 
+int32_t c360_engine_due(const struct c360_engine *eng, uint64_t id)
+{
+    if (!eng->prof_ix.count)
+        return C360_INSIGHTS_NEVER;
+    uint32_t slot = eng->prof_ix.slots[prof_place(eng, id)];
+    return slot ? eng->profs[slot - 1].due : C360_INSIGHTS_NEVER;
+}
+
 /* --- One profile as an evaluation reads it. */
 
 struct view {

@@ -7,6 +7,7 @@
  */
 #include "c360/codec.h"
 #include "c360/engine.h"
+#include "c360/insights.h"
 #include "c360/segment.h"
 #include "c360/time.h"
 
@@ -378,6 +379,41 @@ static void transaction(struct fixture *f, const char *id, const char *gp, const
     apply(f, C360_ENTITY_FINANCIAL_TRANSACTION, json);
 }
 
+START_TEST(test_c360_engine_due_waits_for_the_tenure_that_can_change_a_membership)
+{
+    /* 300 days of tenure, savings of 5000.00 down to 4000.00 five days ago:
+     * the 30-day average moves every day for 25 days but stays above
+     * 3000.00, so only tenure reaching 365 days can take the profile in.
+     * Its timer is set for that day, not for tomorrow. */
+    struct fixture f;
+    setup(&f);
+    individual(&f, "1", "GP-1", "Jane", "2026-11-20T07:00:00Z");
+    account(&f, "S-1", "GP-1", "SAVINGS", "2026-01-24", "5000.00", "2025-01-01T12:00:00Z",
+            "2026-11-20T08:00:00Z");
+    account(&f, "S-1", "GP-1", "SAVINGS", "2026-01-24", "4000.00", "2026-11-15T12:00:00Z",
+            "2026-11-20T09:00:00Z");
+    ck_assert_ptr_null(find(&f, "segment-changes", NULL, NULL));
+    ck_assert_int_eq(c360_engine_due(f.eng, 1), c360_date_from_civil(2027, 1, 24));
+    ck_assert_int_eq(c360_engine_due(f.eng, 42), C360_INSIGHTS_NEVER); /* no such profile */
+    /* Down to 1000.00: the average will be too low by then, but whether it
+     * is can only be told that day (bounds over all later days allow a high
+     * average and a long tenure together); still nothing can change before. */
+    account(&f, "S-1", "GP-1", "SAVINGS", "2026-01-24", "1000.00", "2026-11-15T12:00:00Z",
+            "2026-11-20T10:00:00Z");
+    ck_assert_int_eq(c360_engine_due(f.eng, 1), c360_date_from_civil(2027, 1, 24));
+    /* A member whose average falls may leave on any day it moves: tomorrow. */
+    individual(&f, "2", "GP-2", "John", "2026-11-20T07:00:00Z");
+    account(&f, "S-2", "GP-2", "SAVINGS", "2020-01-01", "5000.00", "2025-01-01T12:00:00Z",
+            "2026-11-20T11:00:00Z");
+    ck_assert_ptr_nonnull(find(&f, "segment-changes", "\"ENTER\"", "\"u2\""));
+    ck_assert_int_eq(c360_engine_due(f.eng, 2), C360_INSIGHTS_NEVER);
+    account(&f, "S-2", "GP-2", "SAVINGS", "2020-01-01", "1000.00", "2026-11-15T12:00:00Z",
+            "2026-11-20T12:00:00Z");
+    ck_assert_int_eq(c360_engine_due(f.eng, 2), c360_date_from_civil(2026, 11, 21));
+    teardown(&f);
+}
+END_TEST
+
 START_TEST(test_c360_engine_apply_reevaluates_no_profile_for_a_transaction)
 {
     /* No insight reads transactions (DESIGN.md §5): one of a known party
@@ -434,6 +470,7 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_engine_apply_exits_the_profile_a_merge_absorbs);
     tcase_add_test(tc, test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives);
     tcase_add_test(tc, test_c360_engine_apply_reevaluates_no_profile_for_a_transaction);
+    tcase_add_test(tc, test_c360_engine_due_waits_for_the_tenure_that_can_change_a_membership);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
     suite_add_tcase(s, tc);
     return s;
