@@ -145,6 +145,12 @@ void c360_offsets_revoke(struct c360_offsets *offs, const char *topic, int32_t p
     }
 }
 
+bool c360_offsets_owned(struct c360_offsets *offs, const char *topic, int32_t partition)
+{
+    const struct offsets_part *p = part_find(offs, topic, partition);
+    return p && p->owned;
+}
+
 enum c360_err c360_offsets_consume(struct c360_offsets *offs, const char *topic, int32_t partition,
                                    int64_t offset, struct c360_offsets_mark **out)
 {

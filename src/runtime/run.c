@@ -105,7 +105,7 @@ struct c360_runtime {
     struct c360_registry *reg; /* NULL without schema.registry.url */
     struct c360_codec *codecs[C360_TOPIC_SET_MAX];
     struct c360_codec_rows *rows; /* Salesforce rows, for CDC updates */
-    struct c360_record *rec;      /* reused for every part */
+    struct c360_decode *decode;   /* decodes a batch ahead of its application */
     struct c360_identity_rules *rules;
     struct c360_segment_set *segments;
     struct c360_engine *eng;
@@ -646,15 +646,16 @@ static enum c360_err send_outputs(struct c360_runtime *rt, const struct c360_eng
 
 /* A re-sync request goes to its topic keyed by org (source system). */
 static enum c360_err send_resync(struct c360_runtime *rt, const rd_kafka_message_t *msg,
-                                 struct c360_offsets_mark *cause, struct c360_diag *diag)
+                                 const struct c360_record *rec, struct c360_offsets_mark *cause,
+                                 struct c360_diag *diag)
 {
     char *json;
     if (rt->resync_id < 0)
         return c360_diag_fail(diag, C360_ERR_UNSUPPORTED, NULL,
                               "a re-sync request, and no topic declared for them");
-    if (c360_codec_json_encode(rt->rec, C360_CODEC_COMPACT, &json))
+    if (c360_codec_json_encode(rec, C360_CODEC_COMPACT, &json))
         return C360_ERR_NOMEM;
-    const char *org = rt->rec->source_system ? rt->rec->source_system : "";
+    const char *org = rec->source_system ? rec->source_system : "";
     struct c360_producer_msg out = {
         .key = org,
         .key_len = strlen(org),
@@ -669,7 +670,7 @@ static enum c360_err send_resync(struct c360_runtime *rt, const rd_kafka_message
         c360_log(C360_LOG_INFO, "runtime",
                  "re-sync requested topic=%s partition=%d offset=%lld change=%s records=%u",
                  rd_kafka_topic_name(msg->rkt), (int)msg->partition, (long long)msg->offset,
-                 rt->rec->as.resync.change_type, (unsigned)rt->rec->as.resync.record_ids.count);
+                 rec->as.resync.change_type, (unsigned)rec->as.resync.record_ids.count);
     }
     return err;
 }
@@ -690,45 +691,34 @@ static bool fatal(enum c360_err err)
     return err == C360_ERR_NOMEM || err == C360_ERR_KAFKA;
 }
 
-/* Decodes one message part by part and applies each part; diag says why a
- * part was refused. */
+/* Applies the parts of one message the decode stage gave; diag says why a
+ * part was refused, by its decoder or by the engine. */
 static enum c360_err apply_parts(struct c360_runtime *rt, const rd_kafka_message_t *msg,
-                                 struct c360_offsets_mark *cause, struct c360_diag *diag)
+                                 const struct c360_decoded *dec, struct c360_offsets_mark *cause,
+                                 struct c360_diag *diag)
 {
     const char *name = rd_kafka_topic_name(msg->rkt);
-    const struct c360_codec *codec = codec_of(rt, name);
-    struct c360_codec_msg cmsg = {
-        .topic = name,
-        .partition = msg->partition,
-        .offset = msg->offset,
-        .key = msg->key,
-        .key_len = msg->key_len,
-        .value = msg->payload,
-        .len = msg->len,
-    };
-    rd_kafka_timestamp_type_t tstype;
-    int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
-    cmsg.timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? C360_TIME_NONE : ts;
-    if (!codec)
-        return c360_diag_fail(diag, C360_ERR_UNSUPPORTED, NULL, "no decoder for this topic");
-
     enum c360_err err = C360_OK;
-    size_t parts = 1;
-    for (size_t part = 0; part < parts && !err; part++) {
+    for (size_t part = 0; part < dec->n && !err; part++) {
+        const struct c360_record *rec = c360_decode_part(rt->decode, dec, part);
         c360_diag_clear(diag);
-        if ((err = c360_codec_decode_part(codec, &cmsg, part, rt->rec, &parts, diag)))
-            break;
-        if (rt->rec->change == C360_CHANGE_RESYNC) {
-            err = send_resync(rt, msg, cause, diag);
+        if (rec->change == C360_CHANGE_RESYNC) {
+            err = send_resync(rt, msg, rec, cause, diag);
             continue;
         }
         struct c360_engine_outputs outs = {0};
         struct c360_engine_position pos = {name, msg->partition, msg->offset, (uint32_t)part};
-        err = c360_engine_apply(rt->eng, rt->rec, &pos, rt->wall ? rt->batch_now : 0, &outs, diag);
+        err = c360_engine_apply(rt->eng, rec, &pos, rt->wall ? rt->batch_now : 0, &outs, diag);
         /* Outputs made before a refusal are state the engine now holds. */
         enum c360_err serr = send_outputs(rt, &outs, cause);
         if (serr)
             return serr;
+    }
+    /* The parts after a refused one were decoded, not applied: as inline,
+     * a CDC part's row is stored by its decoder whatever the engine says. */
+    if (!err && dec->err) {
+        *diag = dec->diag;
+        err = dec->err;
     }
     return err;
 }
@@ -736,7 +726,8 @@ static enum c360_err apply_parts(struct c360_runtime *rt, const rd_kafka_message
 /* Processes one consumed record. Returns an error only when the processor
  * must stop. Logs name the field and position only: diagnostics may quote
  * customer data. */
-static enum c360_err process(struct c360_runtime *rt, const rd_kafka_message_t *msg)
+static enum c360_err process(struct c360_runtime *rt, const rd_kafka_message_t *msg,
+                             const struct c360_decoded *dec)
 {
     const char *name = rd_kafka_topic_name(msg->rkt);
     struct c360_offsets_mark *cause;
@@ -752,7 +743,7 @@ static enum c360_err process(struct c360_runtime *rt, const rd_kafka_message_t *
     if (err)
         return err;
     c360_diag_clear(&diag);
-    err = apply_parts(rt, msg, cause, &diag);
+    err = apply_parts(rt, msg, dec, cause, &diag);
     if (err == C360_OK) {
         rt->stats.applied++;
         c360_log(C360_LOG_DEBUG, "runtime", "record applied topic=%s partition=%d offset=%lld",
@@ -1033,9 +1024,8 @@ static enum c360_err prepare(const struct c360_config *cfg, struct c360_runtime 
         if (t->role == C360_TOPIC_INPUT && (err = codec_prepare(rt, t, &rt->codecs[i])))
             return err;
     }
-    if ((err = c360_record_new(C360_ENTITY_INDIVIDUAL, &rt->rec)) ||
-        (err = engine_prepare(cfg, rt)) || (err = state_prepare(cfg, rt)) ||
-        (err = c360_offsets_new(&rt->offsets)) ||
+    if ((err = c360_decode_new(&rt->decode)) || (err = engine_prepare(cfg, rt)) ||
+        (err = state_prepare(cfg, rt)) || (err = c360_offsets_new(&rt->offsets)) ||
         (err = c360_producer_new(cfg, rt->offsets, &rt->prod)) || (err = outputs_prepare(rt)))
         return err;
     stats_prepare(rt);
@@ -1151,7 +1141,8 @@ void c360_runtime_stats(struct c360_runtime *rt, struct c360_runtime_stats *out)
 
 /* Takes one message from the consumer's poll; false with *err set when the
  * processor must stop. */
-static bool consume(struct c360_runtime *rt, rd_kafka_message_t *msg, enum c360_err *err)
+static bool consume(struct c360_runtime *rt, rd_kafka_message_t *msg,
+                    const struct c360_decoded *dec, enum c360_err *err)
 {
     if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
         char reason[512];
@@ -1176,7 +1167,7 @@ static bool consume(struct c360_runtime *rt, rd_kafka_message_t *msg, enum c360_
     }
     c360_log(C360_LOG_DEBUG, "runtime", "record received topic=%s partition=%d offset=%lld", name,
              (int)msg->partition, (long long)msg->offset);
-    *err = process(rt, msg);
+    *err = process(rt, msg, dec);
     return *err == C360_OK;
 }
 
@@ -1267,6 +1258,40 @@ static enum c360_err batch_take(struct c360_runtime *rt, int timeout_ms, bool *r
     return C360_OK;
 }
 
+/* Hands the batch to the decode stage, which decodes it while it is
+ * applied. A record of a partition no longer owned (fetched before a
+ * revocation took effect) is not decoded: its CDC row must not change. */
+static enum c360_err batch_decode(struct c360_runtime *rt)
+{
+    enum c360_err err;
+    for (size_t i = 0; i < rt->batch.n; i++) {
+        const rd_kafka_message_t *msg = rt->batch.v[i];
+        bool skip = msg->err || !msg->rkt;
+        struct c360_codec_msg cmsg = {
+            .topic = skip ? NULL : rd_kafka_topic_name(msg->rkt),
+            .partition = msg->partition,
+            .offset = msg->offset,
+            .key = msg->key,
+            .key_len = msg->key_len,
+            .value = msg->payload,
+            .len = msg->len,
+        };
+        skip = skip || !c360_offsets_owned(rt->offsets, cmsg.topic, msg->partition);
+        if (!skip) {
+            rd_kafka_timestamp_type_t tstype;
+            int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
+            cmsg.timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? C360_TIME_NONE : ts;
+        }
+        const struct c360_codec *codec = skip ? NULL : codec_of(rt, cmsg.topic);
+        if ((err = c360_decode_add(rt->decode, &cmsg, codec, skip))) {
+            c360_decode_finish(rt->decode);
+            return err;
+        }
+    }
+    c360_decode_start(rt->decode);
+    return C360_OK;
+}
+
 enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
 {
     enum c360_err err = C360_OK;
@@ -1308,11 +1333,13 @@ enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
     if (rt->batch.n > 1)
         qsort(rt->batch.v, rt->batch.n, sizeof(*rt->batch.v), msg_cmp);
     bool go_on = true;
-    for (size_t i = 0; i < rt->batch.n; i++) {
-        if (go_on)
-            go_on = consume(rt, rt->batch.v[i], &err);
+    if ((err = batch_decode(rt)))
+        goto done;
+    for (size_t i = 0; i < rt->batch.n && go_on; i++)
+        go_on = consume(rt, rt->batch.v[i], c360_decode_wait(rt->decode, i), &err);
+    c360_decode_finish(rt->decode);
+    for (size_t i = 0; i < rt->batch.n; i++)
         rd_kafka_message_destroy(rt->batch.v[i]);
-    }
     rt->batch.n = 0;
     if (!go_on)
         goto done;
@@ -1418,11 +1445,11 @@ void c360_runtime_destroy(struct c360_runtime *rt)
             (void)rd_kafka_consumer_close(rt->rk);
         rd_kafka_destroy(rt->rk);
     }
+    c360_decode_destroy(rt->decode); /* its thread borrows the codecs */
     for (size_t i = 0; i < C360_TOPIC_SET_MAX; i++)
         c360_codec_destroy(rt->codecs[i]);
     c360_registry_destroy(rt->reg); /* after the codecs that borrow it */
     c360_schema_set_destroy(rt->schemas);
-    c360_record_destroy(rt->rec);
     c360_producer_destroy(rt->prod); /* before the offsets its messages refer to */
     c360_offsets_destroy(rt->offsets);
     c360_engine_destroy(rt->eng);

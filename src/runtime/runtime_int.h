@@ -41,6 +41,8 @@ enum c360_err c360_offsets_assign(struct c360_offsets *offs, const char *topic,
 /* The partition is no longer owned: its marks still in flight gate nothing
  * more and are freed when their last report comes. */
 void c360_offsets_revoke(struct c360_offsets *offs, const char *topic, int32_t partition);
+/* Whether the partition is owned: c360_offsets_consume will take its records. */
+bool c360_offsets_owned(struct c360_offsets *offs, const char *topic, int32_t partition);
 
 /* Record topic:partition:offset was consumed. *out (borrowed; valid until
  * its last c360_offsets_done) holds the partition at the record until
@@ -122,6 +124,48 @@ struct c360_producer_counts {
 };
 void c360_producer_counts(const struct c360_producer *prod, int id,
                           struct c360_producer_counts *out);
+
+/*
+ * The decode stage: a thread that decodes a batch's messages, in order,
+ * while the processor's thread applies the ones before them. Between
+ * c360_decode_start and c360_decode_finish the thread owns the codecs the
+ * messages were added with (and the registry and CDC row store behind
+ * them): the processor must not decode meanwhile. No Kafka I/O, no logging.
+ */
+struct c360_decode;
+struct c360_codec;
+struct c360_codec_msg;
+struct c360_record;
+
+/* What decoding one message gave: parts [first, first + n) of the batch
+ * (c360_decode_part), and err with diag for the part that failed, if one
+ * did (the parts after it are not decoded). skip: not decoded at all. */
+struct c360_decoded {
+    bool skip;
+    enum c360_err err;
+    struct c360_diag diag;
+    size_t first, n;
+};
+
+/* *out is new (c360_decode_destroy), with its thread started. */
+enum c360_err c360_decode_new(struct c360_decode **out) C360_MUST_USE;
+void c360_decode_destroy(struct c360_decode *d);
+/* Adds msg (copied; the bytes it points to are borrowed until
+ * c360_decode_finish) to the next batch, to be decoded by codec (borrowed; NULL: no decoder for its
+ * topic, an error) or, with skip, not at all. Only between c360_decode_finish and start. */
+enum c360_err c360_decode_add(struct c360_decode *d, const struct c360_codec_msg *msg,
+                              const struct c360_codec *codec, bool skip) C360_MUST_USE;
+/* The thread starts decoding the messages added. */
+void c360_decode_start(struct c360_decode *d);
+/* Waits until message i (in the order added) is decoded, and gives back
+ * the records of message i - 1: call with i = 0, 1, 2, … The result and its
+ * records (c360_decode_part) are borrowed until the next call. */
+const struct c360_decoded *c360_decode_wait(struct c360_decode *d, size_t i);
+struct c360_record *c360_decode_part(const struct c360_decode *d, const struct c360_decoded *out,
+                                     size_t part);
+/* Stops the batch where it is and waits for the thread; the codecs are the
+ * caller's again and the batch is emptied. */
+void c360_decode_finish(struct c360_decode *d);
 
 /*
  * The dead-letter headers (DESIGN.md §1): the original message's headers

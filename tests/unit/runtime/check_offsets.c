@@ -193,5 +193,6 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_offsets_committed_asks_again_after_a_refusal);
     suite_add_tcase(s, tc);
     c360_check_metrics_add(s);
+    c360_check_decode_add(s);
     return s;
 }

@@ -8,5 +8,6 @@
 #include <check.h>
 
 void c360_check_metrics_add(Suite *s);
+void c360_check_decode_add(Suite *s);
 
 #endif

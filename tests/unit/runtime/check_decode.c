@@ -1,0 +1,205 @@
+/*
+ * Suite runtime: the decode stage (src/runtime/decode.c) — a batch decoded
+ * by its own thread, handed over message by message in the order added.
+ */
+#include "runtime_int.h"
+
+#include "c360/codec.h"
+#include "c360/record.h"
+#include "c360/topic.h"
+
+#include "check_runtime.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* More messages than the stage keeps decoded ahead, so its ring wraps. */
+#define MANY 5000
+
+struct fixture {
+    struct c360_topic_set *topics;
+    struct c360_codec *codec;
+    struct c360_decode *d;
+    char **values;
+    struct c360_codec_msg *msgs;
+    size_t n;
+};
+
+/* A canonical transaction whose three ids are %zu. */
+#define TRANSACTION                                                                                \
+    "{\"eventId\":\"e-tx-%zu\",\"changeType\":\"UPSERT\",\"occurredAt\":\"2026-11-20T09:30:00Z\"," \
+    "\"source\":{\"system\":\"snowflake\",\"recordId\":\"TX-%zu\"},\"globalPartyId\":\"gp-1\","    \
+    "\"globalTransactionId\":\"TX-%zu\",\"globalAccountId\":\"ACC-1\",\"amount\":{\"amount\":"     \
+    "\"1.50\",\"currency\":\"USD\"},\"direction\":\"DEBIT\",\"transactionDate\":\"2026-11-18\","   \
+    "\"status\":\"POSTED\"}"
+
+static const struct c360_topic *topic_named(const struct c360_topic_set *set, const char *name)
+{
+    for (size_t i = 0; i < c360_topic_set_count(set); i++)
+        if (strcmp(c360_topic_set_at(set, i)->name, name) == 0)
+            return c360_topic_set_at(set, i);
+    ck_abort_msg("no topic %s", name);
+    return NULL;
+}
+
+/* n canonical transactions; every seventh is cut short, which its decoder
+ * refuses. */
+static void fixture_new(struct fixture *f, size_t n)
+{
+    struct c360_diag diag;
+    *f = (struct fixture){.n = n};
+    ck_assert_int_eq(c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &f->topics, NULL), C360_OK);
+    ck_assert_int_eq(c360_codec_new(topic_named(f->topics, "c360.in.financial-transaction"),
+                                    "canonical", &f->codec, &diag),
+                     C360_OK);
+    ck_assert_int_eq(c360_decode_new(&f->d), C360_OK);
+    f->values = calloc(n, sizeof(*f->values));
+    f->msgs = calloc(n, sizeof(*f->msgs));
+    ck_assert(f->values && f->msgs);
+    for (size_t i = 0; i < n; i++) {
+        char buf[1024];
+        int len = snprintf(buf, sizeof(buf), TRANSACTION, i, i, i);
+        if (i % 7 == 3)
+            len /= 2;
+        f->values[i] = strndup(buf, (size_t)len);
+        f->msgs[i] = (struct c360_codec_msg){
+            .topic = "c360.in.financial-transaction",
+            .partition = 0,
+            .offset = (int64_t)i,
+            .timestamp = C360_TIME_NONE,
+            .value = f->values[i],
+            .len = (size_t)len,
+        };
+    }
+}
+
+static void fixture_free(struct fixture *f)
+{
+    c360_decode_destroy(f->d);
+    c360_codec_destroy(f->codec);
+    c360_topic_set_destroy(f->topics);
+    for (size_t i = 0; i < f->n; i++)
+        free(f->values[i]);
+    free(f->values);
+    free(f->msgs);
+}
+
+/* Adds messages [0, n) with every eleventh skipped, and starts. */
+static void batch_start(struct fixture *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(c360_decode_add(f->d, &f->msgs[i], f->codec, i % 11 == 5), C360_OK);
+    c360_decode_start(f->d);
+}
+
+/* Message i as the stage gave it: skipped, refused, or its one record. */
+static void check_message(struct fixture *f, size_t i)
+{
+    const struct c360_decoded *dec = c360_decode_wait(f->d, i);
+    char want[64];
+    if (i % 11 == 5) {
+        ck_assert(dec->skip);
+        ck_assert_uint_eq(dec->n, 0);
+        return;
+    }
+    if (i % 7 == 3) {
+        ck_assert_int_ne(dec->err, C360_OK);
+        ck_assert_uint_eq(dec->n, 0);
+        ck_assert_str_ne(dec->diag.text, "");
+        return;
+    }
+    ck_assert_int_eq(dec->err, C360_OK);
+    ck_assert_uint_eq(dec->n, 1);
+    snprintf(want, sizeof(want), "e-tx-%zu", i);
+    ck_assert_str_eq(c360_decode_part(f->d, dec, 0)->event_id, want);
+}
+
+START_TEST(test_c360_decode_wait_gives_each_message_in_the_order_added)
+{
+    struct fixture f;
+    fixture_new(&f, MANY);
+    for (int round = 0; round < 2; round++) { /* the stage is reused batch after batch */
+        batch_start(&f, MANY);
+        for (size_t i = 0; i < MANY; i++)
+            check_message(&f, i);
+        c360_decode_finish(f.d);
+    }
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_c360_decode_finish_stops_a_batch_midway)
+{
+    struct fixture f;
+    fixture_new(&f, MANY);
+    batch_start(&f, MANY);
+    for (size_t i = 0; i < 10; i++)
+        check_message(&f, i);
+    /* The thread is ahead, or blocked with the ring full: either way it
+     * stops and the next batch starts from its first message. */
+    c360_decode_finish(f.d);
+    batch_start(&f, 100);
+    for (size_t i = 0; i < 100; i++)
+        check_message(&f, i);
+    c360_decode_finish(f.d);
+    /* A batch never read, then destroyed while the thread decodes. */
+    batch_start(&f, MANY);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_c360_decode_wait_gives_every_part_of_a_cdc_event)
+{
+    static const char *const event =
+        "{\"ChangeEventHeader\":{\"entityName\":\"Account\",\"recordIds\":[\"001A\",\"001B\","
+        "\"001C\"],\"changeType\":\"CREATE\",\"commitTimestamp\":1795430000000,"
+        "\"commitUser\":\"005X\"},\"Name\":{\"FirstName\":\"Jane\",\"LastName\":\"Doe\"},"
+        "\"Global_Party_Id__c\":\"GP-1\",\"IsPersonAccount\":true}";
+    struct c360_topic_set *topics;
+    struct c360_codec *codec;
+    struct c360_codec_rows *rows;
+    struct c360_decode *d;
+    struct c360_diag diag;
+    ck_assert_int_eq(c360_topic_set_load_dir(C360_SOURCE_DIR "/topics", &topics, NULL), C360_OK);
+    ck_assert_int_eq(
+        c360_codec_new(topic_named(topics, "c360.in.individual"), "salesforce-cdc", &codec, &diag),
+        C360_OK);
+    ck_assert_int_eq(c360_codec_rows_new(16, &rows), C360_OK);
+    c360_codec_set_rows(codec, rows);
+    ck_assert_int_eq(c360_decode_new(&d), C360_OK);
+    struct c360_codec_msg msg = {.topic = "c360.in.individual",
+                                 .timestamp = C360_TIME_NONE,
+                                 .value = event,
+                                 .len = strlen(event)};
+    ck_assert_int_eq(c360_decode_add(d, &msg, codec, false), C360_OK);
+    c360_decode_start(d);
+    const struct c360_decoded *dec = c360_decode_wait(d, 0);
+    ck_assert_msg(dec->err == C360_OK, "%s", dec->diag.text);
+    ck_assert_uint_eq(dec->n, 3);
+    ck_assert_str_eq(c360_decode_part(d, dec, 0)->source_record_id, "001A");
+    ck_assert_str_eq(c360_decode_part(d, dec, 1)->source_record_id, "001B");
+    ck_assert_str_eq(c360_decode_part(d, dec, 2)->source_record_id, "001C");
+    c360_decode_finish(d);
+    /* The rows were stored by the stage's thread, for the processor. */
+    ck_assert_uint_eq(c360_codec_rows_count(rows), 3);
+    c360_decode_destroy(d);
+    c360_codec_destroy(codec);
+    c360_codec_rows_destroy(rows);
+    c360_topic_set_destroy(topics);
+}
+END_TEST
+
+void c360_check_decode_add(Suite *s)
+{
+    TCase *tc = tcase_create("c360_decode_wait");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_c360_decode_wait_gives_each_message_in_the_order_added);
+    tcase_add_test(tc, test_c360_decode_wait_gives_every_part_of_a_cdc_event);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_decode_finish");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_c360_decode_finish_stops_a_batch_midway);
+    suite_add_tcase(s, tc);
+}
