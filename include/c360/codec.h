@@ -133,9 +133,15 @@ size_t c360_codec_rows_count(const struct c360_codec_rows *rows);
 /* The store's bytes of one row at most. */
 #define C360_CODEC_ROW_MAX (1024 * 1024)
 
+/* Turns the rows changed since the last stage into the bytes the store
+ * keeps, ahead of c360_codec_rows_persist: the processor's decode thread
+ * does it at the end of a batch, so the thread that commits only copies.
+ * On failure nothing is lost: what was not staged is written as it is. */
+enum c360_err c360_codec_rows_stage(struct c360_codec_rows *rows) C360_MUST_USE;
 /* State store (persist.h): hands every row changed since the last
  * c360_codec_rows_persisted to sink as a C360_DB_CODEC item keyed by the
- * record id (NULL value: forgotten). Changes nothing, so it may run again. */
+ * record id (NULL value: forgotten), as staged or else as it is now.
+ * Changes nothing, so it may run again. */
 enum c360_err c360_codec_rows_persist(const struct c360_codec_rows *rows,
                                       const struct c360_persist_sink *sink) C360_MUST_USE;
 /* The items of the last persist are stored: forget them. */

@@ -33,18 +33,18 @@
 #define RECORD_IDS_MAX C360_RECORD_FIELDS_MAX
 
 struct c360_codec_rows {
-    json_t *by_id; /* record id → row (object, owned) */
-    json_t *dirty; /* record id → true: rows changed since last persisted */
+    json_t *by_id;  /* record id → row (object, owned) */
+    json_t *dirty;  /* record id → true: rows changed since last staged */
+    json_t *staged; /* record id → the row's stored text (string), or null */
     size_t max;
 };
 
 enum c360_err c360_codec_rows_new(size_t max_rows, struct c360_codec_rows **out)
 {
     struct c360_codec_rows *rows = calloc(1, sizeof(*rows));
-    if (!rows || !(rows->by_id = json_object()) || !(rows->dirty = json_object())) {
-        if (rows)
-            json_decref(rows->by_id);
-        free(rows);
+    if (!rows || !(rows->by_id = json_object()) || !(rows->dirty = json_object()) ||
+        !(rows->staged = json_object())) {
+        c360_codec_rows_destroy(rows);
         return C360_ERR_NOMEM;
     }
     rows->max = max_rows;
@@ -58,6 +58,7 @@ void c360_codec_rows_destroy(struct c360_codec_rows *rows)
         return;
     json_decref(rows->by_id);
     json_decref(rows->dirty);
+    json_decref(rows->staged);
     free(rows);
 }
 
@@ -89,33 +90,74 @@ static bool rows_del(struct c360_codec_rows *rows, const char *id)
 
 /* A persisted row: the version byte and the row as compact JSON text, keys
  * sorted so the same row is always the same bytes. */
+/* The stored text of row id: compact JSON, keys sorted so the same row is
+ * always the same bytes; NULL text for a forgotten row. */
+static enum c360_err row_text(const struct c360_codec_rows *rows, const char *id, char **text)
+{
+    json_t *row = json_object_get(rows->by_id, id);
+    *text = NULL;
+    if (row && !(*text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS))) /* new */
+        return C360_ERR_NOMEM;
+    return C360_OK;
+}
+
+enum c360_err c360_codec_rows_stage(struct c360_codec_rows *rows)
+{
+    const char *id;
+    json_t *flag;
+    json_object_foreach(rows->dirty, id, flag)
+    {
+        char *text;
+        if (row_text(rows, id, &text))
+            return C360_ERR_NOMEM; /* what is still dirty is written as it is */
+        json_t *val = text ? json_stringn_nocheck(text, strlen(text)) : json_null();
+        free(text);
+        if (!val || json_object_set_new(rows->staged, id, val))
+            return C360_ERR_NOMEM;
+    }
+    json_object_clear(rows->dirty);
+    return C360_OK;
+}
+
+/* Hands one row's stored value (text NULL: forgotten) to sink. */
+static enum c360_err row_put(const struct c360_persist_sink *sink, struct c360_persist_writer *w,
+                             const char *id, const char *text)
+{
+    const void *val = NULL;
+    size_t len = 0;
+    enum c360_err err;
+    if (text) {
+        c360_persist_writer_reset(w);
+        c360_persist_str(w, text);
+        if ((err = c360_persist_value(w, &val, &len)))
+            return err;
+    }
+    return c360_persist_put(sink, C360_DB_CODEC, id, strlen(id), val, len);
+}
+
 enum c360_err c360_codec_rows_persist(const struct c360_codec_rows *rows,
                                       const struct c360_persist_sink *sink)
 {
     enum c360_err err = C360_OK;
     struct c360_persist_writer w;
     const char *id;
-    json_t *flag;
+    json_t *item;
     c360_persist_writer_init(&w, C360_CODEC_ROW_MAX);
-    json_object_foreach(rows->dirty, id, flag)
+    json_object_foreach(rows->staged, id, item)
     {
-        json_t *row = json_object_get(rows->by_id, id);
-        const void *val = NULL;
-        size_t len = 0;
-        if (row) {
-            char *text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS); /* new */
-            if (!text) {
-                err = C360_ERR_NOMEM;
-                break;
-            }
-            c360_persist_writer_reset(&w);
-            c360_persist_str(&w, text);
-            free(text);
-            if ((err = c360_persist_value(&w, &val, &len)))
-                break;
-        }
-        if ((err = c360_persist_put(sink, C360_DB_CODEC, id, strlen(id), val, len)))
+        /* Changed again since it was staged: written below as it is now. */
+        if (json_object_get(rows->dirty, id))
+            continue;
+        if ((err = row_put(sink, &w, id, json_string_value(item))))
             break;
+    }
+    json_object_foreach(rows->dirty, id, item)
+    {
+        char *text;
+        if (err || (err = row_text(rows, id, &text)))
+            break;
+        err = row_put(sink, &w, id, text);
+        free(text);
     }
     c360_persist_writer_free(&w);
     return err;
@@ -124,6 +166,7 @@ enum c360_err c360_codec_rows_persist(const struct c360_codec_rows *rows,
 void c360_codec_rows_persisted(struct c360_codec_rows *rows)
 {
     json_object_clear(rows->dirty);
+    json_object_clear(rows->staged);
 }
 
 enum c360_err c360_codec_rows_restore(struct c360_codec_rows *rows, const void *key, size_t key_len,

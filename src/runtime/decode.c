@@ -9,7 +9,8 @@
  * processor touches none of them between c360_decode_start and
  * c360_decode_finish, and the mutex hands them over with everything they
  * wrote. A record's parts are decoded one after the other and stop at the
- * first that fails, as they would inline.
+ * first that fails, as they would inline. At the end of a batch the thread
+ * stages the CDC rows it changed (c360_codec_rows_stage).
  */
 #include "runtime_int.h"
 
@@ -33,6 +34,7 @@ struct decode_slot {
 };
 
 struct c360_decode {
+    struct c360_codec_rows *rows; /* borrowed; may be NULL */
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
@@ -115,6 +117,15 @@ static void *decode_main(void *arg)
             d->ready = i + 1;
             pthread_cond_signal(&d->progress);
         }
+        if (!d->cancel && d->rows) {
+            /* While the processor applies the last records: its commit then
+             * only copies the rows. Failing, it writes them as they are. */
+            pthread_mutex_unlock(&d->lock);
+            if (c360_codec_rows_stage(d->rows) != C360_OK) {
+                /* out of memory: the commit writes the rows unstaged */
+            }
+            pthread_mutex_lock(&d->lock);
+        }
         d->busy = false;
         pthread_cond_signal(&d->progress);
     }
@@ -122,12 +133,13 @@ static void *decode_main(void *arg)
     return NULL;
 }
 
-enum c360_err c360_decode_new(struct c360_decode **out)
+enum c360_err c360_decode_new(struct c360_codec_rows *rows, struct c360_decode **out)
 {
     struct c360_decode *d = calloc(1, sizeof(*d));
     *out = NULL;
     if (!d)
         return C360_ERR_NOMEM;
+    d->rows = rows;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->work, NULL);
     pthread_cond_init(&d->progress, NULL);

@@ -1024,7 +1024,7 @@ static enum c360_err prepare(const struct c360_config *cfg, struct c360_runtime 
         if (t->role == C360_TOPIC_INPUT && (err = codec_prepare(rt, t, &rt->codecs[i])))
             return err;
     }
-    if ((err = c360_decode_new(&rt->decode)) || (err = engine_prepare(cfg, rt)) ||
+    if ((err = c360_decode_new(rt->rows, &rt->decode)) || (err = engine_prepare(cfg, rt)) ||
         (err = state_prepare(cfg, rt)) || (err = c360_offsets_new(&rt->offsets)) ||
         (err = c360_producer_new(cfg, rt->offsets, &rt->prod)) || (err = outputs_prepare(rt)))
         return err;

@@ -135,6 +135,7 @@ void c360_producer_counts(const struct c360_producer *prod, int id,
 struct c360_decode;
 struct c360_codec;
 struct c360_codec_msg;
+struct c360_codec_rows;
 struct c360_record;
 
 /* What decoding one message gave: parts [first, first + n) of the batch
@@ -147,8 +148,10 @@ struct c360_decoded {
     size_t first, n;
 };
 
-/* *out is new (c360_decode_destroy), with its thread started. */
-enum c360_err c360_decode_new(struct c360_decode **out) C360_MUST_USE;
+/* *out is new (c360_decode_destroy), with its thread started. rows (borrowed,
+ * may be NULL) is the CDC row store the codecs write: staged at the end of
+ * each batch decoded whole. */
+enum c360_err c360_decode_new(struct c360_codec_rows *rows, struct c360_decode **out) C360_MUST_USE;
 void c360_decode_destroy(struct c360_decode *d);
 /* Adds msg (copied; the bytes it points to are borrowed until
  * c360_decode_finish) to the next batch, to be decoded by codec (borrowed; NULL: no decoder for its

@@ -108,7 +108,8 @@ static struct c360_codec_rows *restart_rows(struct c360_codec *codec, struct c36
 
 /* A sequence case: value.jsonl holds one message per line, decoded in order
  * through one codec and row store (as `c360 decode` does), every part of each,
- * the row store persisted and restored between messages;
+ * the row store staged after every message and persisted and restored after
+ * every second one;
  * expected.jsonl holds a compact record per part, or "! field: reason". */
 static void run_sequence(const struct c360_topic *topic, const char *format, const char *dir,
                          char *values)
@@ -152,8 +153,14 @@ static void run_sequence(const struct c360_topic *topic, const char *format, con
             ck_assert_uint_lt(used, cap);
             free(json);
         }
-        rows = restart_rows(codec, rows, store);
+        /* Staged after every message, as the processor's decode thread does
+         * after each batch, and persisted after every second one: a row
+         * changed after its staging is written as it is now. */
+        ck_assert_int_eq(c360_codec_rows_stage(rows), C360_OK);
+        if (offset % 2 == 1)
+            rows = restart_rows(codec, rows, store);
     }
+    rows = restart_rows(codec, rows, store);
     json_decref(store);
     while (used > 0 && got[used - 1] == '\n')
         got[--used] = '\0';

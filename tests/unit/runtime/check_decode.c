@@ -5,6 +5,7 @@
 #include "runtime_int.h"
 
 #include "c360/codec.h"
+#include "c360/persist.h"
 #include "c360/record.h"
 #include "c360/topic.h"
 
@@ -54,7 +55,7 @@ static void fixture_new(struct fixture *f, size_t n)
     ck_assert_int_eq(c360_codec_new(topic_named(f->topics, "c360.in.financial-transaction"),
                                     "canonical", &f->codec, &diag),
                      C360_OK);
-    ck_assert_int_eq(c360_decode_new(&f->d), C360_OK);
+    ck_assert_int_eq(c360_decode_new(NULL, &f->d), C360_OK);
     f->values = calloc(n, sizeof(*f->values));
     f->msgs = calloc(n, sizeof(*f->msgs));
     ck_assert(f->values && f->msgs);
@@ -150,6 +151,16 @@ START_TEST(test_c360_decode_finish_stops_a_batch_midway)
 }
 END_TEST
 
+static enum c360_err count_item(void *arg, enum c360_persist_db db, const void *key, size_t key_len,
+                                const void *val, size_t val_len)
+{
+    (void)key, (void)key_len;
+    ck_assert_int_eq(db, C360_DB_CODEC);
+    ck_assert(val && val_len > 0); /* a row, not a deletion */
+    (*(size_t *)arg)++;
+    return C360_OK;
+}
+
 START_TEST(test_c360_decode_wait_gives_every_part_of_a_cdc_event)
 {
     static const char *const event =
@@ -168,7 +179,7 @@ START_TEST(test_c360_decode_wait_gives_every_part_of_a_cdc_event)
         C360_OK);
     ck_assert_int_eq(c360_codec_rows_new(16, &rows), C360_OK);
     c360_codec_set_rows(codec, rows);
-    ck_assert_int_eq(c360_decode_new(&d), C360_OK);
+    ck_assert_int_eq(c360_decode_new(rows, &d), C360_OK);
     struct c360_codec_msg msg = {.topic = "c360.in.individual",
                                  .timestamp = C360_TIME_NONE,
                                  .value = event,
@@ -182,8 +193,12 @@ START_TEST(test_c360_decode_wait_gives_every_part_of_a_cdc_event)
     ck_assert_str_eq(c360_decode_part(d, dec, 1)->source_record_id, "001B");
     ck_assert_str_eq(c360_decode_part(d, dec, 2)->source_record_id, "001C");
     c360_decode_finish(d);
-    /* The rows were stored by the stage's thread, for the processor. */
+    /* The stage's thread kept the rows and staged them for the commit. */
     ck_assert_uint_eq(c360_codec_rows_count(rows), 3);
+    size_t items = 0;
+    struct c360_persist_sink sink = {count_item, &items};
+    ck_assert_int_eq(c360_codec_rows_persist(rows, &sink), C360_OK);
+    ck_assert_uint_eq(items, 3);
     c360_decode_destroy(d);
     c360_codec_destroy(codec);
     c360_codec_rows_destroy(rows);
