@@ -123,6 +123,11 @@ struct c360_runtime {
     struct c360_strmap *pos_by_key; /* "topic:partition" -> index into pos */
     struct position *pos;
     size_t n_pos, cap_pos;
+    /* The position a record last moved: records come in runs of one
+     * partition. pos_last >= n_pos: none. */
+    size_t pos_last;
+    int32_t pos_last_partition;
+    char pos_last_topic[256];
     int batch_max;      /* records in one batch at most */
     bool batch_open;    /* state changed since the last commit */
     bool batch_failed;  /* a commit failed in a callback: the next step stops */
@@ -338,9 +343,18 @@ static enum c360_err position_advance(struct c360_runtime *rt, const char *topic
     char key[300];
     struct position *p;
     enum c360_err err;
-    position_key(topic, partition, key, sizeof(key));
-    if ((err = position_of(rt, key, &p)))
-        return err;
+    if (rt->pos_last < rt->n_pos && rt->pos_last_partition == partition &&
+        strcmp(rt->pos_last_topic, topic) == 0) {
+        p = &rt->pos[rt->pos_last];
+    } else {
+        position_key(topic, partition, key, sizeof(key));
+        if ((err = position_of(rt, key, &p)))
+            return err;
+        size_t len = strlen(topic);
+        rt->pos_last = len < sizeof(rt->pos_last_topic) ? (size_t)(p - rt->pos) : SIZE_MAX;
+        rt->pos_last_partition = partition;
+        memcpy(rt->pos_last_topic, topic, len < sizeof(rt->pos_last_topic) ? len + 1 : 0);
+    }
     p->next = offset + 1;
     p->dirty = true;
     return C360_OK;
