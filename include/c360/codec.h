@@ -144,6 +144,11 @@ enum c360_err c360_codec_rows_stage(struct c360_codec_rows *rows) C360_MUST_USE;
  * Changes nothing, so it may run again. */
 enum c360_err c360_codec_rows_persist(const struct c360_codec_rows *rows,
                                       const struct c360_persist_sink *sink) C360_MUST_USE;
+/* Moves what rows has staged into into (a store of staged rows only, which
+ * c360_codec_rows_persist writes), so that rows may change again while
+ * into is being written. */
+enum c360_err c360_codec_rows_take_staged(struct c360_codec_rows *rows,
+                                          struct c360_codec_rows *into) C360_MUST_USE;
 /* The items of the last persist are stored: forget them. */
 void c360_codec_rows_persisted(struct c360_codec_rows *rows);
 /* Takes back one stored C360_DB_CODEC item into a new row store. */

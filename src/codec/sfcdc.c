@@ -163,6 +163,15 @@ enum c360_err c360_codec_rows_persist(const struct c360_codec_rows *rows,
     return err;
 }
 
+enum c360_err c360_codec_rows_take_staged(struct c360_codec_rows *rows,
+                                          struct c360_codec_rows *into)
+{
+    if (json_object_update(into->staged, rows->staged))
+        return C360_ERR_NOMEM;
+    json_object_clear(rows->staged);
+    return C360_OK;
+}
+
 void c360_codec_rows_persisted(struct c360_codec_rows *rows)
 {
     json_object_clear(rows->dirty);

@@ -45,6 +45,7 @@ struct c360_decode {
     bool busy;             /* a batch is being decoded */
     bool cancel;           /* the processor stopped reading the batch */
     bool quit;
+    bool unstaged; /* the rows of the last batch could not be staged */
     /* The batch: written by the processor before start, read by the thread
      * until it is done; slot i's out is the processor's once ready > i. */
     struct decode_slot *slots;
@@ -119,12 +120,11 @@ static void *decode_main(void *arg)
         }
         if (!d->cancel && d->rows) {
             /* While the processor applies the last records: its commit then
-             * only copies the rows. Failing, it writes them as they are. */
+             * only copies the rows. */
             pthread_mutex_unlock(&d->lock);
-            if (c360_codec_rows_stage(d->rows) != C360_OK) {
-                /* out of memory: the commit writes the rows unstaged */
-            }
+            bool unstaged = c360_codec_rows_stage(d->rows) != C360_OK;
             pthread_mutex_lock(&d->lock);
+            d->unstaged = unstaged;
         }
         d->busy = false;
         pthread_cond_signal(&d->progress);
@@ -195,7 +195,7 @@ void c360_decode_start(struct c360_decode *d)
 {
     pthread_mutex_lock(&d->lock);
     d->ready = d->used = d->released = 0;
-    d->cancel = false;
+    d->cancel = d->unstaged = false;
     d->busy = d->n > 0;
     pthread_cond_signal(&d->work);
     pthread_mutex_unlock(&d->lock);
@@ -221,13 +221,16 @@ struct c360_record *c360_decode_part(const struct c360_decode *d, const struct c
     return d->ring[(out->first + part) % RING];
 }
 
-void c360_decode_finish(struct c360_decode *d)
+enum c360_err c360_decode_finish(struct c360_decode *d)
 {
     pthread_mutex_lock(&d->lock);
     d->cancel = true;
     pthread_cond_signal(&d->space);
     while (d->busy)
         pthread_cond_wait(&d->progress, &d->lock);
+    bool unstaged = d->unstaged;
     d->n = d->ready = 0;
+    d->unstaged = false;
     pthread_mutex_unlock(&d->lock);
+    return unstaged ? C360_ERR_NOMEM : C360_OK;
 }

@@ -104,8 +104,9 @@ struct c360_runtime {
     struct c360_schema_set *schemas;
     struct c360_registry *reg; /* NULL without schema.registry.url */
     struct c360_codec *codecs[C360_TOPIC_SET_MAX];
-    struct c360_codec_rows *rows; /* Salesforce rows, for CDC updates */
-    struct c360_decode *decode;   /* decodes a batch ahead of its application */
+    struct c360_codec_rows *rows;       /* Salesforce rows, for CDC updates */
+    struct c360_codec_rows *rows_batch; /* the rows the open batch changed, staged */
+    struct c360_decode *decode;         /* decodes a batch ahead of its application */
     struct c360_identity_rules *rules;
     struct c360_segment_set *segments;
     struct c360_engine *eng;
@@ -128,14 +129,16 @@ struct c360_runtime {
     size_t pos_last;
     int32_t pos_last_partition;
     char pos_last_topic[256];
-    int batch_max;      /* records in one batch at most */
-    bool batch_open;    /* state changed since the last commit */
-    bool batch_failed;  /* a commit failed in a callback: the next step stops */
-    int64_t batch_ms;   /* monotonic: when the open batch took its first change */
-    int64_t batch_now;  /* the wall clock the batch is applied at (clock=wall) */
-    struct msgs batch;  /* the records of the batch being taken */
-    struct msgs held;   /* records polled past a batch being re-run */
-    struct intent redo; /* a batch to re-run exactly, from the store */
+    int batch_max;       /* records in one batch at most */
+    bool batch_open;     /* state changed since the last commit */
+    bool batch_failed;   /* a commit failed in a callback: the next step stops */
+    int64_t batch_ms;    /* monotonic: when the open batch took its first change */
+    int64_t batch_now;   /* the wall clock the batch is applied at (clock=wall) */
+    struct msgs batch;   /* the records of the batch being taken */
+    bool prefetched;     /* batch was taken and is being decoded: apply it next */
+    int64_t prefetch_us; /* monotonic: when it was taken */
+    struct msgs held;    /* records polled past a batch being re-run */
+    struct intent redo;  /* a batch to re-run exactly, from the store */
     int64_t redo_deadline_ms;
     bool closed;
     struct c360_runtime_stats stats; /* the processor's thread only */
@@ -370,7 +373,7 @@ static enum c360_err batch_write(void *arg, const struct c360_persist_sink *sink
     const void *val;
     size_t len;
     if ((err = c360_engine_persist(rt->eng, sink)) ||
-        (err = c360_codec_rows_persist(rt->rows, sink)) ||
+        (err = c360_codec_rows_persist(rt->rows_batch, sink)) ||
         (err = c360_persist_put(sink, C360_DB_META, INTENT_KEY, strlen(INTENT_KEY), NULL, 0)))
         return err;
     c360_persist_writer_init(&w, 64);
@@ -416,7 +419,7 @@ static enum c360_err batch_commit(struct c360_runtime *rt)
         return err;
     }
     c360_engine_persisted(rt->eng);
-    c360_codec_rows_persisted(rt->rows);
+    c360_codec_rows_persisted(rt->rows_batch);
     for (size_t i = 0; i < rt->n_pos; i++)
         rt->pos[i].dirty = false;
     rt->batch_open = false;
@@ -1023,7 +1026,8 @@ static enum c360_err prepare(const struct c360_config *cfg, struct c360_runtime 
     enum c360_err err;
     struct c360_diag diag;
     char text[1024];
-    if ((err = c360_codec_rows_new((size_t)c360_config_int(cfg, "cdc.rows.max"), &rt->rows)))
+    if ((err = c360_codec_rows_new((size_t)c360_config_int(cfg, "cdc.rows.max"), &rt->rows)) ||
+        (err = c360_codec_rows_new(0, &rt->rows_batch)))
         return err;
     c360_diag_clear(&diag);
     if ((err =
@@ -1272,6 +1276,15 @@ static enum c360_err batch_take(struct c360_runtime *rt, int timeout_ms, bool *r
     return C360_OK;
 }
 
+/* Stops the decode stage where it is. Only on the way out: a CDC row the
+ * stage changed for records never applied is not staged, and no later batch
+ * is committed. */
+static enum c360_err batch_stop(struct c360_runtime *rt)
+{
+    rt->prefetched = false;
+    return rt->decode ? c360_decode_finish(rt->decode) : C360_OK;
+}
+
 /* Hands the batch to the decode stage, which decodes it while it is
  * applied. A record of a partition no longer owned (fetched before a
  * revocation took effect) is not decoded: its CDC row must not change. */
@@ -1298,11 +1311,38 @@ static enum c360_err batch_decode(struct c360_runtime *rt)
         }
         const struct c360_codec *codec = skip ? NULL : codec_of(rt, cmsg.topic);
         if ((err = c360_decode_add(rt->decode, &cmsg, codec, skip))) {
-            c360_decode_finish(rt->decode);
+            (void)batch_stop(rt);
             return err;
         }
     }
     c360_decode_start(rt->decode);
+    return C360_OK;
+}
+
+/* Sorts the batch taken into its one order (a batch re-run after a crash is
+ * applied as it was) and starts decoding it. */
+static enum c360_err batch_ready(struct c360_runtime *rt)
+{
+    if (rt->batch.n > 1)
+        qsort(rt->batch.v, rt->batch.n, sizeof(*rt->batch.v), msg_cmp);
+    return batch_decode(rt);
+}
+
+/* Takes the next batch, when records wait, and starts decoding it while this
+ * one is committed: the processor then finds it decoded. A revocation here
+ * commits this batch (rebalance_cb), as one in batch_take would. */
+static enum c360_err batch_prefetch(struct c360_runtime *rt)
+{
+    bool ready;
+    enum c360_err err;
+    if (rt->redo.active) /* a re-run waits for its own records */
+        return C360_OK;
+    if ((err = batch_take(rt, 0, &ready)) || !rt->batch.n)
+        return err;
+    rt->prefetch_us = mono_us();
+    if ((err = batch_ready(rt)))
+        return err;
+    rt->prefetched = true;
     return C360_OK;
 }
 
@@ -1314,7 +1354,8 @@ enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
     struct c360_diag diag;
     char text[1024];
     c360_producer_poll(rt->prod, 0);
-    if ((err = batch_take(rt, timeout_ms, &ready)))
+    ready = rt->prefetched;
+    if (!ready && (err = batch_take(rt, timeout_ms, &ready)))
         goto done;
     now = mono_ms();
     if (!ready)
@@ -1343,20 +1384,27 @@ enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
     }
     rt->redo.active = false;
     if (rt->batch.n)
-        batch_us = mono_us();
-    if (rt->batch.n > 1)
-        qsort(rt->batch.v, rt->batch.n, sizeof(*rt->batch.v), msg_cmp);
+        batch_us = rt->prefetched ? rt->prefetch_us : mono_us();
     bool go_on = true;
-    if ((err = batch_decode(rt)))
+    if (!rt->prefetched && (err = batch_ready(rt)))
         goto done;
+    rt->prefetched = false;
     for (size_t i = 0; i < rt->batch.n && go_on; i++)
         go_on = consume(rt, rt->batch.v[i], c360_decode_wait(rt->decode, i), &err);
-    c360_decode_finish(rt->decode);
+    enum c360_err derr = c360_decode_finish(rt->decode);
     for (size_t i = 0; i < rt->batch.n; i++)
         rd_kafka_message_destroy(rt->batch.v[i]);
     rt->batch.n = 0;
     if (!go_on)
         goto done;
+    /* The rows the batch changed leave the store the decode stage writes,
+     * so that the next batch may be decoded while this one is committed. */
+    if (derr || (derr = c360_codec_rows_take_staged(rt->rows, rt->rows_batch))) {
+        err = derr;
+        c360_log(C360_LOG_ERROR, "runtime", "cannot keep the CDC rows of the batch error=%s",
+                 c360_err_str(err));
+        goto done;
+    }
     c360_producer_poll(rt->prod, 0);
     if (tick) {
         struct c360_engine_outputs outs = {0};
@@ -1372,7 +1420,7 @@ enum c360_err c360_runtime_step(struct c360_runtime *rt, int timeout_ms)
             goto done;
         }
     }
-    if ((err = batch_commit(rt)))
+    if ((err = batch_prefetch(rt)) || (err = batch_commit(rt)))
         goto done;
     if (batch_us) /* the batch: from its first record polled to its state committed */
         c360_runtime_observe_latency(&rt->stats, mono_us() - batch_us);
@@ -1409,6 +1457,8 @@ done:
 
 enum c360_err c360_runtime_close(struct c360_runtime *rt)
 {
+    /* A batch taken ahead is not applied: it is read again after a restart. */
+    (void)batch_stop(rt);
     rt->stats.closing = true; /* not ready any more */
     stats_publish(rt);
     /* Outputs first: they must be stored before their offsets are committed
@@ -1452,6 +1502,7 @@ void c360_runtime_destroy(struct c360_runtime *rt)
 {
     if (!rt)
         return;
+    (void)batch_stop(rt); /* before a consumer close frees the batch it decodes */
     if (rt->queue)
         rd_kafka_queue_destroy(rt->queue);
     if (rt->rk) {
@@ -1459,7 +1510,7 @@ void c360_runtime_destroy(struct c360_runtime *rt)
             (void)rd_kafka_consumer_close(rt->rk);
         rd_kafka_destroy(rt->rk);
     }
-    c360_decode_destroy(rt->decode); /* its thread borrows the codecs */
+    c360_decode_destroy(rt->decode); /* its thread borrows the codecs and the batch */
     for (size_t i = 0; i < C360_TOPIC_SET_MAX; i++)
         c360_codec_destroy(rt->codecs[i]);
     c360_registry_destroy(rt->reg); /* after the codecs that borrow it */
@@ -1470,6 +1521,7 @@ void c360_runtime_destroy(struct c360_runtime *rt)
     c360_segment_set_free(rt->segments);
     c360_identity_rules_free(rt->rules);
     c360_codec_rows_destroy(rt->rows);
+    c360_codec_rows_destroy(rt->rows_batch);
     c360_state_close(rt->state);
     msgs_free(&rt->batch);
     msgs_free(&rt->held);

@@ -167,8 +167,9 @@ const struct c360_decoded *c360_decode_wait(struct c360_decode *d, size_t i);
 struct c360_record *c360_decode_part(const struct c360_decode *d, const struct c360_decoded *out,
                                      size_t part);
 /* Stops the batch where it is and waits for the thread; the codecs are the
- * caller's again and the batch is emptied. */
-void c360_decode_finish(struct c360_decode *d);
+ * caller's again and the batch is emptied. C360_ERR_NOMEM: the batch was
+ * decoded whole but its rows could not be staged. */
+enum c360_err c360_decode_finish(struct c360_decode *d) C360_MUST_USE;
 
 /*
  * The dead-letter headers (DESIGN.md §1): the original message's headers

@@ -125,7 +125,7 @@ START_TEST(test_c360_decode_wait_gives_each_message_in_the_order_added)
         batch_start(&f, MANY);
         for (size_t i = 0; i < MANY; i++)
             check_message(&f, i);
-        c360_decode_finish(f.d);
+        ck_assert_int_eq(c360_decode_finish(f.d), C360_OK);
     }
     fixture_free(&f);
 }
@@ -140,11 +140,11 @@ START_TEST(test_c360_decode_finish_stops_a_batch_midway)
         check_message(&f, i);
     /* The thread is ahead, or blocked with the ring full: either way it
      * stops and the next batch starts from its first message. */
-    c360_decode_finish(f.d);
+    ck_assert_int_eq(c360_decode_finish(f.d), C360_OK);
     batch_start(&f, 100);
     for (size_t i = 0; i < 100; i++)
         check_message(&f, i);
-    c360_decode_finish(f.d);
+    ck_assert_int_eq(c360_decode_finish(f.d), C360_OK);
     /* A batch never read, then destroyed while the thread decodes. */
     batch_start(&f, MANY);
     fixture_free(&f);
@@ -192,7 +192,7 @@ START_TEST(test_c360_decode_wait_gives_every_part_of_a_cdc_event)
     ck_assert_str_eq(c360_decode_part(d, dec, 0)->source_record_id, "001A");
     ck_assert_str_eq(c360_decode_part(d, dec, 1)->source_record_id, "001B");
     ck_assert_str_eq(c360_decode_part(d, dec, 2)->source_record_id, "001C");
-    c360_decode_finish(d);
+    ck_assert_int_eq(c360_decode_finish(d), C360_OK);
     /* The stage's thread kept the rows and staged them for the commit. */
     ck_assert_uint_eq(c360_codec_rows_count(rows), 3);
     size_t items = 0;
