@@ -42,6 +42,12 @@ void c360_jsonw_array(struct c360_jsonw *w);
 void c360_jsonw_array_end(struct c360_jsonw *w);
 /* A member name; the next value call writes its value. */
 void c360_jsonw_key(struct c360_jsonw *w, const char *key);
+/* A member name the program spells itself, len bytes that need no escape
+ * (a literal, an enum's name): written as it is, without the scan for
+ * characters to escape that c360_jsonw_key makes. Never for data. */
+void c360_jsonw_name(struct c360_jsonw *w, const char *name, size_t len);
+/* c360_jsonw_name of a string literal. */
+#define C360_JSONW_NAME(w, literal) c360_jsonw_name((w), "" literal, sizeof(literal) - 1)
 /* A string value, escaped; NULL writes null. */
 void c360_jsonw_str(struct c360_jsonw *w, const char *s);
 void c360_jsonw_strn(struct c360_jsonw *w, const char *s, size_t n);

@@ -220,6 +220,21 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
     put_char(w, '"');
 }
 
+void c360_jsonw_name(struct c360_jsonw *w, const char *name, size_t len)
+{
+    before_value(w);
+    w->after_key = true;
+    if (!reserve(w, len + 3))
+        return;
+    char *d = w->buf + w->len;
+    d[0] = '"';
+    memcpy(d + 1, name, len);
+    d[len + 1] = '"';
+    d[len + 2] = ':';
+    d[len + 3] = '\0';
+    w->len += len + 3;
+}
+
 void c360_jsonw_key(struct c360_jsonw *w, const char *key)
 {
     before_value(w);

@@ -722,16 +722,17 @@ static void uid_text(uint64_t id, char buf[24])
     buf[1 + n] = '\0';
 }
 
-/* A member with a string (NULL: null) or an integer value. */
+/* A member with a string (NULL: null) or an integer value; key is a literal
+ * (c360_jsonw_name). */
 static void w_str(struct c360_jsonw *w, const char *key, const char *value)
 {
-    c360_jsonw_key(w, key);
+    c360_jsonw_name(w, key, strlen(key)); /* a literal: nothing to escape */
     c360_jsonw_str(w, value);
 }
 
 static void w_int(struct c360_jsonw *w, const char *key, int64_t value)
 {
-    c360_jsonw_key(w, key);
+    c360_jsonw_name(w, key, strlen(key)); /* a literal: nothing to escape */
     c360_jsonw_int(w, value);
 }
 
@@ -746,7 +747,7 @@ static void w_money(struct c360_jsonw *w, int64_t minor, const char *currency)
 
 static void w_gps(struct c360_jsonw *w, const struct view *v)
 {
-    c360_jsonw_key(w, "globalPartyIds");
+    C360_JSONW_NAME(w, "globalPartyIds");
     c360_jsonw_array(w);
     for (size_t i = 0; i < v->n_gps; i++)
         c360_jsonw_str(w, v->gps[i]);
@@ -757,7 +758,7 @@ static void w_gps(struct c360_jsonw *w, const struct view *v)
 static void w_trace(struct c360_jsonw *w, const struct c360_segment_result *res)
 {
     char text[256];
-    c360_jsonw_key(w, "insights");
+    C360_JSONW_NAME(w, "insights");
     c360_jsonw_object(w);
     for (size_t i = 0; i < res->n_trace; i++) {
         c360_jsonw_key(w, res->trace[i].call->text);
@@ -781,7 +782,7 @@ static void w_begin(struct c360_engine *eng)
     char eid[17];
     c360_jsonw_reset(&eng->w);
     c360_jsonw_object(&eng->w);
-    c360_jsonw_key(&eng->w, "eventId");
+    C360_JSONW_NAME(&eng->w, "eventId");
     engine_event_id(eng, eid);
     c360_jsonw_str(&eng->w, eid);
 }
@@ -900,7 +901,7 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
     if (res)
         w_trace(w, res);
     else {
-        c360_jsonw_key(w, "insights");
+        C360_JSONW_NAME(w, "insights");
         c360_jsonw_object(w);
         c360_jsonw_object_end(w);
     }
@@ -951,9 +952,9 @@ static enum c360_err emit_csr(struct c360_engine *eng, const struct view *v,
     w_begin(eng);
     w_str(w, "feedElementType", "FeedItem");
     w_str(w, "subjectId", v->golden.fsc_account_id);
-    c360_jsonw_key(w, "body");
+    C360_JSONW_NAME(w, "body");
     c360_jsonw_object(w);
-    c360_jsonw_key(w, "messageSegments");
+    C360_JSONW_NAME(w, "messageSegments");
     c360_jsonw_array(w);
     c360_jsonw_object(w);
     w_str(w, "type", "Text");
@@ -970,7 +971,7 @@ static enum c360_err emit_csr(struct c360_engine *eng, const struct view *v,
 
 static void w_strs_golden(struct c360_jsonw *w, const char *key, const char *golden)
 {
-    c360_jsonw_key(w, key);
+    c360_jsonw_name(w, key, strlen(key)); /* a literal: nothing to escape */
     c360_jsonw_array(w);
     if (golden)
         c360_jsonw_str(w, golden);
@@ -1063,21 +1064,21 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
     w_begin(eng);
     w_str(w, "unifiedId", uid);
     w_gps(w, v);
-    c360_jsonw_key(w, "recordKeys");
+    C360_JSONW_NAME(w, "recordKeys");
     c360_jsonw_array(w);
     for (size_t i = 0; i < v->n_keys; i++)
         c360_jsonw_str(w, v->keys[i]);
     c360_jsonw_array_end(w);
     w_str(w, "firstName", g->first_name);
     w_str(w, "lastName", g->last_name);
-    c360_jsonw_key(w, "birthDate");
+    C360_JSONW_NAME(w, "birthDate");
     if (g->birth_date == C360_DATE_NONE)
         c360_jsonw_null(w);
     else
         c360_jsonw_int(w, g->birth_date);
     w_strs_golden(w, "emails", g->email);
     w_strs_golden(w, "phones", g->phone);
-    c360_jsonw_key(w, "addresses");
+    C360_JSONW_NAME(w, "addresses");
     c360_jsonw_array(w);
     if (g->address) {
         c360_jsonw_object(w);
@@ -1091,46 +1092,48 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
     w_str(w, "fscAccountId", g->fsc_account_id);
     w_str(w, "preferredChannel", g->preferred_channel);
     w_str(w, "householdId", g->household_id);
-    c360_jsonw_key(w, "insights");
+    C360_JSONW_NAME(w, "insights");
     c360_jsonw_object(w);
     w_int(w, "asOfDate", eng->today);
-    c360_jsonw_key(w, "tenureDays");
+    C360_JSONW_NAME(w, "tenureDays");
     if (sum->earliest_opened == C360_DATE_NONE)
         c360_jsonw_null(w);
     else
         c360_jsonw_int(w, sum->tenure_days);
     w_int(w, "accountCount", sum->accounts);
-    c360_jsonw_key(w, "heldAccountTypes");
+    C360_JSONW_NAME(w, "heldAccountTypes");
     c360_jsonw_array(w);
     for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++)
         if (sum->open_by_type[t])
             c360_jsonw_str(w, c360_account_type_name((enum c360_account_type)t));
     c360_jsonw_array_end(w);
-    c360_jsonw_key(w, "totalBalance");
+    C360_JSONW_NAME(w, "totalBalance");
     if (sum->open)
         w_money(w, sum->balance, cur);
     else
         c360_jsonw_null(w);
-    c360_jsonw_key(w, "adb30");
+    C360_JSONW_NAME(w, "adb30");
     c360_jsonw_object(w);
     for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
         if (!sum->adb_sum[t])
             continue;
-        c360_jsonw_key(w, c360_account_type_name((enum c360_account_type)t));
+        const char *name = c360_account_type_name((enum c360_account_type)t);
+        c360_jsonw_name(w, name, strlen(name));
         w_money(w, c360_insights_adb_floor(sum->adb_sum[t]), cur);
     }
     c360_jsonw_object_end(w);
-    c360_jsonw_key(w, "externalAdb");
+    C360_JSONW_NAME(w, "externalAdb");
     c360_jsonw_object(w);
     for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
         if (!sum->external_adb[t])
             continue;
-        c360_jsonw_key(w, c360_account_type_name((enum c360_account_type)t));
+        const char *name = c360_account_type_name((enum c360_account_type)t);
+        c360_jsonw_name(w, name, strlen(name));
         w_money(w, sum->external_adb[t], cur);
     }
     c360_jsonw_object_end(w);
     c360_jsonw_object_end(w);
-    c360_jsonw_key(w, "segments");
+    C360_JSONW_NAME(w, "segments");
     c360_jsonw_array(w);
     for (size_t s = 0; s < eng->n_segments; s++)
         if (prof && (prof->members >> s & 1))
@@ -1276,7 +1279,7 @@ static void w_ids(struct c360_jsonw *w, const char *key, uint64_t first, const u
                   size_t n)
 {
     char uid[24];
-    c360_jsonw_key(w, key);
+    c360_jsonw_name(w, key, strlen(key)); /* a literal: nothing to escape */
     c360_jsonw_array(w);
     if (first) {
         uid_text(first, uid);
@@ -1323,7 +1326,7 @@ static enum c360_err emit_link(struct c360_engine *eng, const char *key, uint64_
     w_str(w, "unifiedId", uid);
     w_str(w, "rule", link.rule);
     w_str(w, "matchedWith", link.matched_with);
-    c360_jsonw_key(w, "matchedOn");
+    C360_JSONW_NAME(w, "matchedOn");
     c360_jsonw_array(w);
     for (size_t i = 0; i < link.n_parts; i++) {
         const struct c360_identity_evidence *e = &link.parts[i];
@@ -1331,7 +1334,7 @@ static enum c360_err emit_link(struct c360_engine *eng, const char *key, uint64_
         w_str(w, "field", e->field);
         w_str(w, "value", e->value);
         w_str(w, "otherValue", e->other_value);
-        c360_jsonw_key(w, "score");
+        C360_JSONW_NAME(w, "score");
         if (e->score < 0) {
             c360_jsonw_null(w);
         } else {

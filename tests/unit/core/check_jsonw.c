@@ -135,6 +135,37 @@ START_TEST(test_c360_jsonw_text_escapes_a_byte_anywhere_in_a_word)
 }
 END_TEST
 
+START_TEST(test_c360_jsonw_name_writes_a_member_name_as_it_is)
+{
+    struct c360_jsonw w;
+    c360_jsonw_init(&w, 64);
+    c360_jsonw_object(&w);
+    C360_JSONW_NAME(&w, "a");
+    c360_jsonw_int(&w, 1);
+    c360_jsonw_name(&w, "bcd", 2); /* len bytes of it */
+    c360_jsonw_array(&w);
+    c360_jsonw_array_end(&w);
+    c360_jsonw_key(&w, "e");
+    c360_jsonw_object(&w);
+    C360_JSONW_NAME(&w, "f");
+    c360_jsonw_null(&w);
+    c360_jsonw_object_end(&w);
+    c360_jsonw_object_end(&w);
+    ck_assert_str_eq(text_of(&w), "{\"a\":1,\"bc\":[],\"e\":{\"f\":null}}");
+    c360_jsonw_free(&w);
+    /* Past the cap it fails as any other call does. */
+    c360_jsonw_init(&w, 8);
+    c360_jsonw_object(&w);
+    C360_JSONW_NAME(&w, "abcdefghij");
+    c360_jsonw_null(&w);
+    c360_jsonw_object_end(&w);
+    const char *text;
+    size_t len;
+    ck_assert_int_eq(c360_jsonw_text(&w, &text, &len), C360_ERR_LIMIT);
+    c360_jsonw_free(&w);
+}
+END_TEST
+
 START_TEST(test_c360_jsonw_text_fails_past_the_cap_and_on_open_containers)
 {
     struct c360_jsonw w;
@@ -166,5 +197,8 @@ void c360_check_jsonw_add(Suite *s)
     tcase_add_test(tc, test_c360_jsonw_text_escapes_strings);
     tcase_add_test(tc, test_c360_jsonw_text_escapes_a_byte_anywhere_in_a_word);
     tcase_add_test(tc, test_c360_jsonw_text_fails_past_the_cap_and_on_open_containers);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_jsonw_name");
+    tcase_add_test(tc, test_c360_jsonw_name_writes_a_member_name_as_it_is);
     suite_add_tcase(s, tc);
 }
