@@ -170,20 +170,28 @@ static size_t plain_prefix(const char *s, size_t n)
     return i;
 }
 
+/* s, which needs no escape, in quotes and then followed by tail (a colon
+ * after a name, or nothing): one copy. */
+static void quoted(struct c360_jsonw *w, const char *s, size_t n, const char *tail, size_t n_tail)
+{
+    if (!reserve(w, n + 2 + n_tail))
+        return;
+    char *d = w->buf + w->len;
+    d[0] = '"';
+    memcpy(d + 1, s, n);
+    d[n + 1] = '"';
+    memcpy(d + n + 2, tail, n_tail);
+    d[n + 2 + n_tail] = '\0';
+    w->len += n + 2 + n_tail;
+}
+
 static void escaped(struct c360_jsonw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    /* Most text needs no escape: one copy, quotes included. */
+    /* Most text needs no escape. */
     size_t plain = plain_prefix(s, n);
     if (plain == n) {
-        if (!reserve(w, n + 2))
-            return;
-        char *d = w->buf + w->len;
-        d[0] = '"';
-        memcpy(d + 1, s, n);
-        d[n + 1] = '"';
-        d[n + 2] = '\0';
-        w->len += n + 2;
+        quoted(w, s, n, "", 0);
         return;
     }
     size_t run = 0;
@@ -224,15 +232,7 @@ void c360_jsonw_name(struct c360_jsonw *w, const char *name, size_t len)
 {
     before_value(w);
     w->after_key = true;
-    if (!reserve(w, len + 3))
-        return;
-    char *d = w->buf + w->len;
-    d[0] = '"';
-    memcpy(d + 1, name, len);
-    d[len + 1] = '"';
-    d[len + 2] = ':';
-    d[len + 3] = '\0';
-    w->len += len + 3;
+    quoted(w, name, len, ":", 1);
 }
 
 void c360_jsonw_key(struct c360_jsonw *w, const char *key)

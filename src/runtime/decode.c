@@ -178,7 +178,8 @@ void c360_decode_destroy(struct c360_decode *d)
 enum c360_err c360_decode_add(struct c360_decode *d, const struct c360_codec_msg *msg,
                               const struct c360_codec *codec, bool skip)
 {
-    /* Only between batches: the thread reads the slots while it decodes. */
+    /* Only between batches: the thread reads the slots while it decodes.
+     * A batch holds batch.records messages at most, which bounds them. */
     if (d->n == d->cap_slots) {
         size_t cap = d->cap_slots ? d->cap_slots * 2 : 256;
         struct decode_slot *slots = realloc(d->slots, cap * sizeof(*slots));
