@@ -6,7 +6,6 @@
 #include "c360/identity.h"
 #include "c360/normalize.h"
 
-#include <stdio.h>
 #include <string.h>
 
 struct out {
@@ -28,6 +27,26 @@ static const char *keep(struct out *o)
     o->p += n;
     o->left -= n;
     return s;
+}
+
+/* parts[0..n) joined by sep, kept; NULL (nothing kept) when they do not
+ * fit. A record's key is built for every record, so no printf. */
+static const char *join(struct out *o, const char *const *parts, size_t n, char sep)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(parts[i]), gap = i > 0;
+        if (at + gap + len + 1 > o->left) /* the NUL too */
+            return NULL;
+        if (gap)
+            o->p[at++] = sep;
+        memcpy(o->p + at, parts[i], len);
+        at += len;
+    }
+    if (at + 1 > o->left)
+        return NULL;
+    o->p[at] = '\0';
+    return keep(o);
 }
 
 static const char *name(struct out *o, const char *text)
@@ -75,10 +94,10 @@ static void add_address(struct out *o, struct c360_identity_input *in, const str
         c360_normalize_postal_code(a->postal_code, strlen(a->postal_code), country, postal,
                                    sizeof(postal), NULL))
         return;
-    int n = snprintf(o->p, o->left, "%s|%s|%s", street, postal, country);
-    if (n < 0 || (size_t)n >= o->left)
-        return;
-    in->addresses[in->n_addresses++] = keep(o);
+    const char *parts[] = {street, postal, country};
+    const char *joined = join(o, parts, 3, '|');
+    if (joined)
+        in->addresses[in->n_addresses++] = joined;
 }
 
 static void add_identifier(struct out *o, struct c360_identity_input *in,
@@ -86,10 +105,10 @@ static void add_identifier(struct out *o, struct c360_identity_input *in,
 {
     if (!id->type || !id->value || !*id->value || in->n_identifiers == C360_IDENTITY_VALUES_MAX)
         return;
-    int n = snprintf(o->p, o->left, "%s:%s", id->type, id->value);
-    if (n < 0 || (size_t)n >= o->left)
-        return;
-    in->identifiers[in->n_identifiers++] = keep(o);
+    const char *parts[] = {id->type, id->value};
+    const char *joined = join(o, parts, 2, ':');
+    if (joined)
+        in->identifiers[in->n_identifiers++] = joined;
 }
 
 enum c360_err c360_identity_input_from_record(const struct c360_record *rec, const char *default_cc,
@@ -99,17 +118,13 @@ enum c360_err c360_identity_input_from_record(const struct c360_record *rec, con
     struct out o = {buf, size};
     memset(in, 0, sizeof(*in));
     in->birth_date = C360_DATE_NONE;
-    int n = snprintf(o.p, o.left, "%s:%s", rec->source_system ? rec->source_system : "",
-                     rec->source_record_id ? rec->source_record_id : "");
-    if (n < 0 || (size_t)n >= o.left)
+    const char *key[] = {rec->source_system ? rec->source_system : "",
+                         rec->source_record_id ? rec->source_record_id : ""};
+    if (!(in->key = join(&o, key, 2, ':')))
         return C360_ERR_LIMIT;
-    in->key = keep(&o);
-    if (rec->global_party_id && *rec->global_party_id) {
-        n = snprintf(o.p, o.left, "%s", rec->global_party_id);
-        if (n < 0 || (size_t)n >= o.left)
-            return C360_ERR_LIMIT;
-        in->global_party_id = keep(&o);
-    }
+    if (rec->global_party_id && *rec->global_party_id &&
+        !(in->global_party_id = join(&o, &rec->global_party_id, 1, 0)))
+        return C360_ERR_LIMIT;
     switch (rec->entity) {
     case C360_ENTITY_INDIVIDUAL: {
         const struct c360_individual *p = &rec->as.individual;

@@ -180,11 +180,26 @@ static enum c360_err parse_rule(struct c360_identity_rules *rules, size_t i, jso
     return C360_OK;
 }
 
+/* The blocklist's key of value in list (a one-digit index): "<list>|<value>".
+ * false when it does not fit. Built for every value of every record, so
+ * without printf. */
+#define BLOCK_KEY_SIZE 1024
+static bool blocklist_key(size_t list, const char *value, char key[BLOCK_KEY_SIZE])
+{
+    size_t len = strlen(value);
+    if (list > 9 || len + 3 > BLOCK_KEY_SIZE)
+        return false;
+    key[0] = (char)('0' + list);
+    key[1] = '|';
+    memcpy(key + 2, value, len + 1);
+    return true;
+}
+
 static enum c360_err parse_blocklist(struct c360_identity_rules *rules, json_t *blocklist,
                                      struct c360_diag *diag)
 {
     static const char *const lists[] = {"globalPartyIds", "emails", "phones", "identifiers"};
-    char key[1024];
+    char key[BLOCK_KEY_SIZE];
     enum c360_err err;
     if (!blocklist)
         return C360_OK;
@@ -199,7 +214,7 @@ static enum c360_err parse_blocklist(struct c360_identity_rules *rules, json_t *
         json_array_foreach(arr, i, item)
         {
             const char *v = json_string_value(item);
-            if (!v || snprintf(key, sizeof(key), "%zu|%s", l, v) >= (int)sizeof(key))
+            if (!v || !blocklist_key(l, v, key))
                 return c360_diag_fail(diag, C360_ERR_INVALID, "blocklist",
                                       "%s must be a list of strings", lists[l]);
             if ((err = c360_strmap_put(rules->blocked, key, 1)))
@@ -315,10 +330,8 @@ const struct c360_golden_rule *c360_identity_rules_golden(const struct c360_iden
 
 static bool blocked(const struct c360_identity_rules *rules, size_t list, const char *value)
 {
-    char key[1024];
-    if (snprintf(key, sizeof(key), "%zu|%s", list, value) >= (int)sizeof(key))
-        return false;
-    return c360_strmap_get(rules->blocked, key, NULL);
+    char key[BLOCK_KEY_SIZE];
+    return blocklist_key(list, value, key) && c360_strmap_get(rules->blocked, key, NULL);
 }
 
 /* Drops blocklisted values from one of the input's lists, in place. */
