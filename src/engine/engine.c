@@ -996,8 +996,11 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
         memcpy(&x, b + i, 8);
         h = mix(h, x);
     }
+    /* The last bytes as memcpy into a zeroed word would place them on a
+     * little-endian machine, without a call for a few bytes. */
     x = 0;
-    memcpy(&x, b + i, n - i);
+    for (unsigned shift = 0; i < n; i++, shift += 8)
+        x |= (uint64_t)b[i] << shift;
     return mix(mix(h, x), n);
 }
 
