@@ -170,19 +170,20 @@ static size_t plain_prefix(const char *s, size_t n)
     return i;
 }
 
-/* s, which needs no escape, in quotes and then followed by tail (a colon
- * after a name, or nothing): one copy. */
-static void quoted(struct c360_jsonw *w, const char *s, size_t n, const char *tail, size_t n_tail)
+/* s, which needs no escape, in quotes and then followed by tail (':' after
+ * a name), unless tail is NUL: one copy. */
+static inline void quoted(struct c360_jsonw *w, const char *s, size_t n, char tail)
 {
-    if (!reserve(w, n + 2 + n_tail))
+    size_t more = tail != '\0';
+    if (!reserve(w, n + 2 + more))
         return;
     char *d = w->buf + w->len;
     d[0] = '"';
     memcpy(d + 1, s, n);
     d[n + 1] = '"';
-    memcpy(d + n + 2, tail, n_tail);
-    d[n + 2 + n_tail] = '\0';
-    w->len += n + 2 + n_tail;
+    d[n + 2] = tail;
+    d[n + 2 + more] = '\0';
+    w->len += n + 2 + more;
 }
 
 static void escaped(struct c360_jsonw *w, const char *s, size_t n)
@@ -191,7 +192,7 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
     /* Most text needs no escape. */
     size_t plain = plain_prefix(s, n);
     if (plain == n) {
-        quoted(w, s, n, "", 0);
+        quoted(w, s, n, '\0');
         return;
     }
     size_t run = 0;
@@ -232,7 +233,7 @@ void c360_jsonw_name(struct c360_jsonw *w, const char *name, size_t len)
 {
     before_value(w);
     w->after_key = true;
-    quoted(w, name, len, ":", 1);
+    quoted(w, name, len, ':');
 }
 
 void c360_jsonw_key(struct c360_jsonw *w, const char *key)
