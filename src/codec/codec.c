@@ -520,6 +520,24 @@ static enum c360_err connect_decode(const struct c360_codec *codec,
     return err;
 }
 
+/* A plain JSON row of a mapped topic read without a DOM (the DOM took most
+ * of its decode); C360_ERR_UNSUPPORTED: read it through the DOM, which also
+ * words the diagnostic of a malformed one. */
+static enum c360_err row_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
+                                struct c360_record *rec, struct c360_diag *diag)
+{
+    struct c360_arena arena;
+    const struct c360_row *row;
+    c360_arena_init(&arena);
+    enum c360_err err = c360_json_row_read(msg->value, msg->len, &arena, &row);
+    if (err == C360_OK)
+        err = to_record(codec, row, msg, C360_CHANGE_NONE, msg->timestamp, rec, diag);
+    else if (err != C360_ERR_NOMEM)
+        err = C360_ERR_UNSUPPORTED;
+    c360_arena_release(&arena);
+    return err;
+}
+
 enum c360_err c360_codec_decode(const struct c360_codec *codec, const struct c360_codec_msg *msg,
                                 struct c360_record *rec, struct c360_diag *diag)
 {
@@ -566,6 +584,9 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
     }
     if (codec->schemas && !codec->dom_only &&
         (err = connect_decode(codec, msg, rec, diag)) != C360_ERR_UNSUPPORTED)
+        return err;
+    if (codec->format == FORMAT_JSON && codec->mapping && !codec->dom_only &&
+        (err = row_decode(codec, msg, rec, diag)) != C360_ERR_UNSUPPORTED)
         return err;
     if ((err = c360_codec_parse_json(msg->value, msg->len, "the value", &root, diag)))
         goto done;

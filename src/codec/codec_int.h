@@ -234,6 +234,17 @@ enum c360_err c360_connect_read(struct c360_connect_cache *cache, const char *by
                                 struct c360_arena *arena,
                                 const struct c360_row **payload) C360_MUST_USE;
 
+/*
+ * Reads a plain JSON message, one object, into a row with a column per
+ * member in the message's order (src/codec/jsonread.c): scalars typed as
+ * c360_row_val_of_json types them, arrays as their checked text. The rows
+ * live in arena. As c360_connect_read: C360_OK and C360_ERR_NOMEM are final;
+ * anything else (malformed JSON, a duplicate member, an object inside the
+ * row, a NUL in a text) leaves the message to the DOM path.
+ */
+enum c360_err c360_json_row_read(const char *bytes, size_t len, struct c360_arena *arena,
+                                 const struct c360_row **row) C360_MUST_USE;
+
 /* A Connect Decimal (base64 text of b64_len bytes: big-endian two's
  * complement, unscaled) as decimal text with `scale` digits after the point. */
 enum c360_err c360_codec_connect_decimal(const char *b64, size_t b64_len, int scale,

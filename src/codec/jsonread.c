@@ -1861,6 +1861,32 @@ fail:
 /* Not read here: the DOM path decides. */
 #define CONNECT_ELSEWHERE C360_ERR_UNSUPPORTED
 
+/* A parser at the start of bytes that words no diagnostic. */
+static void row_parser_init(struct jr_parser *jp, const char *bytes, size_t len)
+{
+    static const unsigned char no_fields[] = {F_COUNT};
+    jp->buf = bytes;
+    jp->len = len;
+    jp->pos = jp->tok = 0;
+    jp->depth = 0;
+    jp->known = no_fields;
+    jp->keys = jp->keys_inline;
+    jp->n_keys = 0;
+    jp->cap_keys = JR_KEYS_INLINE;
+    jp->table = jp->table_inline;
+    jp->table_size = JR_TABLE_INLINE;
+    memset(jp->table_inline, 0, sizeof(jp->table_inline));
+    jp->diag = NULL;
+}
+
+static void row_parser_free(struct jr_parser *jp)
+{
+    if (jp->keys != jp->keys_inline)
+        free(jp->keys);
+    if (jp->table != jp->table_inline)
+        free(jp->table);
+}
+
 static enum c360_err connect_value(struct jr_parser *jp, struct c360_arena *arena,
                                    const struct c360_plan *plan, struct c360_row_val *out);
 
@@ -2062,25 +2088,14 @@ static bool token_is(const struct jr_parser *jp, const char *name)
 enum c360_err c360_connect_read(struct c360_connect_cache *cache, const char *bytes, size_t len,
                                 struct c360_arena *arena, const struct c360_row **payload)
 {
-    static const unsigned char no_fields[] = {F_COUNT};
     enum c360_err err;
     const struct c360_plan *plan;
     *payload = NULL;
     if (len > C360_CODEC_VALUE_MAX)
         return CONNECT_ELSEWHERE;
     struct jr_parser parser, *jp = &parser;
-    jp->buf = bytes;
-    jp->len = len;
-    jp->pos = jp->tok = 0;
+    row_parser_init(jp, bytes, len);
     jp->depth = 1; /* inside the envelope */
-    jp->known = no_fields;
-    jp->keys = jp->keys_inline;
-    jp->n_keys = 0;
-    jp->cap_keys = JR_KEYS_INLINE;
-    jp->table = jp->table_inline;
-    jp->table_size = JR_TABLE_INLINE;
-    memset(jp->table_inline, 0, sizeof(jp->table_inline));
-    jp->diag = NULL;
     /* {"schema": */
     if ((err = lex(jp)) || jp->kind != TOK_OBJ_OPEN || (err = lex(jp)) || !token_is(jp, "schema") ||
         (err = lex(jp)) || jp->kind != TOK_COLON)
@@ -2106,11 +2121,98 @@ enum c360_err c360_connect_read(struct c360_connect_cache *cache, const char *by
         goto done;
     *payload = row.as.row;
 done:
-    if (jp->keys != jp->keys_inline)
-        free(jp->keys);
-    if (jp->table != jp->table_inline)
-        free(jp->table);
+    row_parser_free(jp);
     if (err == C360_OK && !*payload)
+        err = CONNECT_ELSEWHERE;
+    return err;
+}
+
+/* --- Plain JSON rows: one object of scalars and arrays, each member a
+ * column, as the DOM path's c360_row_get would see it. */
+
+/* A member's value, from its first token. An object inside the row is left
+ * to the DOM path, as a Connect object kept as is is. */
+static enum c360_err plain_value(struct jr_parser *jp, struct c360_arena *arena,
+                                 struct c360_row_val *out)
+{
+    static const struct c360_plan asis = {.kind = C360_PLAN_ASIS};
+    if (jp->kind == TOK_OBJ_OPEN)
+        return CONNECT_ELSEWHERE;
+    return connect_value(jp, arena, &asis, out);
+}
+
+/* A member name as a NUL-terminated copy in the arena. */
+static const char *plain_name(struct c360_arena *arena, const struct jr_val *key)
+{
+    char *name = c360_arena_alloc(arena, key->len + 1); /* decoding never lengthens */
+    if (!name)
+        return NULL;
+    name[unescape(key, name, key->len)] = '\0';
+    return name;
+}
+
+enum c360_err c360_json_row_read(const char *bytes, size_t len, struct c360_arena *arena,
+                                 const struct c360_row **out)
+{
+    enum c360_err err;
+    struct c360_row_col *cols = NULL;
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    if (len > C360_CODEC_VALUE_MAX)
+        return CONNECT_ELSEWHERE;
+    struct jr_parser parser, *jp = &parser;
+    row_parser_init(jp, bytes, len);
+    if ((err = lex(jp)) || jp->kind != TOK_OBJ_OPEN || (err = lex(jp)))
+        goto done;
+    jp->depth = 1;
+    while (jp->kind != TOK_OBJ_CLOSE) {
+        if (jp->kind != TOK_STR || jp->str_nul || (err = keys_reserve(jp)) || !keys_add(jp, 0))
+            goto refused; /* not a key, or a duplicate one */
+        if (n == cap) {
+            size_t grown = cap ? 2 * cap : 16;
+            struct c360_row_col *more = c360_arena_alloc(arena, grown * sizeof(*more));
+            if (!more) {
+                err = C360_ERR_NOMEM;
+                goto done;
+            }
+            if (n)
+                memcpy(more, cols, n * sizeof(*cols));
+            cols = more;
+            cap = grown;
+        }
+        if (!(cols[n].name = plain_name(arena, &jp->keys[jp->n_keys - 1].name))) {
+            err = C360_ERR_NOMEM;
+            goto done;
+        }
+        if ((err = lex(jp)) || jp->kind != TOK_COLON || (err = lex(jp)) ||
+            (err = plain_value(jp, arena, &cols[n].val)) || (err = lex(jp)))
+            goto refused;
+        n++;
+        if (jp->kind == TOK_COMMA) {
+            if ((err = lex(jp)))
+                goto refused;
+            if (jp->kind == TOK_OBJ_CLOSE)
+                goto refused; /* a trailing comma */
+        } else if (jp->kind != TOK_OBJ_CLOSE) {
+            goto refused;
+        }
+    }
+    if ((err = lex(jp)) || jp->kind != TOK_EOF)
+        goto refused;
+    struct c360_row *row = c360_arena_alloc(arena, sizeof(*row));
+    if (!row) {
+        err = C360_ERR_NOMEM;
+        goto done;
+    }
+    *row = (struct c360_row){.cols = cols, .n_cols = n};
+    *out = row;
+    goto done;
+refused:
+    if (err != C360_ERR_NOMEM)
+        err = CONNECT_ELSEWHERE;
+done:
+    row_parser_free(jp);
+    if (err == C360_OK && !*out)
         err = CONNECT_ELSEWHERE;
     return err;
 }

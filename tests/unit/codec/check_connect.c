@@ -1,6 +1,7 @@
 /*
  * Suite codec, src/codec/connect.c: Kafka Connect and Debezium messages read
- * without a DOM through a codec's schema cache. Every message here is decoded
+ * without a DOM through a codec's schema cache, and plain JSON rows read
+ * without one (c360_json_row_read). Every message here is decoded
  * twice, by a codec on the fast path and by one held to the DOM path
  * (c360_codec_set_dom_only), and the two must agree to the byte: the same
  * record, or the same error with the same field and text. The cache counters
@@ -429,6 +430,110 @@ START_TEST(test_c360_connect_read_leaves_other_shapes_to_dom)
 }
 END_TEST
 
+/* --- Plain JSON rows (c360_json_row_read). */
+
+static const struct c360_row_col *col(const struct c360_row *row, const char *name)
+{
+    for (size_t i = 0; i < row->n_cols; i++)
+        if (strcmp(row->cols[i].name, name) == 0)
+            return &row->cols[i];
+    ck_abort_msg("no column %s", name);
+    return NULL;
+}
+
+/* Each member a column in the message's order, typed as the DOM types it;
+ * escapes decoded in names and texts; arrays kept as their text. */
+START_TEST(test_c360_json_row_read_types_each_member)
+{
+    static const char msg[] = " {\"s\":\"x\\u00e9\",\"i\":-12,\"r\":1.5e1,\"t\":true,"
+                              "\"f\":false,\"n\":null,\"a\":[1,{\"b\":[]}],\"k\\u0041\":\"\"} ";
+    struct c360_arena arena;
+    const struct c360_row *row;
+    c360_arena_init(&arena);
+    ck_assert_int_eq(c360_json_row_read(msg, strlen(msg), &arena, &row), C360_OK);
+    ck_assert_ptr_null(row->obj);
+    ck_assert_uint_eq(row->n_cols, 8);
+    ck_assert_str_eq(row->cols[0].name, "s");
+    ck_assert_str_eq(row->cols[7].name, "kA");
+    const struct c360_row_val *v = &col(row, "s")->val;
+    ck_assert_int_eq(v->kind, C360_ROW_STR);
+    ck_assert_uint_eq(v->len, 3);
+    ck_assert_int_eq(memcmp(v->str, "x\xc3\xa9", 3), 0);
+    ck_assert_int_eq(col(row, "i")->val.kind, C360_ROW_INT);
+    ck_assert_int_eq(col(row, "i")->val.as.i, -12);
+    ck_assert_int_eq(col(row, "r")->val.kind, C360_ROW_REAL);
+    ck_assert(col(row, "r")->val.as.d == 15.0);
+    ck_assert_int_eq(col(row, "t")->val.kind, C360_ROW_TRUE);
+    ck_assert_int_eq(col(row, "f")->val.kind, C360_ROW_FALSE);
+    ck_assert_int_eq(col(row, "n")->val.kind, C360_ROW_NULL);
+    v = &col(row, "a")->val;
+    ck_assert_int_eq(v->kind, C360_ROW_ARRAY);
+    ck_assert_int_eq((int)v->len, (int)strlen("[1,{\"b\":[]}]"));
+    ck_assert_int_eq(memcmp(v->str, "[1,{\"b\":[]}]", v->len), 0);
+    ck_assert_int_eq(col(row, "kA")->val.kind, C360_ROW_STR);
+    ck_assert_uint_eq(col(row, "kA")->val.len, 0);
+    c360_arena_release(&arena);
+}
+END_TEST
+
+/* What the reader leaves to the DOM path, which refuses or reads it. */
+static const char *const row_elsewhere[] = {
+    "{\"a\":{\"b\":1}}",            /* an object inside the row */
+    "{\"a\":1,\"a\":2}",            /* a duplicate member */
+    "{\"a\":1,\"\\u0061\":2}",      /* the same, escaped */
+    "{\"a\":\"x\\u0000y\"}",        /* a NUL in a text */
+    "{\"a\\u0000\":1}",             /* a NUL in a name */
+    "{\"a\":1,}",                   /* a trailing comma */
+    "{\"a\":1",                     /* no end */
+    "{\"a\":1}x",                   /* bytes after it */
+    "[{\"a\":1}]",                  /* not an object */
+    "{\"a\":99999999999999999999}", /* beyond int64 */
+    "{\"a\":1e999}",                /* beyond double */
+    "{\"a\":\"\xff\"}",             /* not UTF-8 */
+    "{\"a\" 1}",                    /* no colon */
+    "",                             /* nothing */
+};
+
+START_TEST(test_c360_json_row_read_leaves_the_rest_to_dom)
+{
+    struct c360_arena arena;
+    const struct c360_row *row;
+    const char *msg = row_elsewhere[_i];
+    c360_arena_init(&arena);
+    ck_assert_int_eq(c360_json_row_read(msg, strlen(msg), &arena, &row), C360_ERR_UNSUPPORTED);
+    c360_arena_release(&arena);
+    /* Through a codec, either path gives the same record or diagnostic. */
+    struct pair p;
+    pair_open(&p, "json");
+    (void)decode(&p, msg);
+    pair_close(&p);
+}
+END_TEST
+
+/* An account row as a JDBC source writes it, and its faults: the fast read
+ * and the DOM give the same record, or the same field and text. */
+START_TEST(test_c360_json_row_read_agrees_with_dom)
+{
+    static const char *const rows[] = {
+        "{\"GLOBAL_ACCOUNT_ID\":\"ACC-1\",\"PRIMARY_GLOBAL_PARTY_ID\":\"GP-1\","
+        "\"JOINT_OWNER_IDS\":\"GP-2;GP-3\",\"ACCOUNT_TYPE\":\"Savings\",\"STATUS\":\"Open\","
+        "\"BALANCE\":4210.17,\"CURRENCY_CODE\":\"USD\",\"BALANCE_AS_OF\":\"2026-11-19T23:59:59Z\","
+        "\"OPENED_DATE\":\"2019-03-01\",\"CLOSED_DATE\":null,\"UPDATED_AT\":1795432800000}",
+        "{\"GLOBAL_ACCOUNT_ID\":\"ACC-1\",\"BALANCE\":\"12.345\",\"CURRENCY_CODE\":\"USD\"}",
+        "{\"GLOBAL_ACCOUNT_ID\":\"ACC-1\",\"BALANCE\":true}",
+        "{\"GLOBAL_ACCOUNT_ID\":[\"ACC-1\"]}",
+        "{\"GLOBAL_ACCOUNT_ID\":17,\"OPENED_DATE\":\"yesterday\"}",
+        "{}",
+    };
+    struct pair p;
+    pair_open(&p, "json");
+    ck_assert_int_eq(decode(&p, rows[0]).err, C360_OK);
+    for (size_t i = 1; i < sizeof(rows) / sizeof(rows[0]); i++)
+        (void)decode(&p, rows[i]);
+    pair_close(&p);
+}
+END_TEST
+
 void c360_check_connect_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_connect_read");
@@ -443,5 +548,11 @@ void c360_check_connect_add(Suite *s)
                         sizeof(malformed) / sizeof(malformed[0]));
     tcase_add_test(tc, test_c360_connect_read_refuses_duplicate_keys);
     tcase_add_test(tc, test_c360_connect_read_leaves_other_shapes_to_dom);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_json_row_read");
+    tcase_add_test(tc, test_c360_json_row_read_types_each_member);
+    tcase_add_loop_test(tc, test_c360_json_row_read_leaves_the_rest_to_dom, 0,
+                        sizeof(row_elsewhere) / sizeof(row_elsewhere[0]));
+    tcase_add_test(tc, test_c360_json_row_read_agrees_with_dom);
     suite_add_tcase(s, tc);
 }
