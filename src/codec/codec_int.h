@@ -32,10 +32,16 @@ enum c360_err c360_codec_json_read(const char *bytes, size_t len, struct c360_re
                                    struct c360_diag *diag) C360_MUST_USE;
 
 /* Parses a message part (`what`: "the value", "the key") of at most
- * C360_CODEC_VALUE_MAX bytes; *out is new. jansson refuses invalid UTF-8 and
- * nesting deeper than its fixed limit. */
+ * C360_CODEC_VALUE_MAX bytes; *out is new. Accepts, refuses and words
+ * exactly as json_loadb with JSON_REJECT_DUPLICATES (jansson refuses invalid
+ * UTF-8 and nesting deeper than its fixed limit), which
+ * c360_codec_parse_json_jansson calls alone: the reference of the
+ * differential tests. c360_codec_parse_json builds the tree with
+ * c360_json_dom_read where it can. */
 enum c360_err c360_codec_parse_json(const char *bytes, size_t len, const char *what, json_t **out,
                                     struct c360_diag *diag) C360_MUST_USE;
+enum c360_err c360_codec_parse_json_jansson(const char *bytes, size_t len, const char *what,
+                                            json_t **out, struct c360_diag *diag) C360_MUST_USE;
 
 /* A parsed stream mapping (src/codec/mapping.c). */
 struct c360_mapping;
@@ -244,6 +250,16 @@ enum c360_err c360_connect_read(struct c360_connect_cache *cache, const char *by
  */
 enum c360_err c360_json_row_read(const char *bytes, size_t len, struct c360_arena *arena,
                                  const struct c360_row **row) C360_MUST_USE;
+
+/*
+ * Builds the jansson tree json_loadb(bytes, len, JSON_REJECT_DUPLICATES)
+ * would, in one pass of this reader (src/codec/jsonread.c), several times
+ * faster. C360_OK (*out new) and C360_ERR_NOMEM are final; anything else
+ * means "not built here" (what json_loadb refuses, and what this reader
+ * refuses on purpose, as c360_codec_json_read does): the caller asks
+ * json_loadb, which gives the diagnostic.
+ */
+enum c360_err c360_json_dom_read(const char *bytes, size_t len, json_t **out) C360_MUST_USE;
 
 /* A Connect Decimal (base64 text of b64_len bytes: big-endian two's
  * complement, unscaled) as decimal text with `scale` digits after the point. */

@@ -1887,6 +1887,170 @@ static void row_parser_free(struct jr_parser *jp)
         free(jp->table);
 }
 
+/* --- A jansson tree built in one checking pass, for the formats read
+ * through a DOM (jansson's own reader takes a callback per byte). It builds
+ * only what jansson would build the same; whatever it refuses (malformed
+ * JSON, duplicate keys, NUL in a text, deeper than JR_DEPTH_MAX) it leaves
+ * to json_loadb, which also words the diagnostic. */
+
+#define DOM_ELSEWHERE C360_ERR_UNSUPPORTED
+
+static enum c360_err dom_value(struct jr_parser *jp, json_t **out);
+
+/* A string token's decoded text as a jansson string (checked UTF-8). */
+static json_t *dom_text(const struct jr_val *v)
+{
+    if (!v->escaped)
+        return json_stringn_nocheck(v->p, v->len);
+    char inline_buf[JR_TEXT_INLINE];
+    char *buf = v->len <= sizeof(inline_buf) ? inline_buf : malloc(v->len);
+    if (!buf)
+        return NULL;
+    json_t *text = json_stringn_nocheck(buf, unescape(v, buf, v->len)); /* never longer */
+    if (buf != inline_buf)
+        free(buf);
+    return text;
+}
+
+/* After '{': its members into obj. */
+static enum c360_err dom_object(struct jr_parser *jp, json_t *obj)
+{
+    enum c360_err err;
+    char inline_key[JR_TEXT_INLINE];
+    if ((err = lex(jp)))
+        return err;
+    if (jp->kind == TOK_OBJ_CLOSE)
+        return C360_OK;
+    for (;;) {
+        if (jp->kind != TOK_STR || jp->str_nul)
+            return DOM_ELSEWHERE;
+        const struct jr_val name = jp->val;
+        char *key = name.len <= sizeof(inline_key) ? inline_key : malloc(name.len);
+        if (!key)
+            return C360_ERR_NOMEM;
+        size_t key_len = unescape(&name, key, name.len);
+        json_t *value = NULL;
+        if (json_object_getn(obj, key, key_len))
+            err = DOM_ELSEWHERE; /* a duplicate key */
+        else if (!(err = lex(jp)) && jp->kind != TOK_COLON)
+            err = DOM_ELSEWHERE;
+        else if (!err && !(err = lex(jp)) && !(err = dom_value(jp, &value)) &&
+                 json_object_setn_new_nocheck(obj, key, key_len, value))
+            err = C360_ERR_NOMEM; /* value is freed by the failed set */
+        if (key != inline_key)
+            free(key);
+        if (err || (err = lex(jp)))
+            return err;
+        if (jp->kind != TOK_COMMA)
+            break;
+        if ((err = lex(jp)))
+            return err;
+    }
+    return jp->kind == TOK_OBJ_CLOSE ? C360_OK : DOM_ELSEWHERE;
+}
+
+/* After '[': its items into arr. */
+static enum c360_err dom_array(struct jr_parser *jp, json_t *arr)
+{
+    enum c360_err err;
+    if ((err = lex(jp)))
+        return err;
+    if (jp->kind == TOK_ARR_CLOSE)
+        return C360_OK;
+    for (;;) {
+        json_t *item;
+        if ((err = dom_value(jp, &item)))
+            return err;
+        if (json_array_append_new(arr, item))
+            return C360_ERR_NOMEM;
+        if ((err = lex(jp)))
+            return err;
+        if (jp->kind != TOK_COMMA)
+            break;
+        if ((err = lex(jp)))
+            return err;
+    }
+    return jp->kind == TOK_ARR_CLOSE ? C360_OK : DOM_ELSEWHERE;
+}
+
+/* The value starting with the current token, as a new jansson value. */
+static enum c360_err dom_value(struct jr_parser *jp, json_t **out)
+{
+    enum c360_err err = C360_OK;
+    *out = NULL;
+    if (++jp->depth > JR_DEPTH_MAX)
+        return DOM_ELSEWHERE;
+    switch (jp->kind) {
+    case TOK_STR:
+        if (jp->str_nul)
+            return DOM_ELSEWHERE;
+        *out = dom_text(&jp->val);
+        break;
+    case TOK_INT:
+        *out = json_integer(int_value(&jp->val));
+        break;
+    case TOK_REAL: {
+        struct jr_text t;
+        if ((err = text_of(&jp->val, &t)))
+            return err;
+        *out = json_real(strtod(t.s, NULL)); /* in range: lex checked it */
+        text_free(&t);
+        break;
+    }
+    case TOK_TRUE:
+        *out = json_true();
+        break;
+    case TOK_FALSE:
+        *out = json_false();
+        break;
+    case TOK_NULL:
+        *out = json_null();
+        break;
+    case TOK_OBJ_OPEN:
+        if ((*out = json_object()) && (err = dom_object(jp, *out))) {
+            json_decref(*out);
+            *out = NULL;
+            return err;
+        }
+        break;
+    case TOK_ARR_OPEN:
+        if ((*out = json_array()) && (err = dom_array(jp, *out))) {
+            json_decref(*out);
+            *out = NULL;
+            return err;
+        }
+        break;
+    default:
+        return DOM_ELSEWHERE;
+    }
+    if (!*out)
+        return C360_ERR_NOMEM;
+    jp->depth--;
+    return C360_OK;
+}
+
+enum c360_err c360_json_dom_read(const char *bytes, size_t len, json_t **out)
+{
+    enum c360_err err;
+    struct jr_parser parser, *jp = &parser;
+    *out = NULL;
+    if (len > C360_CODEC_VALUE_MAX)
+        return DOM_ELSEWHERE;
+    row_parser_init(jp, bytes, len);
+    if (!(err = lex(jp)) && jp->kind != TOK_OBJ_OPEN && jp->kind != TOK_ARR_OPEN)
+        err = DOM_ELSEWHERE;
+    if (!err && !(err = dom_value(jp, out)) && !(err = lex(jp)) && jp->kind != TOK_EOF)
+        err = DOM_ELSEWHERE;
+    row_parser_free(jp);
+    if (err) {
+        json_decref(*out);
+        *out = NULL;
+        if (err != C360_ERR_NOMEM)
+            err = DOM_ELSEWHERE;
+    }
+    return err;
+}
+
 static enum c360_err connect_value(struct jr_parser *jp, struct c360_arena *arena,
                                    const struct c360_plan *plan, struct c360_row_val *out);
 

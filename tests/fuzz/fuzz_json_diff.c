@@ -1,9 +1,13 @@
 /*
  * libFuzzer target: the canonical JSON reader (c360_codec_json_decode, which
  * reads in one pass without a DOM) against the jansson path it replaced
- * (c360_codec_parse_json, then c360_codec_record_from_json), for every
+ * (c360_codec_parse_json_jansson, then c360_codec_record_from_json), for every
  * entity. They must agree on accepting or refusing, on the diagnostic (field
  * and text) when both refuse, and on the canonical JSON of what they accept.
+ * Then the tree builder on the same reader (c360_json_dom_read, behind
+ * c360_codec_parse_json) against json_loadb: a tree it builds jansson builds
+ * too, equal and in the same member order; what it leaves to jansson that
+ * jansson accepts is nested deeper than the reader goes.
  *
  * Differences by design (codec_int.h), let through here and nothing else:
  *   - nesting: the reader stops at 64 levels, jansson at 2048;
@@ -31,7 +35,7 @@ static enum c360_err decode_with_jansson(const char *bytes, size_t len, struct c
 {
     json_t *obj;
     c360_record_reset(rec, rec->entity);
-    enum c360_err err = c360_codec_parse_json(bytes, len, "the value", &obj, diag);
+    enum c360_err err = c360_codec_parse_json_jansson(bytes, len, "the value", &obj, diag);
     if (err)
         return err;
     err = c360_codec_record_from_json(obj, rec, diag);
@@ -86,6 +90,52 @@ static void disagree(const char *what, enum c360_entity entity, const struct c36
     abort();
 }
 
+static size_t depth_of(json_t *v)
+{
+    size_t most = 0, d;
+    const char *key;
+    json_t *item;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, item) if ((d = depth_of(item)) > most) most = d;
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item) if ((d = depth_of(item)) > most) most = d;
+    } else {
+        return 1;
+    }
+    return most + 1;
+}
+
+static void dom_same(const char *bytes, size_t size)
+{
+    json_t *fast, *ref = json_loadb(bytes, size, JSON_REJECT_DUPLICATES, NULL);
+    enum c360_err err = c360_json_dom_read(bytes, size, &fast);
+    if (err == C360_ERR_NOMEM)
+        abort();
+    if (err) {
+        if (ref && depth_of(ref) <= 64) {
+            fprintf(stderr, "the tree builder left to jansson what it reads\n");
+            abort();
+        }
+        json_decref(ref);
+        return;
+    }
+    if (!ref) {
+        fprintf(stderr, "the tree builder accepted what jansson refuses\n");
+        abort();
+    }
+    size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17);
+    char *a = json_dumps(fast, flags), *b = json_dumps(ref, flags);
+    if (!a || !b || !json_equal(fast, ref) || strcmp(a, b) != 0) {
+        fprintf(stderr, "trees differ\n  reader:  %s\n  jansson: %s\n", a, b);
+        abort();
+    }
+    free(a);
+    free(b);
+    json_decref(fast);
+    json_decref(ref);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct c360_record *old_rec, *new_rec;
@@ -93,6 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *bytes = (const char *)data;
     if (has_nul_after_token(data, size))
         return 0;
+    dom_same(bytes, size);
     if (c360_record_new(C360_ENTITY_INDIVIDUAL, &old_rec) != C360_OK)
         return 0;
     if (c360_record_new(C360_ENTITY_INDIVIDUAL, &new_rec) != C360_OK) {

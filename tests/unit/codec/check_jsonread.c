@@ -3,7 +3,7 @@
  * c360_codec_json_decode. Table tests of JSON it refuses (with jansson's
  * wording and byte offsets), of records it reads for each entity, and a
  * check that every table input gets the same answer from the jansson path
- * (c360_codec_parse_json + c360_codec_record_from_json) unless the
+ * (c360_codec_parse_json_jansson + c360_codec_record_from_json) unless the
  * difference is one codec_int.h documents.
  */
 #include "c360/codec.h"
@@ -260,7 +260,7 @@ static enum c360_err decode_dom(enum c360_entity entity, const char *json, size_
     *out = NULL;
     c360_diag_clear(diag);
     ck_assert_int_eq(c360_record_new(entity, &rec), C360_OK);
-    enum c360_err err = c360_codec_parse_json(json, len, "the value", &obj, diag);
+    enum c360_err err = c360_codec_parse_json_jansson(json, len, "the value", &obj, diag);
     if (!err) {
         err = c360_codec_record_from_json(obj, rec, diag);
         json_decref(obj);
@@ -394,6 +394,67 @@ START_TEST(test_c360_codec_json_decode_refuses_long_escaped_string)
 }
 END_TEST
 
+/* --- c360_json_dom_read: the tree json_loadb builds, or the refusal it words. */
+
+/* Values it builds: every kind, escapes, surrogate pairs, order, depth. */
+static const char *const dom_cases[] = {
+    "{}",
+    "[]",
+    " [ 1 , -0 , 2.50 , -1e-3 , 1E+2 , true , false , null ] ",
+    "{\"b\":1,\"a\":{\"c\":[{}],\"d\":\"\"},\"\\u00e9\\n\":\"x\\\"y\\\\z\\/\"}",
+    "[\"\\ud83d\\ude00 \xf0\x9f\x98\x80 \xc3\xa9\"]",
+    "[9223372036854775807,-9223372036854775808,1.7976931348623157e308,4.9e-324,1e-400]",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+};
+
+static char *dump(json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    ck_assert_ptr_nonnull(text);
+    return text;
+}
+
+START_TEST(test_c360_json_dom_read_builds_what_jansson_builds)
+{
+    const size_t n_dom = sizeof(dom_cases) / sizeof(dom_cases[0]), i = (size_t)_i;
+    const char *json = i < n_dom ? dom_cases[i] : record_cases[i - n_dom].json;
+    json_t *fast, *ref = json_loadb(json, strlen(json), JSON_REJECT_DUPLICATES, NULL);
+    enum c360_err err = c360_json_dom_read(json, strlen(json), &fast);
+    if (!ref) { /* a record case jansson refuses: so does the reader */
+        ck_assert_int_eq(err, C360_ERR_UNSUPPORTED);
+        return;
+    }
+    ck_assert_msg(err == C360_OK, "%s: %d", json, err);
+    ck_assert(json_equal(fast, ref));
+    char *a = dump(fast), *b = dump(ref);
+    ck_assert_str_eq(a, b); /* member order too */
+    free(a);
+    free(b);
+    json_decref(fast);
+    json_decref(ref);
+}
+END_TEST
+
+/* What jansson refuses the reader leaves to it: c360_codec_parse_json words
+ * each refusal as json_loadb does, byte offset included. */
+START_TEST(test_c360_json_dom_read_leaves_refusals_to_jansson)
+{
+    const struct syntax_case *c = &syntax_cases[_i];
+    json_t *fast = NULL, *a = NULL, *b = NULL;
+    struct c360_diag da, db;
+    c360_diag_clear(&da);
+    c360_diag_clear(&db);
+    ck_assert_int_eq(c360_json_dom_read(c->json, c->len, &fast), C360_ERR_UNSUPPORTED);
+    ck_assert_ptr_null(fast);
+    enum c360_err ea = c360_codec_parse_json(c->json, c->len, "the value", &a, &da);
+    enum c360_err eb = c360_codec_parse_json_jansson(c->json, c->len, "the value", &b, &db);
+    ck_assert_int_eq(ea, eb);
+    ck_assert_str_eq(da.text, db.text);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
 void c360_check_jsonread_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_codec_json_decode (jsonread)");
@@ -407,5 +468,12 @@ void c360_check_jsonread_add(Suite *s)
     tcase_add_test(tc, test_c360_codec_json_decode_limits_depth);
     tcase_add_test(tc, test_c360_codec_json_decode_finds_duplicates_among_many_members);
     tcase_add_test(tc, test_c360_codec_json_decode_refuses_long_escaped_string);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_json_dom_read");
+    tcase_add_loop_test(tc, test_c360_json_dom_read_builds_what_jansson_builds, 0,
+                        sizeof(dom_cases) / sizeof(dom_cases[0]) +
+                            sizeof(record_cases) / sizeof(record_cases[0]));
+    tcase_add_loop_test(tc, test_c360_json_dom_read_leaves_refusals_to_jansson, 0,
+                        sizeof(syntax_cases) / sizeof(syntax_cases[0]));
     suite_add_tcase(s, tc);
 }
