@@ -193,20 +193,85 @@ static void msgs_free(struct msgs *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* The order a batch is applied in, whatever order Kafka delivered it:
- * topic, partition, offset. Errors (no topic) first. */
-static int msg_cmp(const void *a, const void *b)
+/* A batch record's place in the order it is applied in, whatever order Kafka
+ * delivered it: topic (by name), partition, offset; errors (no topic) first,
+ * as they came. The topic's rank among the batch's topics stands for its
+ * name, so sorting compares numbers only. */
+struct placed {
+    uint32_t topic; /* 0: no topic; else 1 + the name's rank */
+    int32_t partition;
+    int64_t offset;
+    size_t at; /* its index before sorting */
+    rd_kafka_message_t *msg;
+};
+
+static int placed_cmp(const void *a, const void *b)
 {
-    const rd_kafka_message_t *x = *(rd_kafka_message_t *const *)a,
-                             *y = *(rd_kafka_message_t *const *)b;
-    if (!x->rkt || !y->rkt)
-        return !!x->rkt - !!y->rkt;
-    int c = strcmp(rd_kafka_topic_name(x->rkt), rd_kafka_topic_name(y->rkt));
-    if (c)
-        return c;
-    if (x->partition != y->partition)
-        return x->partition < y->partition ? -1 : 1;
-    return x->offset < y->offset ? -1 : x->offset > y->offset;
+    const struct placed *x = a, *y = b;
+    if (x->topic != y->topic)
+        return x->topic < y->topic ? -1 : 1;
+    if (!x->topic || x->partition == y->partition) {
+        int64_t l = x->topic ? x->offset : (int64_t)x->at,
+                r = y->topic ? y->offset : (int64_t)y->at;
+        return l < r ? -1 : l > r;
+    }
+    return x->partition < y->partition ? -1 : 1;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+enum c360_err c360_runtime_sort(rd_kafka_message_t **v, size_t n)
+{
+    const char *names[C360_TOPIC_SET_MAX];
+    const rd_kafka_topic_t *handles[C360_TOPIC_SET_MAX];
+    size_t n_names = 0;
+    struct placed *order = malloc(n * sizeof(*order));
+    if (!order)
+        return C360_ERR_NOMEM;
+    /* The batch's topics, each once: records of a topic share its handle. */
+    for (size_t i = 0; i < n; i++) {
+        const rd_kafka_topic_t *rkt = v[i]->rkt;
+        size_t k = 0;
+        while (rkt && k < n_names && handles[k] != rkt)
+            k++;
+        if (rkt && k == n_names) {
+            const char *name = rd_kafka_topic_name(rkt);
+            for (k = 0; k < n_names && strcmp(names[k], name) != 0; k++)
+                ;
+            if (k == n_names) {
+                if (n_names == C360_TOPIC_SET_MAX) { /* only subscribed topics come */
+                    free(order);
+                    return C360_ERR_LIMIT;
+                }
+                handles[n_names] = rkt;
+                names[n_names++] = name;
+            }
+        }
+    }
+    qsort(names, n_names, sizeof(names[0]), name_cmp);
+    const rd_kafka_topic_t *last = NULL; /* records come in runs of one topic */
+    uint32_t topic = 0;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_message_t *msg = v[i];
+        if (!msg->rkt) {
+            topic = 0;
+        } else if (msg->rkt != last || !topic) {
+            const char *name = rd_kafka_topic_name(msg->rkt);
+            for (topic = 0; strcmp(names[topic], name) != 0; topic++)
+                ;
+            topic++;
+        }
+        last = msg->rkt;
+        order[i] = (struct placed){topic, msg->partition, msg->offset, i, msg};
+    }
+    qsort(order, n, sizeof(*order), placed_cmp);
+    for (size_t i = 0; i < n; i++)
+        v[i] = order[i].msg;
+    free(order);
+    return C360_OK;
 }
 
 static void intent_clear(struct intent *in)
@@ -1323,8 +1388,9 @@ static enum c360_err batch_decode(struct c360_runtime *rt)
  * applied as it was) and starts decoding it. */
 static enum c360_err batch_ready(struct c360_runtime *rt)
 {
-    if (rt->batch.n > 1)
-        qsort(rt->batch.v, rt->batch.n, sizeof(*rt->batch.v), msg_cmp);
+    enum c360_err err;
+    if (rt->batch.n > 1 && (err = c360_runtime_sort(rt->batch.v, rt->batch.n)))
+        return err;
     return batch_decode(rt);
 }
 

@@ -44,6 +44,13 @@ void c360_offsets_revoke(struct c360_offsets *offs, const char *topic, int32_t p
 /* Whether the partition is owned: c360_offsets_consume will take its records. */
 bool c360_offsets_owned(struct c360_offsets *offs, const char *topic, int32_t partition);
 
+/* Sorts a batch's records into the one order they are applied in, whatever
+ * order Kafka delivered them (a batch re-run after a crash is applied as it
+ * was): topic by name, partition, offset; records without a topic (consumer
+ * errors) first, as they came. C360_ERR_LIMIT beyond C360_TOPIC_SET_MAX
+ * topics (run.c). */
+enum c360_err c360_runtime_sort(rd_kafka_message_t **v, size_t n) C360_MUST_USE;
+
 /* Record topic:partition:offset was consumed. *out (borrowed; valid until
  * its last c360_offsets_done) holds the partition at the record until
  * c360_offsets_done releases its processing hold. C360_ERR_NOT_FOUND when

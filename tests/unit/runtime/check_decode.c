@@ -1,6 +1,7 @@
 /*
  * Suite runtime: the decode stage (src/runtime/decode.c) — a batch decoded
- * by its own thread, handed over message by message in the order added.
+ * by its own thread, handed over message by message in the order added —
+ * and the order a batch is put in first (c360_runtime_sort, run.c).
  */
 #include "runtime_int.h"
 
@@ -206,6 +207,50 @@ START_TEST(test_c360_decode_wait_gives_every_part_of_a_cdc_event)
 }
 END_TEST
 
+/* Records as Kafka hands them over: partitions interleaved, topics out of
+ * name order, a topic under two handles, consumer errors among them. They
+ * come out by topic name, partition and offset, errors first as they came. */
+START_TEST(test_c360_runtime_sort_orders_by_topic_partition_offset)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new(); /* no broker: topic handles only */
+    ck_assert_int_eq(rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr)),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    ck_assert_ptr_nonnull(rk);
+    rd_kafka_topic_t *b = rd_kafka_topic_new(rk, "c360.in.b", NULL),
+                     *a = rd_kafka_topic_new(rk, "c360.in.a", NULL),
+                     *a2 = rd_kafka_topic_new(rk, "c360.in.a", NULL);
+    ck_assert(a && b && a2);
+    static const struct {
+        int topic; /* 0: none (an error), 1: a, 2: b, 3: a's other handle */
+        int32_t partition;
+        int64_t offset;
+    } in[] = {{2, 1, 7}, {2, 1, 8}, {1, 3, 5}, {0, 9, 100}, {2, 0, 40}, {1, 0, 2},
+              {3, 3, 4}, {2, 1, 6}, {0, 2, 1}, {1, 3, 6},   {2, 0, 39}, {3, 0, 1}};
+    static const size_t want[] = {3, 8, 11, 5, 6, 2, 9, 10, 4, 7, 0, 1};
+    const size_t n = sizeof(in) / sizeof(in[0]);
+    rd_kafka_message_t msgs[sizeof(in) / sizeof(in[0])], *v[sizeof(in) / sizeof(in[0])];
+    rd_kafka_topic_t *handles[] = {NULL, a, b, a2};
+    for (size_t i = 0; i < n; i++) {
+        memset(&msgs[i], 0, sizeof(msgs[i]));
+        msgs[i].rkt = handles[in[i].topic];
+        msgs[i].err = in[i].topic ? RD_KAFKA_RESP_ERR_NO_ERROR : RD_KAFKA_RESP_ERR__TRANSPORT;
+        msgs[i].partition = in[i].partition;
+        msgs[i].offset = in[i].offset;
+        v[i] = &msgs[i];
+    }
+    ck_assert_int_eq(c360_runtime_sort(v, n), C360_OK);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(v[i] == &msgs[want[i]], "place %zu holds record %zu, not %zu", i,
+                      (size_t)(v[i] - msgs), want[i]);
+    rd_kafka_topic_destroy(a);
+    rd_kafka_topic_destroy(a2);
+    rd_kafka_topic_destroy(b);
+    rd_kafka_destroy(rk);
+}
+END_TEST
+
 void c360_check_decode_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_decode_wait");
@@ -216,5 +261,8 @@ void c360_check_decode_add(Suite *s)
     tc = tcase_create("c360_decode_finish");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_c360_decode_finish_stops_a_batch_midway);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_runtime_sort");
+    tcase_add_test(tc, test_c360_runtime_sort_orders_by_topic_partition_offset);
     suite_add_tcase(s, tc);
 }
