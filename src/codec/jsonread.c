@@ -187,6 +187,8 @@ static const unsigned char org_fields[] = {
     F_GLOBAL_CUSTOMER_ID, F_COMMIT_TIMESTAMP, F_COMMIT_USER, F_CHANGE_ORIGIN,
     F_CHANGED_FIELDS,     F_NULLED_FIELDS,    F_FIELDS,      F_COUNT};
 
+static const unsigned char no_fields[] = {F_COUNT}; /* members of no entity's */
+
 static const unsigned char *entity_fields(enum c360_entity entity)
 {
     switch (entity) {
@@ -1789,6 +1791,35 @@ static enum c360_err read_org(const struct jr_val *f, struct c360_record *rec,
     return C360_OK;
 }
 
+/* A parser at the start of bytes, noting the top-level members known (a
+ * list ending in F_COUNT); diag NULL words no diagnostic. Set up field by
+ * field: zeroing the inline key stack would cost more than reading a
+ * typical record. */
+static void parser_init(struct jr_parser *jp, const char *bytes, size_t len,
+                        const unsigned char *known, struct c360_diag *diag)
+{
+    jp->buf = bytes;
+    jp->len = len;
+    jp->pos = jp->tok = 0;
+    jp->depth = 0;
+    jp->known = known;
+    jp->keys = jp->keys_inline;
+    jp->n_keys = 0;
+    jp->cap_keys = JR_KEYS_INLINE;
+    jp->table = jp->table_inline;
+    jp->table_size = JR_TABLE_INLINE;
+    memset(jp->table_inline, 0, sizeof(jp->table_inline));
+    jp->diag = diag;
+}
+
+static void parser_free(struct jr_parser *jp)
+{
+    if (jp->keys != jp->keys_inline)
+        free(jp->keys);
+    if (jp->table != jp->table_inline)
+        free(jp->table);
+}
+
 enum c360_err c360_codec_json_read(const char *bytes, size_t len, struct c360_record *rec,
                                    struct c360_diag *diag)
 {
@@ -1798,23 +1829,10 @@ enum c360_err c360_codec_json_read(const char *bytes, size_t len, struct c360_re
         return c360_diag_fail(diag, C360_ERR_LIMIT, NULL,
                               "the value of %zu bytes is larger than %d bytes", len,
                               C360_CODEC_VALUE_MAX);
-    /* Set up field by field: zeroing the inline key stack would cost more
-     * than reading a typical record. */
     struct jr_parser parser, *jp = &parser;
-    jp->buf = bytes;
-    jp->len = len;
-    jp->pos = jp->tok = 0;
-    jp->depth = 0;
-    jp->known = entity_fields(rec->entity);
+    parser_init(jp, bytes, len, entity_fields(rec->entity), diag);
     for (size_t i = 0; i < F_COUNT; i++)
         jp->fields[i].kind = JR_ABSENT;
-    jp->keys = jp->keys_inline;
-    jp->n_keys = 0;
-    jp->cap_keys = JR_KEYS_INLINE;
-    jp->table = jp->table_inline;
-    jp->table_size = JR_TABLE_INLINE;
-    memset(jp->table_inline, 0, sizeof(jp->table_inline));
-    jp->diag = diag;
     if ((err = parse_root(jp, &root)))
         goto fail;
     if (root.kind != JR_OBJ) {
@@ -1847,10 +1865,7 @@ enum c360_err c360_codec_json_read(const char *bytes, size_t len, struct c360_re
     if (!err)
         err = c360_record_validate(rec, diag);
 fail:
-    if (jp->keys != jp->keys_inline)
-        free(jp->keys);
-    if (jp->table != jp->table_inline)
-        free(jp->table);
+    parser_free(jp);
     return err;
 }
 
@@ -1861,30 +1876,16 @@ fail:
 /* Not read here: the DOM path decides. */
 #define CONNECT_ELSEWHERE C360_ERR_UNSUPPORTED
 
-/* A parser at the start of bytes that words no diagnostic. */
-static void row_parser_init(struct jr_parser *jp, const char *bytes, size_t len)
+/* A real token's value, as jansson reads it (lex checked it is in range). */
+static enum c360_err real_value(const struct jr_val *v, double *out)
 {
-    static const unsigned char no_fields[] = {F_COUNT};
-    jp->buf = bytes;
-    jp->len = len;
-    jp->pos = jp->tok = 0;
-    jp->depth = 0;
-    jp->known = no_fields;
-    jp->keys = jp->keys_inline;
-    jp->n_keys = 0;
-    jp->cap_keys = JR_KEYS_INLINE;
-    jp->table = jp->table_inline;
-    jp->table_size = JR_TABLE_INLINE;
-    memset(jp->table_inline, 0, sizeof(jp->table_inline));
-    jp->diag = NULL;
-}
-
-static void row_parser_free(struct jr_parser *jp)
-{
-    if (jp->keys != jp->keys_inline)
-        free(jp->keys);
-    if (jp->table != jp->table_inline)
-        free(jp->table);
+    struct jr_text t;
+    enum c360_err err = text_of(v, &t);
+    if (err)
+        return err;
+    *out = strtod(t.s, NULL);
+    text_free(&t);
+    return C360_OK;
 }
 
 /* --- A jansson tree built in one checking pass, for the formats read
@@ -1990,11 +1991,10 @@ static enum c360_err dom_value(struct jr_parser *jp, json_t **out)
         *out = json_integer(int_value(&jp->val));
         break;
     case TOK_REAL: {
-        struct jr_text t;
-        if ((err = text_of(&jp->val, &t)))
+        double d;
+        if ((err = real_value(&jp->val, &d)))
             return err;
-        *out = json_real(strtod(t.s, NULL)); /* in range: lex checked it */
-        text_free(&t);
+        *out = json_real(d);
         break;
     }
     case TOK_TRUE:
@@ -2036,12 +2036,12 @@ enum c360_err c360_json_dom_read(const char *bytes, size_t len, json_t **out)
     *out = NULL;
     if (len > C360_CODEC_VALUE_MAX)
         return DOM_ELSEWHERE;
-    row_parser_init(jp, bytes, len);
+    parser_init(jp, bytes, len, no_fields, NULL);
     if (!(err = lex(jp)) && jp->kind != TOK_OBJ_OPEN && jp->kind != TOK_ARR_OPEN)
         err = DOM_ELSEWHERE;
     if (!err && !(err = dom_value(jp, out)) && !(err = lex(jp)) && jp->kind != TOK_EOF)
         err = DOM_ELSEWHERE;
-    row_parser_free(jp);
+    parser_free(jp);
     if (err) {
         json_decref(*out);
         *out = NULL;
@@ -2209,11 +2209,10 @@ static enum c360_err connect_value(struct jr_parser *jp, struct c360_arena *aren
     case TOK_REAL: {
         if (!asis && !decimal)
             return CONNECT_ELSEWHERE;
-        struct jr_text t;
-        if ((err = text_of(&jp->val, &t)))
+        double d;
+        if ((err = real_value(&jp->val, &d)))
             return err;
-        *out = (struct c360_row_val){.kind = C360_ROW_REAL, .as.d = strtod(t.s, NULL)};
-        text_free(&t);
+        *out = (struct c360_row_val){.kind = C360_ROW_REAL, .as.d = d};
         break;
     }
     case TOK_STR:
@@ -2258,7 +2257,7 @@ enum c360_err c360_connect_read(struct c360_connect_cache *cache, const char *by
     if (len > C360_CODEC_VALUE_MAX)
         return CONNECT_ELSEWHERE;
     struct jr_parser parser, *jp = &parser;
-    row_parser_init(jp, bytes, len);
+    parser_init(jp, bytes, len, no_fields, NULL);
     jp->depth = 1; /* inside the envelope */
     /* {"schema": */
     if ((err = lex(jp)) || jp->kind != TOK_OBJ_OPEN || (err = lex(jp)) || !token_is(jp, "schema") ||
@@ -2285,7 +2284,7 @@ enum c360_err c360_connect_read(struct c360_connect_cache *cache, const char *by
         goto done;
     *payload = row.as.row;
 done:
-    row_parser_free(jp);
+    parser_free(jp);
     if (err == C360_OK && !*payload)
         err = CONNECT_ELSEWHERE;
     return err;
@@ -2325,7 +2324,7 @@ enum c360_err c360_json_row_read(const char *bytes, size_t len, struct c360_aren
     if (len > C360_CODEC_VALUE_MAX)
         return CONNECT_ELSEWHERE;
     struct jr_parser parser, *jp = &parser;
-    row_parser_init(jp, bytes, len);
+    parser_init(jp, bytes, len, no_fields, NULL);
     if ((err = lex(jp)) || jp->kind != TOK_OBJ_OPEN || (err = lex(jp)))
         goto done;
     jp->depth = 1;
@@ -2375,7 +2374,7 @@ refused:
     if (err != C360_ERR_NOMEM)
         err = CONNECT_ELSEWHERE;
 done:
-    row_parser_free(jp);
+    parser_free(jp);
     if (err == C360_OK && !*out)
         err = CONNECT_ELSEWHERE;
     return err;
