@@ -223,19 +223,46 @@ static struct span compare(enum c360_segment_cmp cmp, const struct span *a, cons
     return anything;
 }
 
-static struct span bound_node(struct bound_state *st, size_t n);
+/* The answers a boolean operand may give. */
+struct answers {
+    bool may_false, may_true;
+};
 
-/* A boolean operand: anything else may be either answer, or a refusal. */
-static struct span bound_bool(struct bound_state *st, size_t n)
+static void bound_value(struct bound_state *st, size_t n, struct span *out);
+
+/* A boolean operand: anything else may be either answer, or a refusal.
+ * Connectives are answered here, without a span. */
+static struct answers bound_pred(struct bound_state *st, size_t n)
 {
-    struct span s = bound_node(st, n);
-    if (s.kind == C360_SEGMENT_BOOL)
-        return s;
-    st->may_fail = true;
-    return boolean(true, true);
+    const struct c360_segment_node *node = &st->seg->nodes[n];
+    struct answers a, b;
+    struct span s;
+    switch (node->op) {
+    case C360_SEGMENT_OP_NOT:
+        a = bound_pred(st, node->left);
+        return (struct answers){a.may_true, a.may_false};
+    case C360_SEGMENT_OP_AND:
+        a = bound_pred(st, node->left);
+        if (!a.may_true)
+            return a;
+        b = bound_pred(st, node->right);
+        return (struct answers){a.may_false || b.may_false, b.may_true};
+    case C360_SEGMENT_OP_OR:
+        a = bound_pred(st, node->left);
+        if (!a.may_false)
+            return a;
+        b = bound_pred(st, node->right);
+        return (struct answers){b.may_false, a.may_true || b.may_true};
+    default:
+        bound_value(st, n, &s);
+        if (s.kind == C360_SEGMENT_BOOL)
+            return (struct answers){s.may_false, s.may_true};
+        st->may_fail = true;
+        return (struct answers){true, true};
+    }
 }
 
-static struct span bound_call(struct bound_state *st, size_t n)
+static void bound_call(struct bound_state *st, size_t n, struct span *out)
 {
     size_t slot = st->seg->nodes[n].slot;
     if (!st->done[slot]) {
@@ -248,58 +275,49 @@ static struct span bound_call(struct bound_state *st, size_t n)
         st->memo[slot] = ok ? span_of_bounds(&b) : anything;
         st->done[slot] = true;
     }
-    return st->memo[slot];
+    *out = st->memo[slot];
 }
 
-static struct span bound_node_of(struct bound_state *st, size_t n);
-
-/* A node's bounds; what may make the evaluator refuse is noted. */
-static struct span bound_node(struct bound_state *st, size_t n)
-{
-    struct span s = bound_node_of(st, n);
-    if (s.kind == C360_SEGMENT_ANY || s.lo.overflow || s.hi.overflow)
-        st->may_fail = true;
-    return s;
-}
-
-static struct span bound_node_of(struct bound_state *st, size_t n)
+/* A node's bounds into *out; what may make the evaluator refuse is noted. */
+static void bound_value(struct bound_state *st, size_t n, struct span *out)
 {
     const struct c360_segment_node *node = &st->seg->nodes[n];
     struct span a, b;
+    struct answers p;
     switch (node->op) {
     case C360_SEGMENT_OP_LITERAL:
-        return span_of_literal(&node->value);
+        *out = span_of_literal(&node->value);
+        break;
     case C360_SEGMENT_OP_CALL:
-        return bound_call(st, n);
+        bound_call(st, n, out);
+        break;
     case C360_SEGMENT_OP_NOT:
-        a = bound_bool(st, node->left);
-        return boolean(a.may_true, a.may_false);
     case C360_SEGMENT_OP_AND:
-        a = bound_bool(st, node->left);
-        if (!a.may_true)
-            return a;
-        b = bound_bool(st, node->right);
-        return boolean(a.may_false || b.may_false, b.may_true);
     case C360_SEGMENT_OP_OR:
-        a = bound_bool(st, node->left);
-        if (!a.may_false)
-            return a;
-        b = bound_bool(st, node->right);
-        return boolean(b.may_false, a.may_true || b.may_true);
+        p = bound_pred(st, n);
+        *out = boolean(p.may_false, p.may_true);
+        return; /* a boolean: nothing to note */
     case C360_SEGMENT_OP_NEG:
-        a = bound_node(st, node->left);
-        return negate(&a);
+        bound_value(st, node->left, &a);
+        *out = negate(&a);
+        break;
     case C360_SEGMENT_OP_ADD:
     case C360_SEGMENT_OP_SUB:
-        a = bound_node(st, node->left);
-        b = bound_node(st, node->right);
-        return arith(&a, &b, node->op == C360_SEGMENT_OP_ADD);
+        bound_value(st, node->left, &a);
+        bound_value(st, node->right, &b);
+        *out = arith(&a, &b, node->op == C360_SEGMENT_OP_ADD);
+        break;
     case C360_SEGMENT_OP_CMP:
-        a = bound_node(st, node->left);
-        b = bound_node(st, node->right);
-        return compare(node->cmp, &a, &b);
+        bound_value(st, node->left, &a);
+        bound_value(st, node->right, &b);
+        *out = compare(node->cmp, &a, &b);
+        break;
+    default:
+        *out = anything;
+        break;
     }
-    return anything;
+    if (out->kind == C360_SEGMENT_ANY || out->lo.overflow || out->hi.overflow)
+        st->may_fail = true;
 }
 
 void c360_segment_bound(const struct c360_segment *seg,
@@ -313,7 +331,7 @@ void c360_segment_bound(const struct c360_segment *seg,
     st.ctx = ctx;
     st.may_fail = false;
     memset(st.done, 0, sizeof(st.done));
-    struct span s = bound_bool(&st, seg->root);
+    struct answers s = bound_pred(&st, seg->root);
     *may_false = s.may_false || st.may_fail;
     *may_true = s.may_true;
 }
