@@ -43,6 +43,12 @@ enum c360_err c360_codec_parse_json(const char *bytes, size_t len, const char *w
 enum c360_err c360_codec_parse_json_jansson(const char *bytes, size_t len, const char *what,
                                             json_t **out, struct c360_diag *diag) C360_MUST_USE;
 
+/* v as json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) writes it, byte for
+ * byte (src/codec/jsondump.c), into *buf: grown with realloc (*cap its size,
+ * both kept by the caller across calls), NUL-terminated, *len bytes.
+ * C360_ERR_NOMEM leaves *buf valid for free. */
+enum c360_err c360_json_dump_sorted(json_t *v, char **buf, size_t *cap, size_t *len) C360_MUST_USE;
+
 /* A parsed stream mapping (src/codec/mapping.c). */
 struct c360_mapping;
 

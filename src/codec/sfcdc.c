@@ -37,6 +37,8 @@ struct c360_codec_rows {
     json_t *dirty;  /* record id → true: rows changed since last staged */
     json_t *staged; /* record id → the row's stored text (string), or null */
     size_t max;
+    char *text; /* the buffer rows are staged through */
+    size_t text_cap;
 };
 
 enum c360_err c360_codec_rows_new(size_t max_rows, struct c360_codec_rows **out)
@@ -59,6 +61,7 @@ void c360_codec_rows_destroy(struct c360_codec_rows *rows)
     json_decref(rows->by_id);
     json_decref(rows->dirty);
     json_decref(rows->staged);
+    free(rows->text);
     free(rows);
 }
 
@@ -88,17 +91,15 @@ static bool rows_del(struct c360_codec_rows *rows, const char *id)
     return json_object_set_new(rows->dirty, id, json_true()) == 0;
 }
 
-/* A persisted row: the version byte and the row as compact JSON text, keys
- * sorted so the same row is always the same bytes. */
-/* The stored text of row id: compact JSON, keys sorted so the same row is
- * always the same bytes; NULL text for a forgotten row. */
-static enum c360_err row_text(const struct c360_codec_rows *rows, const char *id, char **text)
+/* The stored text of row id into *buf (c360_json_dump_sorted): compact
+ * JSON, keys sorted so the same row is always the same bytes; *len = 0 for
+ * a forgotten row. */
+static enum c360_err row_text(const struct c360_codec_rows *rows, const char *id, char **buf,
+                              size_t *cap, size_t *len)
 {
     json_t *row = json_object_get(rows->by_id, id);
-    *text = NULL;
-    if (row && !(*text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS))) /* new */
-        return C360_ERR_NOMEM;
-    return C360_OK;
+    *len = 0;
+    return row ? c360_json_dump_sorted(row, buf, cap, len) : C360_OK;
 }
 
 enum c360_err c360_codec_rows_stage(struct c360_codec_rows *rows)
@@ -107,11 +108,10 @@ enum c360_err c360_codec_rows_stage(struct c360_codec_rows *rows)
     json_t *flag;
     json_object_foreach(rows->dirty, id, flag)
     {
-        char *text;
-        if (row_text(rows, id, &text))
+        size_t len;
+        if (row_text(rows, id, &rows->text, &rows->text_cap, &len))
             return C360_ERR_NOMEM; /* what is still dirty is written as it is */
-        json_t *val = text ? json_stringn_nocheck(text, strlen(text)) : json_null();
-        free(text);
+        json_t *val = len ? json_stringn_nocheck(rows->text, len) : json_null();
         if (!val || json_object_set_new(rows->staged, id, val))
             return C360_ERR_NOMEM;
     }
@@ -151,14 +151,15 @@ enum c360_err c360_codec_rows_persist(const struct c360_codec_rows *rows,
         if ((err = row_put(sink, &w, id, json_string_value(item))))
             break;
     }
+    char *text = NULL;
+    size_t cap = 0, len;
     json_object_foreach(rows->dirty, id, item)
     {
-        char *text;
-        if (err || (err = row_text(rows, id, &text)))
+        if (err || (err = row_text(rows, id, &text, &cap, &len)))
             break;
-        err = row_put(sink, &w, id, text);
-        free(text);
+        err = row_put(sink, &w, id, len ? text : NULL);
     }
+    free(text);
     c360_persist_writer_free(&w);
     return err;
 }

@@ -455,6 +455,69 @@ START_TEST(test_c360_json_dom_read_leaves_refusals_to_jansson)
 }
 END_TEST
 
+/* --- c360_json_dump_sorted: json_dumps(JSON_COMPACT | JSON_SORT_KEYS), byte for byte. */
+
+static const char *const sorted_cases[] = {
+    "{}",
+    "[]",
+    "\"\"",
+    "{\"b\":1,\"a\":2,\"ab\":3,\"B\":4,\"\":5,\"\\u00e9\":6}",
+    "[\"\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f \\\" \\\\ \\/ \xc3\xa9\"]",
+    "[0.1,1.0,-0.0,1e20,1e21,1e-5,1.5e-7,-2.5e+300,123456789012345678.0,4.9e-324,100.0]",
+    "[0,-1,9223372036854775807,-9223372036854775808,true,false,null]",
+    "{\"z\":{\"y\":[{\"b\":[],\"a\":{}}]},\"Name\":{\"LastName\":\"Doe\",\"FirstName\":\"J\"}}",
+};
+
+static void sorted_same(json_t *v)
+{
+    char *buf = NULL;
+    size_t cap = 0, len;
+    char *want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_int_eq(c360_json_dump_sorted(v, &buf, &cap, &len), C360_OK);
+    ck_assert_str_eq(buf, want);
+    ck_assert_uint_eq(len, strlen(want));
+    free(want);
+    free(buf);
+}
+
+START_TEST(test_c360_json_dump_sorted_writes_what_json_dumps_writes)
+{
+    const char *json = sorted_cases[_i];
+    json_t *v = json_loads(json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    ck_assert_msg(v != NULL, "%s", json);
+    sorted_same(v);
+    json_decref(v);
+}
+END_TEST
+
+/* More members than it sorts on the stack, and one buffer grown across dumps. */
+START_TEST(test_c360_json_dump_sorted_sorts_many_members_into_a_kept_buffer)
+{
+    json_t *obj = json_object();
+    char name[16];
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "k%d", (i * 7919) % 300);
+        json_object_set_new(obj, name, json_integer(i));
+        sorted_same(obj);
+    }
+    /* Names with a NUL (json_object_setn): bytes, then the shorter first. */
+    json_object_setn_new(obj, "k1\0", 3, json_true());
+    json_object_setn_new(obj, "k1\0a", 4, json_true());
+    sorted_same(obj);
+    char *buf = NULL, *want = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    size_t cap = 0, len;
+    for (int round = 0; round < 3; round++) {
+        ck_assert_int_eq(c360_json_dump_sorted(obj, &buf, &cap, &len), C360_OK);
+        ck_assert_str_eq(buf, want);
+    }
+    ck_assert_uint_ge(cap, len + 1);
+    free(want);
+    free(buf);
+    json_decref(obj);
+}
+END_TEST
+
 void c360_check_jsonread_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_codec_json_decode (jsonread)");
@@ -475,5 +538,10 @@ void c360_check_jsonread_add(Suite *s)
                             sizeof(record_cases) / sizeof(record_cases[0]));
     tcase_add_loop_test(tc, test_c360_json_dom_read_leaves_refusals_to_jansson, 0,
                         sizeof(syntax_cases) / sizeof(syntax_cases[0]));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_json_dump_sorted");
+    tcase_add_loop_test(tc, test_c360_json_dump_sorted_writes_what_json_dumps_writes, 0,
+                        sizeof(sorted_cases) / sizeof(sorted_cases[0]));
+    tcase_add_test(tc, test_c360_json_dump_sorted_sorts_many_members_into_a_kept_buffer);
     suite_add_tcase(s, tc);
 }
