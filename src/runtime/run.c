@@ -296,13 +296,25 @@ static enum c360_err intent_of_batch(struct c360_runtime *rt, int64_t now_ms, bo
     intent_clear(in);
     in->now_ms = now_ms;
     in->tick = tick;
+    /* A partition's records come in runs (as fetched, and as
+     * c360_runtime_sort orders them): its key is looked up once per run. */
+    const rd_kafka_topic_t *run_rkt = NULL;
+    int32_t run_partition = -1;
+    size_t at = 0;
     for (size_t i = 0; i < rt->batch.n; i++) {
         const rd_kafka_message_t *msg = rt->batch.v[i];
         char key[300];
         if (msg->err || !msg->rkt)
             continue;
+        if (msg->rkt == run_rkt && msg->partition == run_partition) {
+            if (msg->offset + 1 > in->ends[at].end)
+                in->ends[at].end = msg->offset + 1;
+            continue;
+        }
+        run_rkt = msg->rkt;
+        run_partition = msg->partition;
         position_key(rd_kafka_topic_name(msg->rkt), msg->partition, key, sizeof(key));
-        size_t at = intent_find(in, key);
+        at = intent_find(in, key);
         if (at == in->n) {
             struct intent_end *e = realloc(in->ends, (in->n + 1) * sizeof(*e));
             if (!e)
