@@ -2127,6 +2127,9 @@ static enum c360_err connect_struct(struct jr_parser *jp, struct c360_arena *are
         cols[i] =
             (struct c360_row_col){.name = plan->fields[i].name, .val = {.kind = C360_ROW_NULL}};
     *row = (struct c360_row){.cols = cols, .n_cols = plan->n_fields};
+    /* A duplicate key goes elsewhere: the plan's fields seen are bits, the
+     * members it does not name go to the key table. */
+    uint64_t seen[(C360_CONNECT_FIELDS_MAX + 63) / 64] = {0};
     size_t base = jp->n_keys, next = 0;
     if ((err = lex(jp)))
         return err;
@@ -2134,18 +2137,21 @@ static enum c360_err connect_struct(struct jr_parser *jp, struct c360_arena *are
         for (;;) {
             if (jp->kind != TOK_STR || jp->str_nul)
                 return CONNECT_ELSEWHERE;
-            if ((err = keys_reserve(jp)))
-                return err;
-            if (!keys_add(jp, base))
-                return CONNECT_ELSEWHERE; /* a duplicate key */
             /* Producers write the fields in schema order: try the next one first. */
-            const struct jr_val *key = &jp->keys[jp->n_keys - 1].name;
+            const struct jr_val *key = &jp->val;
             size_t f = next;
             if (f >= plan->n_fields || !str_is(key, plan->fields[f].name, plan->fields[f].len)) {
                 for (f = 0; f < plan->n_fields; f++) {
                     if (str_is(key, plan->fields[f].name, plan->fields[f].len))
                         break;
                 }
+            }
+            if (f < plan->n_fields) {
+                if (seen[f / 64] & (UINT64_C(1) << (f % 64)))
+                    return CONNECT_ELSEWHERE;
+                seen[f / 64] |= UINT64_C(1) << (f % 64);
+            } else if ((err = keys_reserve(jp)) || !keys_add(jp, base)) {
+                return err ? err : CONNECT_ELSEWHERE;
             }
             if ((err = lex(jp)))
                 return err;
