@@ -83,8 +83,10 @@ enum c360_err c360_codec_new(const struct c360_topic *topic, const char *format,
     if (codec->format != FORMAT_CANONICAL &&
         (err = c360_mapping_parse(topic->mapping, &codec->mapping, diag)))
         goto fail;
-    /* Salesforce CDC merges rows as JSON objects and maps them itself. */
-    if (codec->mapping && codec->format != FORMAT_SFCDC)
+    /* Salesforce CDC merges rows as JSON objects and maps them itself, org
+     * records through the canonical object (sfcdc.c adds to it). */
+    if (codec->mapping && !(codec->format == FORMAT_SFCDC && (entity == C360_ENTITY_ORG_ACCOUNT ||
+                                                              entity == C360_ENTITY_ORG_CONTACT)))
         c360_mapping_direct(codec->mapping, entity);
     /* Avro with a mapping is a row in the producer's own columns (a JDBC
      * source): read by its writer schema, then mapped like JSON. Without one,
@@ -614,8 +616,8 @@ enum c360_err c360_codec_decode_part(const struct c360_codec *codec,
         break;
     case FORMAT_SFCDC:
         if (!(err = connect_unwrap(root, &value, diag)))
-            err = c360_codec_sfcdc_decode(codec->mapping, codec->rows, value, msg, part, rec, parts,
-                                          diag);
+            err = c360_codec_sfcdc_decode(codec->mapping, !codec->mapping_json, codec->rows, value,
+                                          msg, part, rec, parts, diag);
         break;
     }
 done:

@@ -99,11 +99,14 @@ struct c360_row {
     json_t *obj; /* a JSON object (borrowed), or NULL: the columns below */
     const struct c360_row_col *cols;
     size_t n_cols;
+    /* Members this row does not have are looked up here (NULL: none): a few
+     * members laid over a larger row without copying it. */
+    const struct c360_row *under;
 };
 
-/* The member `name` of row (a borrowed view) into *out; false when it has
- * none. A JSON row's scalars come back typed, its objects and arrays as
- * C360_ROW_JSON. */
+/* The member `name` of row, else of the rows under it (a borrowed view),
+ * into *out; false when none has it. A JSON row's scalars come back typed,
+ * its objects and arrays as C360_ROW_JSON. */
 bool c360_row_get(const struct c360_row *row, const char *name, struct c360_row_val *out);
 /* The same view of one JSON value (borrowed). */
 void c360_row_val_of_json(json_t *v, struct c360_row_val *out);
@@ -133,6 +136,7 @@ struct c360_mapping_defaults {
     enum c360_change change;
     int64_t occurred_at;
     const char *event_id;
+    const char *source_record_id; /* Salesforce CDC's record id, or NULL */
 };
 
 /*
@@ -325,9 +329,12 @@ enum c360_err c360_codec_resync_encode(const struct c360_record *rec, enum c360_
 /* --- Salesforce CDC (src/codec/sfcdc.c). */
 
 /* Decodes part `part` of one CDC event (root, borrowed: the value with any
- * Connect envelope removed) through mapping m; see c360_codec_decode_part. */
-enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, struct c360_codec_rows *rows,
-                                      json_t *root, const struct c360_codec_msg *msg, size_t part,
+ * Connect envelope removed) through mapping m; see c360_codec_decode_part.
+ * direct: a direct mapping (c360_mapping_direct) may fill the record without
+ * the canonical object. */
+enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, bool direct,
+                                      struct c360_codec_rows *rows, json_t *root,
+                                      const struct c360_codec_msg *msg, size_t part,
                                       struct c360_record *rec, size_t *parts,
                                       struct c360_diag *diag) C360_MUST_USE;
 /*

@@ -70,17 +70,19 @@ void c360_arena_release(struct c360_arena *arena)
 
 bool c360_row_get(const struct c360_row *row, const char *name, struct c360_row_val *out)
 {
-    if (row->obj) {
-        json_t *v = json_object_get(row->obj, name);
-        if (!v)
-            return false;
-        c360_row_val_of_json(v, out);
-        return true;
-    }
-    for (size_t i = 0; i < row->n_cols; i++) {
-        if (row->cols[i].name[0] == name[0] && strcmp(row->cols[i].name, name) == 0) {
-            *out = row->cols[i].val;
+    for (; row; row = row->under) {
+        if (row->obj) {
+            json_t *v = json_object_get(row->obj, name);
+            if (!v)
+                continue;
+            c360_row_val_of_json(v, out);
             return true;
+        }
+        for (size_t i = 0; i < row->n_cols; i++) {
+            if (row->cols[i].name[0] == name[0] && strcmp(row->cols[i].name, name) == 0) {
+                *out = row->cols[i].val;
+                return true;
+            }
         }
     }
     return false;
@@ -142,9 +144,16 @@ json_t *c360_row_val_json(const struct c360_row_val *v)
 
 json_t *c360_row_json(const struct c360_row *row)
 {
-    if (row->obj)
-        return json_deep_copy(row->obj);
-    json_t *obj = json_object(); /* new */
+    json_t *obj = row->under ? c360_row_json(row->under) : json_object(); /* new */
+    if (obj && row->obj) {
+        json_t *top = json_deep_copy(row->obj);
+        if (!top || json_object_update(obj, top)) {
+            json_decref(obj);
+            obj = NULL;
+        }
+        json_decref(top);
+        return obj;
+    }
     for (size_t i = 0; obj && i < row->n_cols; i++) {
         json_t *v = c360_row_val_json(&row->cols[i].val);
         if (!v || json_object_set_new(obj, row->cols[i].name, v)) {

@@ -1159,12 +1159,19 @@ enum c360_err c360_mapping_record(const struct c360_mapping *m, const struct c36
         occurred_default = (struct dval){.kind = DV_INT, .i = defaults->occurred_at};
         occurred = &occurred_default;
     }
+    const struct dval *record_id = slot_val(vals, f[F_SOURCE_RECORD_ID]);
+    struct dval record_id_default;
+    if (!record_id && defaults->source_record_id) {
+        record_id_default = (struct dval){.kind = DV_STR,
+                                          .str = defaults->source_record_id,
+                                          .len = strlen(defaults->source_record_id)};
+        record_id = &record_id_default;
+    }
     if ((err = put_str(rec, event_id, &rec->event_id)) ||
         (err = put_time(occurred, &rec->occurred_at)) ||
         (err = put_str(rec, slot_val(vals, f[F_GLOBAL_PARTY_ID]), &rec->global_party_id)) ||
         (err = put_str(rec, slot_val(vals, f[F_SOURCE_SYSTEM]), &rec->source_system)) ||
-        (err = put_str(rec, slot_val(vals, f[F_SOURCE_RECORD_ID]), &rec->source_record_id)) ||
-        (err = put_entity(rec, d, vals)))
+        (err = put_str(rec, record_id, &rec->source_record_id)) || (err = put_entity(rec, d, vals)))
         return C360_ERR_UNSUPPORTED;
     return c360_record_validate(rec, diag);
 }

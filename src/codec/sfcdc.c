@@ -552,8 +552,58 @@ done:
     return err;
 }
 
-enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, struct c360_codec_rows *rows,
-                                      json_t *root, const struct c360_codec_msg *msg, size_t part,
+/* What map_row adds to the row, laid over it: "Id", the header and the
+ * fields the connector added (new). */
+static json_t *row_overlay(json_t *root, const char *id)
+{
+    json_t *over = json_object(), *v;
+    const char *name;
+    if (!over || json_object_set_new(over, "Id", json_string(id)) ||
+        json_object_set(over, "ChangeEventHeader", json_object_get(root, "ChangeEventHeader"))) {
+        json_decref(over);
+        return NULL;
+    }
+    json_object_foreach(root, name, v)
+    {
+        if (name[0] == '_' && json_object_set(over, name, v)) {
+            json_decref(over);
+            return NULL;
+        }
+    }
+    return over;
+}
+
+/* The record of an individual's row through a direct mapping, as map_row,
+ * the defaults below and c360_codec_record_from_json would make it, without
+ * copying the row into a canonical object; C360_ERR_UNSUPPORTED: not decided
+ * here (rec is then reset). */
+static enum c360_err record_direct(const struct c360_mapping *m, json_t *row, json_t *root,
+                                   const struct header *h, const char *id, size_t parts,
+                                   bool deleted, const struct c360_codec_msg *msg,
+                                   struct c360_record *rec, struct c360_diag *diag)
+{
+    json_t *over = row_overlay(root, id);
+    if (!over)
+        return C360_ERR_NOMEM;
+    char event[512];
+    event_id(h, msg, id, parts, event, sizeof(event));
+    const struct c360_row under = {.obj = row}, source = {.obj = over, .under = &under};
+    const struct c360_mapping_defaults defaults = {
+        .change = deleted ? C360_CHANGE_DELETE : C360_CHANGE_UPSERT,
+        .occurred_at = h->commit_ts,
+        .event_id = event,
+        .source_record_id = id,
+    };
+    enum c360_err err = c360_mapping_record(m, &source, msg, &defaults, rec, diag);
+    json_decref(over);
+    if (err == C360_ERR_UNSUPPORTED)
+        c360_record_reset(rec, rec->entity);
+    return err;
+}
+
+enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, bool direct,
+                                      struct c360_codec_rows *rows, json_t *root,
+                                      const struct c360_codec_msg *msg, size_t part,
                                       struct c360_record *rec, size_t *parts,
                                       struct c360_diag *diag)
 {
@@ -640,6 +690,11 @@ enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, struct c360_
         }
     }
 
+    bool org = rec->entity == C360_ENTITY_ORG_ACCOUNT || rec->entity == C360_ENTITY_ORG_CONTACT;
+    if (direct && !org && c360_mapping_is_direct(m) &&
+        (err = record_direct(m, row, root, &h, id, n, deleted, msg, rec, diag)) !=
+            C360_ERR_UNSUPPORTED)
+        goto done;
     if ((err = map_row(m, row, root, id, msg, &canon, diag)))
         goto done;
     json_object_set_new(canon, "changeType", json_string(deleted ? "DELETE" : "UPSERT"));
@@ -657,7 +712,7 @@ enum c360_err c360_codec_sfcdc_decode(const struct c360_mapping *m, struct c360_
     }
     if (!json_object_get(source, "recordId"))
         json_object_set_new(source, "recordId", json_string(id));
-    if (rec->entity == C360_ENTITY_ORG_ACCOUNT || rec->entity == C360_ENTITY_ORG_CONTACT) {
+    if (org) {
         if ((err = org_add(canon, &h, id, root, row, update, deleted, diag)))
             goto done;
     }

@@ -609,7 +609,7 @@ START_TEST(test_c360_codec_decode_maps_straight_into_record)
         ck_assert_int_eq(c360_mapping_parse(c->mapping, &m, NULL), C360_OK);
         c360_mapping_direct(m, entity);
         c360_record_reset(rec, entity);
-        struct c360_mapping_defaults defaults = {C360_CHANGE_NONE, MSG_TIMESTAMP, "t:3:42"};
+        struct c360_mapping_defaults defaults = {C360_CHANGE_NONE, MSG_TIMESTAMP, "t:3:42", NULL};
         ck_assert_int_eq(
             c360_mapping_record(m, &(struct c360_row){.obj = row}, &msg, &defaults, rec, NULL),
             C360_OK);
@@ -639,8 +639,13 @@ START_TEST(test_c360_codec_new_maps_shipped_topics_directly)
         ck_assert_msg(c360_codec_mapping_direct(codec), "%s", ids[i]);
         c360_codec_destroy(codec);
     }
-    /* Salesforce CDC merges rows as JSON objects: its mapping stays there. */
+    /* Salesforce CDC maps its merged rows straight into individuals too; org
+     * records take the canonical object, which the decoder adds to. */
     ck_assert_int_eq(c360_codec_new(c360_topic_set_find(topics, "individual"), NULL, &codec, NULL),
+                     C360_OK);
+    ck_assert(c360_codec_mapping_direct(codec));
+    c360_codec_destroy(codec);
+    ck_assert_int_eq(c360_codec_new(c360_topic_set_find(topics, "org-account"), NULL, &codec, NULL),
                      C360_OK);
     ck_assert(!c360_codec_mapping_direct(codec));
     c360_codec_destroy(codec);
