@@ -63,6 +63,8 @@ static void put_char(struct out *o, char c)
 
 static void put_string(struct out *o, const char *s, size_t n)
 {
+    /* Escaped by letter, as jansson does; other controls as \u00XX. */
+    static const char named[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
     static const char hex[] = "0123456789ABCDEF";
     size_t run = 0;
     put_char(o, '"');
@@ -72,32 +74,11 @@ static void put_string(struct out *o, const char *s, size_t n)
             continue;
         put(o, s + run, i - run);
         run = i + 1;
+        const char *at = memchr(named, c, sizeof(named) - 1);
         char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            put(o, esc, 2);
-            break;
-        case '\b':
-            put(o, "\\b", 2);
-            break;
-        case '\f':
-            put(o, "\\f", 2);
-            break;
-        case '\n':
-            put(o, "\\n", 2);
-            break;
-        case '\r':
-            put(o, "\\r", 2);
-            break;
-        case '\t':
-            put(o, "\\t", 2);
-            break;
-        default:
-            put(o, esc, sizeof(esc));
-            break;
-        }
+        if (at)
+            esc[1] = letter[at - named];
+        put(o, esc, at ? 2 : sizeof(esc));
     }
     put(o, s + run, n - run);
     put_char(o, '"');

@@ -301,20 +301,17 @@ static enum c360_err intent_of_batch(struct c360_runtime *rt, int64_t now_ms, bo
     const rd_kafka_topic_t *run_rkt = NULL;
     int32_t run_partition = -1;
     size_t at = 0;
+    char key[300]; /* the run's */
     for (size_t i = 0; i < rt->batch.n; i++) {
         const rd_kafka_message_t *msg = rt->batch.v[i];
-        char key[300];
         if (msg->err || !msg->rkt)
             continue;
-        if (msg->rkt == run_rkt && msg->partition == run_partition) {
-            if (msg->offset + 1 > in->ends[at].end)
-                in->ends[at].end = msg->offset + 1;
-            continue;
+        if (msg->rkt != run_rkt || msg->partition != run_partition) {
+            run_rkt = msg->rkt;
+            run_partition = msg->partition;
+            position_key(rd_kafka_topic_name(msg->rkt), msg->partition, key, sizeof(key));
+            at = intent_find(in, key);
         }
-        run_rkt = msg->rkt;
-        run_partition = msg->partition;
-        position_key(rd_kafka_topic_name(msg->rkt), msg->partition, key, sizeof(key));
-        at = intent_find(in, key);
         if (at == in->n) {
             struct intent_end *e = realloc(in->ends, (in->n + 1) * sizeof(*e));
             if (!e)

@@ -382,6 +382,25 @@ START_TEST(test_c360_connect_read_refuses_malformed_json)
 }
 END_TEST
 
+/* A row laid over another: its members first, the rest from under it. */
+START_TEST(test_c360_row_get_looks_under_a_row)
+{
+    json_t *top = json_loads("{\"a\":1,\"c\":\"x\"}", 0, NULL),
+           *bottom = json_loads("{\"a\":2,\"b\":3}", 0, NULL);
+    const struct c360_row under = {.obj = bottom}, row = {.obj = top, .under = &under};
+    struct c360_row_val v;
+    ck_assert(c360_row_get(&row, "a", &v) && v.kind == C360_ROW_INT && v.as.i == 1);
+    ck_assert(c360_row_get(&row, "b", &v) && v.kind == C360_ROW_INT && v.as.i == 3);
+    ck_assert(!c360_row_get(&row, "d", &v));
+    json_t *all = c360_row_json(&row), *want = json_loads("{\"a\":1,\"b\":3,\"c\":\"x\"}", 0, NULL);
+    ck_assert(json_equal(all, want));
+    json_decref(all);
+    json_decref(want);
+    json_decref(top);
+    json_decref(bottom);
+}
+END_TEST
+
 /* Duplicate keys are refused (JSON_REJECT_DUPLICATES), in the payload, in a
  * nested struct and in the schema. */
 START_TEST(test_c360_connect_read_refuses_duplicate_keys)
@@ -557,6 +576,7 @@ void c360_check_connect_add(Suite *s)
     tcase_add_loop_test(tc, test_c360_connect_read_refuses_malformed_json, 0,
                         sizeof(malformed) / sizeof(malformed[0]));
     tcase_add_test(tc, test_c360_connect_read_refuses_duplicate_keys);
+    tcase_add_test(tc, test_c360_row_get_looks_under_a_row);
     tcase_add_test(tc, test_c360_connect_read_leaves_other_shapes_to_dom);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_json_row_read");
