@@ -20,7 +20,8 @@
  * still unanswered was handed to the producer, to the moment the change was
  * read back from Kafka. When several records of one account are in flight
  * the earliest is taken, so the figure errs high, never low. Prints events/s,
- * latency percentiles, batches and state-store size.
+ * latency percentiles, batches, state-store size and the CPU time each kind
+ * of thread used meanwhile (c360-processor, c360-decode, librdkafka's rdk).
  */
 #include "c360/codec.h"
 #include "c360/config.h"
@@ -32,6 +33,7 @@
 #include "c360/time.h"
 #include "c360/topic.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
@@ -39,7 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #define KEYS_MAX 20000000
 
@@ -191,10 +195,88 @@ static void publish_flush(struct bench *b)
         rd_kafka_flush(b->pub, 100);
 }
 
+/* CPU time by thread name (/proc/self/task/<tid>/stat), to tell where the
+ * two cores went while the processor ran. Threads of one name add up. */
+#define CPU_NAMES 32
+
+struct cpu_use {
+    char name[CPU_NAMES][20];
+    double secs[CPU_NAMES];
+    size_t n;
+};
+
+static void cpu_add(struct cpu_use *u, const char *name, double secs)
+{
+    size_t i = 0;
+    while (i < u->n && strcmp(u->name[i], name) != 0)
+        i++;
+    if (i == u->n) {
+        if (u->n == CPU_NAMES)
+            return;
+        snprintf(u->name[u->n++], sizeof(u->name[0]), "%s", name);
+        u->secs[i] = 0;
+    }
+    u->secs[i] += secs;
+}
+
+static void cpu_snapshot(struct cpu_use *u)
+{
+    u->n = 0;
+    DIR *dir = opendir("/proc/self/task");
+    if (!dir)
+        return;
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], line[1024];
+        snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(line, 1, sizeof(line) - 1, f);
+        fclose(f);
+        line[n] = '\0';
+        /* "tid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
+         * majflt cmajflt utime stime ...": comm may hold spaces, not ')'. */
+        char *open = strchr(line, '('), *close = strrchr(line, ')');
+        unsigned long long ut, st;
+        if (!open || !close || close < open ||
+            sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) !=
+                2)
+            continue;
+        *close = '\0';
+        /* librdkafka names a broker's thread after its address: by kind. */
+        char name[20];
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(open + 1, "/:"), open + 1);
+        cpu_add(u, name, (double)(ut + st) / tick);
+    }
+    closedir(dir);
+}
+
+static void cpu_print(const struct cpu_use *before, const struct cpu_use *after, double wall)
+{
+    double total = 0;
+    char text[1024];
+    size_t at = 0;
+    for (size_t i = 0; i < after->n; i++) {
+        double secs = after->secs[i];
+        for (size_t j = 0; j < before->n; j++)
+            if (strcmp(before->name[j], after->name[i]) == 0)
+                secs -= before->secs[j];
+        total += secs;
+        if (secs >= 0.05 && at < sizeof(text))
+            at += (size_t)snprintf(text + at, sizeof(text) - at, " %s %.2f", after->name[i], secs);
+    }
+    printf("  cpu         %.2f s, %.2f cores busy; by thread (s):%s\n", total, total / wall, text);
+}
+
 static void *processor_main(void *arg)
 {
     struct bench *b = arg;
     enum c360_err err = C360_OK;
+    prctl(PR_SET_NAME, "c360-processor");
     while (!atomic_load(&b->stop) && !err)
         err = c360_runtime_step(b->rt, 20);
     b->err = err;
@@ -379,6 +461,7 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     struct c360_runtime_stats s;
+    struct cpu_use cpu0 = {0}, cpu1 = {0};
     int64_t t0, t1;
     if (!rate) {
         for (int wave = 0; wave < 2; wave++)
@@ -389,12 +472,15 @@ int main(int argc, char **argv)
         processor_start(&b);
         t0 = 0;
         while (!processor_done(&b, b.n_lines, &s) && !b.err) {
-            if (!t0 && s.received)
+            if (!t0 && s.received) {
                 t0 = now_us();
+                cpu_snapshot(&cpu0);
+            }
             c360_kafka_mock_poll(b.mock);
             nanosleep(&(struct timespec){0, 2000000}, NULL);
         }
         t1 = now_us();
+        cpu_snapshot(&cpu1);
     } else {
         index_keys(&b);
         rd_kafka_t *con = changes_consumer(&b);
@@ -409,6 +495,7 @@ int main(int argc, char **argv)
         }
         b.n_samples = 0; /* the people's changes are not paced */
         t0 = now_us();
+        cpu_snapshot(&cpu0);
         size_t sent = 0, i = 0;
         while (i < b.n_lines) {
             /* Every millisecond, what is due by then: no busy wait. */
@@ -431,6 +518,7 @@ int main(int argc, char **argv)
         }
         read_changes(&b, con, 500);
         t1 = now_us();
+        cpu_snapshot(&cpu1);
         rd_kafka_consumer_close(con);
         rd_kafka_destroy(con);
     }
@@ -451,6 +539,7 @@ int main(int argc, char **argv)
            outputs, s.dead_lettered);
     printf("  batches     %lld committed; state store %.1f MB for %zu profiles\n", s.batches,
            (double)s.store_bytes / 1e6, s.profiles);
+    cpu_print(&cpu0, &cpu1, secs);
     if (rate) {
         qsort(b.samples, b.n_samples, sizeof(*b.samples), cmp_i64);
         printf("  latency     %zu segment changes caused by an input at %lu records/s: p50 %.1f "

@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 /* Records decoded ahead of the processor at most: more than the parts of
  * any one message (a CDC event names at most C360_RECORD_FIELDS_MAX
@@ -105,6 +106,7 @@ static void slot_decode(struct c360_decode *d, struct decode_slot *s)
 static void *decode_main(void *arg)
 {
     struct c360_decode *d = arg;
+    prctl(PR_SET_NAME, "c360-decode"); /* as top -H and /proc show it */
     pthread_mutex_lock(&d->lock);
     for (;;) {
         while (!d->busy && !d->quit)

@@ -908,13 +908,18 @@ static enum c360_err consumer_new(const struct c360_config *cfg, struct c360_run
      * The range assignor gives one instance the same partition numbers of every
      * input topic, which co-partitioned state needs (DESIGN.md §6); the sticky
      * assignors do not promise that, and cooperative-sticky also aborts on a
-     * close before the first assignment in librdkafka < 2.3 (issue #4312). */
+     * close before the first assignment in librdkafka < 2.3 (issue #4312).
+     * While the consumer's queue holds queued.max.messages.kbytes, librdkafka
+     * fetches nothing and looks again up to a second later; at the default
+     * 64 MiB (about 40,000 Kafka Connect JSON records) a processor catching
+     * up drained it first and sat idle each second (bench/RESULTS.md). */
     const struct c360_kafka_default defaults[] = {
         {"group.id", rt->group},
         {"client.id", "c360"},
         {"enable.auto.commit", "false"},
         {"auto.offset.reset", "earliest"},
         {"partition.assignment.strategy", "range"},
+        {"queued.max.messages.kbytes", "262144"},
         {NULL, NULL},
     };
     if (c360_config_kafka_get(cfg, "group.id"))
