@@ -143,33 +143,6 @@ static inline bool word_needs_escape(uint64_t x)
     return (hit & ~x & high) != 0;
 }
 
-/* The length of the longest prefix of s[0, n) that needs no escape. */
-static size_t plain_prefix(const char *s, size_t n)
-{
-    size_t i = 0;
-    uint64_t x;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&x, s + i, 8);
-        if (word_needs_escape(x))
-            break;
-    }
-    if (i + 8 > n && i < n) {
-        /* The last bytes, padded with a letter, as one word too. */
-        char tail[8];
-        memset(tail, 'a', sizeof(tail));
-        memcpy(tail, s + i, n - i);
-        memcpy(&x, tail, 8);
-        if (!word_needs_escape(x))
-            return n;
-    }
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\')
-            break;
-    }
-    return i;
-}
-
 /* s, which needs no escape, in quotes and then followed by tail (':' after
  * a name), unless tail is NUL: one copy. */
 static inline void quoted(struct c360_jsonw *w, const char *s, size_t n, char tail)
@@ -189,15 +162,36 @@ static inline void quoted(struct c360_jsonw *w, const char *s, size_t n, char ta
 static void escaped(struct c360_jsonw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    /* Most text needs no escape. */
-    size_t plain = plain_prefix(s, n);
-    if (plain == n) {
-        quoted(w, s, n, '\0');
+    /* Most text needs no escape: it is copied a word at a time as it is
+     * checked, into room for it, its quotes and the NUL. */
+    if (!reserve(w, n + 2))
+        return;
+    char *d = w->buf + w->len + 1;
+    size_t i = 0;
+    uint64_t x;
+    d[-1] = '"';
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, s + i, 8);
+        if (word_needs_escape(x))
+            break;
+        memcpy(d + i, &x, 8);
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+        d[i] = (char)c;
+    }
+    if (i == n) {
+        d[n] = '"';
+        d[n + 1] = '\0';
+        w->len += n + 2;
         return;
     }
-    size_t run = 0;
-    put_char(w, '"');
-    for (size_t i = plain; i < n; i++) {
+    /* The quote and the plain text before the first escape stay. */
+    w->len += 1 + i;
+    size_t run = i;
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,7 +14,9 @@
 #define C360_LOG_LINE_MAX 4096
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static enum c360_log_level log_level = C360_LOG_INFO;
+/* Read on every call, also for records below it (two per record applied at
+ * debug level): an atomic, not the lock. */
+static atomic_int log_level = C360_LOG_INFO;
 static FILE *log_stream; /* NULL means stderr: stderr is not a constant initializer */
 
 static const char *const level_names[] = {
@@ -37,17 +40,12 @@ enum c360_err c360_log_level_parse(const char *name, enum c360_log_level *out)
 
 void c360_log_set_level(enum c360_log_level level)
 {
-    pthread_mutex_lock(&log_lock);
-    log_level = level;
-    pthread_mutex_unlock(&log_lock);
+    atomic_store_explicit(&log_level, (int)level, memory_order_relaxed);
 }
 
 bool c360_log_enabled(enum c360_log_level level)
 {
-    pthread_mutex_lock(&log_lock);
-    bool on = level >= log_level;
-    pthread_mutex_unlock(&log_lock);
-    return on;
+    return (int)level >= atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
 void c360_log_set_stream(FILE *out)

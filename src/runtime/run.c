@@ -201,9 +201,23 @@ struct placed {
     uint32_t topic; /* 0: no topic; else 1 + the name's rank */
     int32_t partition;
     int64_t offset;
-    size_t at; /* its index before sorting */
+    size_t at;      /* its index before sorting */
+    uint32_t group; /* its group's index in the batch's groups */
     rd_kafka_message_t *msg;
 };
+
+/* The records of one topic and partition in a batch, or all its errors
+ * (topic 0). Kafka hands a partition's records over in offset order, in
+ * runs between other partitions' runs, so sorting a batch is mostly
+ * gathering each group's records in the order they came. */
+struct group {
+    uint32_t topic;
+    int32_t partition;  /* 0 for the errors */
+    size_t count, next; /* its records; where its next one goes */
+};
+
+/* Groups of one batch at most; a batch with more is sorted by comparisons. */
+#define SORT_GROUPS_MAX 512
 
 static int placed_cmp(const void *a, const void *b)
 {
@@ -216,6 +230,66 @@ static int placed_cmp(const void *a, const void *b)
         return l < r ? -1 : l > r;
     }
     return x->partition < y->partition ? -1 : 1;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+    const struct group *x = *(const struct group *const *)a, *y = *(const struct group *const *)b;
+    if (x->topic != y->topic)
+        return x->topic < y->topic ? -1 : 1;
+    return x->partition < y->partition ? -1 : x->partition > y->partition;
+}
+
+/* order sorted as placed_cmp sorts it, in time linear in n when the batch
+ * holds at most SORT_GROUPS_MAX groups: each record goes to its group's
+ * place, in the order it came, and a group that came out of offset order is
+ * sorted on its own. NULL (order untouched but for its groups) when there
+ * are more groups or memory is short. */
+static struct placed *gather(struct placed *order, size_t n)
+{
+    struct group groups[SORT_GROUPS_MAX], *ranked[SORT_GROUPS_MAX];
+    size_t n_groups = 0, g = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct placed *p = &order[i];
+        int32_t partition = p->topic ? p->partition : 0;
+        /* Records come in runs: the last group is most often the one. */
+        if (!n_groups || groups[g].topic != p->topic || groups[g].partition != partition) {
+            for (g = 0; g < n_groups; g++)
+                if (groups[g].topic == p->topic && groups[g].partition == partition)
+                    break;
+            if (g == n_groups) {
+                if (n_groups == SORT_GROUPS_MAX)
+                    return NULL;
+                groups[n_groups++] = (struct group){p->topic, partition, 0, 0};
+            }
+        }
+        groups[g].count++;
+        p->group = (uint32_t)g;
+    }
+    struct placed *sorted = malloc(n * sizeof(*sorted));
+    if (!sorted)
+        return NULL;
+    for (g = 0; g < n_groups; g++)
+        ranked[g] = &groups[g];
+    qsort(ranked, n_groups, sizeof(ranked[0]), group_cmp);
+    size_t at = 0;
+    for (g = 0; g < n_groups; g++) {
+        ranked[g]->next = at;
+        at += ranked[g]->count;
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[groups[order[i].group].next++] = order[i];
+    /* Each group now ends where the next begins. */
+    for (g = 0, at = 0; g < n_groups; at += ranked[g]->count, g++) {
+        struct placed *run = sorted + at;
+        for (size_t i = 1; i < ranked[g]->count; i++) {
+            if (placed_cmp(&run[i - 1], &run[i]) > 0) {
+                qsort(run, ranked[g]->count, sizeof(*run), placed_cmp);
+                break;
+            }
+        }
+    }
+    return sorted;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -265,11 +339,14 @@ enum c360_err c360_runtime_sort(rd_kafka_message_t **v, size_t n)
             topic++;
         }
         last = msg->rkt;
-        order[i] = (struct placed){topic, msg->partition, msg->offset, i, msg};
+        order[i] = (struct placed){topic, msg->partition, msg->offset, i, 0, msg};
     }
-    qsort(order, n, sizeof(*order), placed_cmp);
+    struct placed *sorted = gather(order, n);
+    if (!sorted)
+        qsort(order, n, sizeof(*order), placed_cmp);
     for (size_t i = 0; i < n; i++)
-        v[i] = order[i].msg;
+        v[i] = sorted ? sorted[i].msg : order[i].msg;
+    free(sorted);
     free(order);
     return C360_OK;
 }
@@ -1370,6 +1447,9 @@ static enum c360_err batch_stop(struct c360_runtime *rt)
 static enum c360_err batch_decode(struct c360_runtime *rt)
 {
     enum c360_err err;
+    /* A topic's records come in runs: its codec is looked up once per run. */
+    const rd_kafka_topic_t *run_rkt = NULL;
+    const struct c360_codec *run_codec = NULL;
     for (size_t i = 0; i < rt->batch.n; i++) {
         const rd_kafka_message_t *msg = rt->batch.v[i];
         bool skip = msg->err || !msg->rkt;
@@ -1388,7 +1468,11 @@ static enum c360_err batch_decode(struct c360_runtime *rt)
             int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
             cmsg.timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? C360_TIME_NONE : ts;
         }
-        const struct c360_codec *codec = skip ? NULL : codec_of(rt, cmsg.topic);
+        if (!skip && msg->rkt != run_rkt) {
+            run_rkt = msg->rkt;
+            run_codec = codec_of(rt, cmsg.topic);
+        }
+        const struct c360_codec *codec = skip ? NULL : run_codec;
         if ((err = c360_decode_add(rt->decode, &cmsg, codec, skip))) {
             (void)batch_stop(rt);
             return err;

@@ -251,6 +251,113 @@ START_TEST(test_c360_runtime_sort_orders_by_topic_partition_offset)
 }
 END_TEST
 
+/* A reference order for the generated batches below: errors first as they
+ * came, then by topic name, partition and offset. */
+static int ref_cmp(const void *a, const void *b)
+{
+    const rd_kafka_message_t *x = *(const rd_kafka_message_t *const *)a,
+                             *y = *(const rd_kafka_message_t *const *)b;
+    if (!x->rkt || !y->rkt) {
+        if (x->rkt || y->rkt)
+            return x->rkt ? 1 : -1;
+        return (int)((const void *)x > (const void *)y) - (int)((const void *)x < (const void *)y);
+    }
+    int c = strcmp(rd_kafka_topic_name(x->rkt), rd_kafka_topic_name(y->rkt));
+    if (c)
+        return c;
+    if (x->partition != y->partition)
+        return x->partition < y->partition ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static uint64_t next_rand(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+/* Batches as a consumer hands them over: runs of one partition's records
+ * between other partitions', now and then an error, now and then two
+ * records of a partition out of offset order; few partitions (sorted by
+ * gathering) and more than the gathering takes (sorted by comparisons).
+ * Each comes out as the reference order has it. */
+START_TEST(test_c360_runtime_sort_matches_a_reference_on_generated_batches)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    ck_assert_int_eq(rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr)),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    ck_assert_ptr_nonnull(rk);
+    /* Two handles of one topic, as a re-created handle would give. */
+    rd_kafka_topic_t *handles[] = {rd_kafka_topic_new(rk, "c360.in.web", NULL),
+                                   rd_kafka_topic_new(rk, "c360.in.account", NULL),
+                                   rd_kafka_topic_new(rk, "c360.in.party", NULL),
+                                   rd_kafka_topic_new(rk, "c360.in.account", NULL)};
+    enum { N = 6000, TOPICS = 4 };
+    static const int32_t partitions[] = {1, 6, 40, 300};
+    rd_kafka_message_t *msgs = calloc(N, sizeof(*msgs));
+    rd_kafka_message_t **v = malloc(N * sizeof(*v)), **want = malloc(N * sizeof(*want));
+    int64_t *next = calloc(TOPICS * 300, sizeof(*next));
+    ck_assert(msgs && v && want && next);
+    uint64_t rnd = 0x9e3779b97f4a7c15ull;
+    for (size_t round = 0; round < 4 * sizeof(partitions) / sizeof(partitions[0]); round++) {
+        int32_t parts = partitions[round % (sizeof(partitions) / sizeof(partitions[0]))];
+        memset(next, 0, TOPICS * 300 * sizeof(*next));
+        size_t n = 0;
+        while (n < N) {
+            size_t t = next_rand(&rnd) % TOPICS, run = 1 + next_rand(&rnd) % 40;
+            int32_t p = (int32_t)(next_rand(&rnd) % (uint64_t)parts);
+            /* Both handles of a topic share its offsets. */
+            int64_t *off = &next[(t == 3 ? 1 : t) * 300 + (size_t)p];
+            for (size_t k = 0; k < run && n < N; k++, n++) {
+                rd_kafka_message_t *m = &msgs[n];
+                memset(m, 0, sizeof(*m));
+                if (next_rand(&rnd) % 97 == 0) {
+                    m->err = RD_KAFKA_RESP_ERR__TRANSPORT;
+                    m->partition = p;
+                    continue;
+                }
+                m->rkt = handles[t];
+                m->partition = p;
+                m->offset = (*off)++;
+            }
+        }
+        /* Some records of a partition trade offsets: out of order. */
+        for (size_t k = 0; k < 30; k++) {
+            size_t i = next_rand(&rnd) % N;
+            for (size_t j = i + 1; j < N && j < i + 400; j++) {
+                if (msgs[i].rkt && msgs[j].rkt && msgs[j].partition == msgs[i].partition &&
+                    strcmp(rd_kafka_topic_name(msgs[i].rkt), rd_kafka_topic_name(msgs[j].rkt)) ==
+                        0) {
+                    int64_t o = msgs[i].offset;
+                    msgs[i].offset = msgs[j].offset;
+                    msgs[j].offset = o;
+                    break;
+                }
+            }
+        }
+        for (size_t i = 0; i < N; i++)
+            v[i] = want[i] = &msgs[i];
+        qsort(want, N, sizeof(*want), ref_cmp);
+        ck_assert_int_eq(c360_runtime_sort(v, N), C360_OK);
+        for (size_t i = 0; i < N; i++)
+            ck_assert_msg(v[i] == want[i],
+                          "round %zu (%d partitions): place %zu holds record %zu, not %zu", round,
+                          parts, i, (size_t)(v[i] - msgs), (size_t)(want[i] - msgs));
+    }
+    free(next);
+    free(want);
+    free(v);
+    free(msgs);
+    for (size_t t = 0; t < TOPICS; t++)
+        rd_kafka_topic_destroy(handles[t]);
+    rd_kafka_destroy(rk);
+}
+END_TEST
+
 void c360_check_decode_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_decode_wait");
@@ -264,5 +371,6 @@ void c360_check_decode_add(Suite *s)
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_runtime_sort");
     tcase_add_test(tc, test_c360_runtime_sort_orders_by_topic_partition_offset);
+    tcase_add_test(tc, test_c360_runtime_sort_matches_a_reference_on_generated_batches);
     suite_add_tcase(s, tc);
 }
