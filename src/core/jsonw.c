@@ -143,6 +143,11 @@ static inline bool word_needs_escape(uint64_t x)
     return (hit & ~x & high) != 0;
 }
 
+/* The bytes JSON text must escape in a string: controls, '"' and '\\'. */
+#define ONES16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const bool escape[256] = {ONES16, ONES16, ['"'] = 1, ['\\'] = 1};
+#undef ONES16
+
 /* s, which needs no escape, in quotes and then followed by tail (':' after
  * a name), unless tail is NUL: one copy. */
 static inline void quoted(struct c360_jsonw *w, const char *s, size_t n, char tail)
@@ -176,12 +181,16 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
             break;
         memcpy(d + i, &x, 8);
     }
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\')
-            break;
-        d[i] = (char)c;
+    if (i < n && n >= 8 && i + 8 > n) {
+        /* The last bytes as the last word, which overlaps the one before. */
+        memcpy(&x, s + n - 8, 8);
+        if (!word_needs_escape(x)) {
+            memcpy(d + n - 8, &x, 8);
+            i = n;
+        }
     }
+    for (; i < n && !escape[(unsigned char)s[i]]; i++)
+        d[i] = s[i];
     if (i == n) {
         d[n] = '"';
         d[n + 1] = '\0';
@@ -193,7 +202,7 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
     size_t run = i;
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!escape[c])
             continue;
         put(w, s + run, i - run);
         run = i + 1;
