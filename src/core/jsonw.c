@@ -31,8 +31,7 @@ void c360_jsonw_free(struct c360_jsonw *w)
     memset(w, 0, sizeof(*w));
 }
 
-/* Grows the buffer for n more bytes and the NUL; false once failed. */
-static bool grow(struct c360_jsonw *w, size_t n)
+bool c360_jsonw_grow(struct c360_jsonw *w, size_t n)
 {
     if (w->err)
         return false;
@@ -55,13 +54,11 @@ static bool grow(struct c360_jsonw *w, size_t n)
     return true;
 }
 
-/* Makes room for n more bytes and the NUL; false once failed. The room is
- * there nearly always, so that test is all the callers inline. */
+/* Room for n more bytes and the NUL (jsonw.h); false once failed. The room
+ * is there nearly always, so that test is all the callers inline. */
 static inline bool reserve(struct c360_jsonw *w, size_t n)
 {
-    if (w->len + n + 1 <= w->cap && !w->err)
-        return true;
-    return grow(w, n);
+    return c360_jsonw_reserve(w, n);
 }
 
 static inline void put(struct c360_jsonw *w, const char *s, size_t n)
@@ -81,16 +78,9 @@ static inline void put_char(struct c360_jsonw *w, char c)
     w->buf[w->len] = '\0';
 }
 
-/* The comma before a value or a key, unless a key was just written. */
 static void before_value(struct c360_jsonw *w)
 {
-    if (w->after_key) {
-        w->after_key = false;
-        return;
-    }
-    if (w->need_comma[w->depth])
-        put_char(w, ',');
-    w->need_comma[w->depth] = true;
+    c360_jsonw_separate(w);
 }
 
 static void container_open(struct c360_jsonw *w, char c)
@@ -147,22 +137,6 @@ static inline bool word_needs_escape(uint64_t x)
 #define ONES16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 static const bool escape[256] = {ONES16, ONES16, ['"'] = 1, ['\\'] = 1};
 #undef ONES16
-
-/* s, which needs no escape, in quotes and then followed by tail (':' after
- * a name), unless tail is NUL: one copy. */
-static inline void quoted(struct c360_jsonw *w, const char *s, size_t n, char tail)
-{
-    size_t more = tail != '\0';
-    if (!reserve(w, n + 2 + more))
-        return;
-    char *d = w->buf + w->len;
-    d[0] = '"';
-    memcpy(d + 1, s, n);
-    d[n + 1] = '"';
-    d[n + 2] = tail;
-    d[n + 2 + more] = '\0';
-    w->len += n + 2 + more;
-}
 
 static void escaped(struct c360_jsonw *w, const char *s, size_t n)
 {
@@ -230,13 +204,6 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
     }
     put(w, s + run, n - run);
     put_char(w, '"');
-}
-
-void c360_jsonw_name(struct c360_jsonw *w, const char *name, size_t len)
-{
-    before_value(w);
-    w->after_key = true;
-    quoted(w, name, len, ':');
 }
 
 void c360_jsonw_key(struct c360_jsonw *w, const char *key)
