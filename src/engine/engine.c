@@ -722,26 +722,17 @@ static void uid_text(uint64_t id, char buf[24])
     buf[1 + n] = '\0';
 }
 
-/* A member with a string (NULL: null) or an integer value; key is a literal
- * (c360_jsonw_name). */
-static void w_str(struct c360_jsonw *w, const char *key, const char *value)
-{
-    c360_jsonw_name(w, key, strlen(key)); /* a literal: nothing to escape */
-    c360_jsonw_str(w, value);
-}
-
-static void w_int(struct c360_jsonw *w, const char *key, int64_t value)
-{
-    c360_jsonw_name(w, key, strlen(key)); /* a literal: nothing to escape */
-    c360_jsonw_int(w, value);
-}
+/* A member with a string (NULL: null) or an integer value; key is a string
+ * literal, so that its length is known where the name is copied. */
+#define W_STR(w, key, value) (C360_JSONW_NAME((w), key), c360_jsonw_str((w), (value)))
+#define W_INT(w, key, value) (C360_JSONW_NAME((w), key), c360_jsonw_int((w), (value)))
 
 static void w_money(struct c360_jsonw *w, int64_t minor, const char *currency)
 {
     char amount[40];
     c360_jsonw_object(w);
-    w_str(w, "amount", c360_money_format(minor, amount, sizeof(amount)));
-    w_str(w, "currency", currency);
+    W_STR(w, "amount", c360_money_format(minor, amount, sizeof(amount)));
+    W_STR(w, "currency", currency);
     c360_jsonw_object_end(w);
 }
 
@@ -892,12 +883,12 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
     uid_text(v->id, uid);
     /* segment-changes */
     w_begin(eng);
-    w_str(w, "segment", def->name);
-    w_str(w, "unifiedId", uid);
-    w_str(w, "action", enter ? "ENTER" : "EXIT");
-    w_int(w, "at", eng->now_ms);
-    w_str(w, "cause", cause == CAUSE_TIMER ? "TIMER" : "INPUT");
-    w_str(w, "recordKey", cause == CAUSE_INPUT ? record_key : NULL);
+    W_STR(w, "segment", def->name);
+    W_STR(w, "unifiedId", uid);
+    W_STR(w, "action", enter ? "ENTER" : "EXIT");
+    W_INT(w, "at", eng->now_ms);
+    W_STR(w, "cause", cause == CAUSE_TIMER ? "TIMER" : "INPUT");
+    W_STR(w, "recordKey", cause == CAUSE_INPUT ? record_key : NULL);
     if (res)
         w_trace(w, res);
     else {
@@ -912,10 +903,10 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
     cat(key, sizeof(key), cat(key, sizeof(key), cat(key, sizeof(key), 0, def->name), "|"), uid);
     if (enter) {
         w_begin(eng);
-        w_str(w, "segment", def->name);
-        w_str(w, "unifiedId", uid);
+        W_STR(w, "segment", def->name);
+        W_STR(w, "unifiedId", uid);
         w_gps(w, v);
-        w_int(w, "since", since);
+        W_INT(w, "since", since);
         w_trace(w, res);
         c360_jsonw_object_end(w);
         err = w_emit(eng, C360_OUT_SEGMENT_MEMBERSHIP, key);
@@ -926,13 +917,13 @@ static enum c360_err emit_segment_change(struct c360_engine *eng, const struct v
         return err;
     /* activation.marketing: a data-extension row */
     w_begin(eng);
-    w_str(w, "contactKey", uid);
-    w_str(w, "unifiedId", uid);
-    w_str(w, "email", v->golden.email);
-    w_str(w, "firstName", v->golden.first_name);
-    w_str(w, "segment", def->name);
-    w_str(w, "action", enter ? "ADD" : "REMOVE");
-    w_int(w, "at", eng->now_ms);
+    W_STR(w, "contactKey", uid);
+    W_STR(w, "unifiedId", uid);
+    W_STR(w, "email", v->golden.email);
+    W_STR(w, "firstName", v->golden.first_name);
+    W_STR(w, "segment", def->name);
+    W_STR(w, "action", enter ? "ADD" : "REMOVE");
+    W_INT(w, "at", eng->now_ms);
     c360_jsonw_object_end(w);
     if ((err = w_emit(eng, C360_OUT_ACTIVATION_MARKETING, uid)))
         return err;
@@ -950,21 +941,21 @@ static enum c360_err emit_csr(struct c360_engine *eng, const struct view *v,
     uid_text(v->id, uid);
     csr_text(eng, v, def, res, text, sizeof(text));
     w_begin(eng);
-    w_str(w, "feedElementType", "FeedItem");
-    w_str(w, "subjectId", v->golden.fsc_account_id);
+    W_STR(w, "feedElementType", "FeedItem");
+    W_STR(w, "subjectId", v->golden.fsc_account_id);
     C360_JSONW_NAME(w, "body");
     c360_jsonw_object(w);
     C360_JSONW_NAME(w, "messageSegments");
     c360_jsonw_array(w);
     c360_jsonw_object(w);
-    w_str(w, "type", "Text");
-    w_str(w, "text", text);
+    W_STR(w, "type", "Text");
+    W_STR(w, "text", text);
     c360_jsonw_object_end(w);
     c360_jsonw_array_end(w);
     c360_jsonw_object_end(w);
-    w_str(w, "segment", def->name);
-    w_str(w, "unifiedId", uid);
-    w_int(w, "at", eng->now_ms);
+    W_STR(w, "segment", def->name);
+    W_STR(w, "unifiedId", uid);
+    W_INT(w, "at", eng->now_ms);
     c360_jsonw_object_end(w);
     return w_emit(eng, C360_OUT_ACTIVATION_CSR, v->golden.fsc_account_id);
 }
@@ -995,6 +986,11 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
     for (; i + 8 <= n; i += 8) {
         memcpy(&x, b + i, 8);
         h = mix(h, x);
+    }
+    if (i < n && n >= 8) {
+        /* The last bytes as the last word, which overlaps the one before. */
+        memcpy(&x, b + n - 8, 8);
+        return mix(mix(h, x), n);
     }
     /* The last bytes as memcpy into a zeroed word would place them on a
      * little-endian machine, without a call for a few bytes. */
@@ -1065,15 +1061,15 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
         prof->profile_hash = h;
     uid_text(v->id, uid);
     w_begin(eng);
-    w_str(w, "unifiedId", uid);
+    W_STR(w, "unifiedId", uid);
     w_gps(w, v);
     C360_JSONW_NAME(w, "recordKeys");
     c360_jsonw_array(w);
     for (size_t i = 0; i < v->n_keys; i++)
         c360_jsonw_str(w, v->keys[i]);
     c360_jsonw_array_end(w);
-    w_str(w, "firstName", g->first_name);
-    w_str(w, "lastName", g->last_name);
+    W_STR(w, "firstName", g->first_name);
+    W_STR(w, "lastName", g->last_name);
     C360_JSONW_NAME(w, "birthDate");
     if (g->birth_date == C360_DATE_NONE)
         c360_jsonw_null(w);
@@ -1085,25 +1081,25 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
     c360_jsonw_array(w);
     if (g->address) {
         c360_jsonw_object(w);
-        w_str(w, "line1", g->address->line1);
-        w_str(w, "city", g->address->city);
-        w_str(w, "postalCode", g->address->postal_code);
-        w_str(w, "country", g->address->country);
+        W_STR(w, "line1", g->address->line1);
+        W_STR(w, "city", g->address->city);
+        W_STR(w, "postalCode", g->address->postal_code);
+        W_STR(w, "country", g->address->country);
         c360_jsonw_object_end(w);
     }
     c360_jsonw_array_end(w);
-    w_str(w, "fscAccountId", g->fsc_account_id);
-    w_str(w, "preferredChannel", g->preferred_channel);
-    w_str(w, "householdId", g->household_id);
+    W_STR(w, "fscAccountId", g->fsc_account_id);
+    W_STR(w, "preferredChannel", g->preferred_channel);
+    W_STR(w, "householdId", g->household_id);
     C360_JSONW_NAME(w, "insights");
     c360_jsonw_object(w);
-    w_int(w, "asOfDate", eng->today);
+    W_INT(w, "asOfDate", eng->today);
     C360_JSONW_NAME(w, "tenureDays");
     if (sum->earliest_opened == C360_DATE_NONE)
         c360_jsonw_null(w);
     else
         c360_jsonw_int(w, sum->tenure_days);
-    w_int(w, "accountCount", sum->accounts);
+    W_INT(w, "accountCount", sum->accounts);
     C360_JSONW_NAME(w, "heldAccountTypes");
     c360_jsonw_array(w);
     for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++)
@@ -1142,7 +1138,7 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
         if (prof && (prof->members >> s & 1))
             c360_jsonw_str(w, c360_segment_set_at(eng->cfg.segments, s)->name);
     c360_jsonw_array_end(w);
-    w_int(w, "updatedAt", eng->now_ms);
+    W_INT(w, "updatedAt", eng->now_ms);
     c360_jsonw_object_end(w);
     return w_emit(eng, C360_OUT_UNIFIED_PROFILE, uid);
 }
@@ -1304,13 +1300,13 @@ static enum c360_err emit_change(struct c360_engine *eng, const char *type, uint
     char uid[24];
     uid_text(unified, uid);
     w_begin(eng);
-    w_str(w, "type", type);
-    w_str(w, "unifiedId", uid);
+    W_STR(w, "type", type);
+    W_STR(w, "unifiedId", uid);
     w_ids(w, "from", from, from_ids, n_from);
     w_ids(w, "into", into, into_ids, n_into);
-    w_str(w, "recordKey", record_key);
-    w_str(w, "rule", rule);
-    w_int(w, "at", eng->now_ms);
+    W_STR(w, "recordKey", record_key);
+    W_STR(w, "rule", rule);
+    W_INT(w, "at", eng->now_ms);
     c360_jsonw_object_end(w);
     /* Keyed by the profile, so one profile's changes stay in order. */
     return w_emit(eng, C360_OUT_IDENTITY_CHANGES, uid);
@@ -1325,18 +1321,18 @@ static enum c360_err emit_link(struct c360_engine *eng, const char *key, uint64_
         memset(&link, 0, sizeof(link));
     uid_text(id, uid);
     w_begin(eng);
-    w_str(w, "recordKey", key);
-    w_str(w, "unifiedId", uid);
-    w_str(w, "rule", link.rule);
-    w_str(w, "matchedWith", link.matched_with);
+    W_STR(w, "recordKey", key);
+    W_STR(w, "unifiedId", uid);
+    W_STR(w, "rule", link.rule);
+    W_STR(w, "matchedWith", link.matched_with);
     C360_JSONW_NAME(w, "matchedOn");
     c360_jsonw_array(w);
     for (size_t i = 0; i < link.n_parts; i++) {
         const struct c360_identity_evidence *e = &link.parts[i];
         c360_jsonw_object(w);
-        w_str(w, "field", e->field);
-        w_str(w, "value", e->value);
-        w_str(w, "otherValue", e->other_value);
+        W_STR(w, "field", e->field);
+        W_STR(w, "value", e->value);
+        W_STR(w, "otherValue", e->other_value);
         C360_JSONW_NAME(w, "score");
         if (e->score < 0) {
             c360_jsonw_null(w);
@@ -1350,7 +1346,7 @@ static enum c360_err emit_link(struct c360_engine *eng, const char *key, uint64_
         c360_jsonw_object_end(w);
     }
     c360_jsonw_array_end(w);
-    w_int(w, "updatedAt", eng->now_ms);
+    W_INT(w, "updatedAt", eng->now_ms);
     c360_jsonw_object_end(w);
     return w_emit(eng, C360_OUT_IDENTITY_LINKS, key);
 }
