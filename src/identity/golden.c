@@ -105,6 +105,8 @@ static const struct c360_record *choose(const struct c360_golden_rule *rule,
 {
     const struct c360_record *best = NULL;
     size_t best_rank = 0, best_count = 0;
+    if (n == 1) /* most profiles: nothing to rank */
+        return has(recs[0], attr) ? recs[0] : NULL;
     for (size_t i = 0; i < n; i++) {
         const struct c360_record *r = recs[i];
         if (!has(r, attr))
