@@ -727,13 +727,18 @@ static void uid_text(uint64_t id, char buf[24])
 #define W_STR(w, key, value) (C360_JSONW_NAME((w), key), c360_jsonw_str((w), (value)))
 #define W_INT(w, key, value) (C360_JSONW_NAME((w), key), c360_jsonw_int((w), (value)))
 
+/* {"amount":"…","currency":"…"} as one piece of text: the amount's digits
+ * and the configured ISO 4217 code need no escape, and a profile writes
+ * several of them. */
 static void w_money(struct c360_jsonw *w, int64_t minor, const char *currency)
 {
-    char amount[40];
-    c360_jsonw_object(w);
-    W_STR(w, "amount", c360_money_format(minor, amount, sizeof(amount)));
-    W_STR(w, "currency", currency);
-    c360_jsonw_object_end(w);
+    char amount[40], text[96];
+    size_t n = cat(text, sizeof(text), 0, "{\"amount\":\"");
+    n = cat(text, sizeof(text), n, c360_money_format(minor, amount, sizeof(amount)));
+    n = cat(text, sizeof(text), n, "\",\"currency\":\"");
+    n = cat(text, sizeof(text), n, currency);
+    n = cat(text, sizeof(text), n, "\"}");
+    c360_jsonw_raw(w, text, n < sizeof(text) ? n : sizeof(text) - 1);
 }
 
 static void w_gps(struct c360_jsonw *w, const struct view *v)
