@@ -727,18 +727,26 @@ static void uid_text(uint64_t id, char buf[24])
 #define W_STR(w, key, value) (C360_JSONW_NAME((w), key), c360_jsonw_str((w), (value)))
 #define W_INT(w, key, value) (C360_JSONW_NAME((w), key), c360_jsonw_int((w), (value)))
 
-/* {"amount":"…","currency":"…"} as one piece of text: the amount's digits
- * and the configured ISO 4217 code need no escape, and a profile writes
- * several of them. */
+/* {"amount":"…","currency":"…"}: as one piece of text when the currency is
+ * an ISO 4217 code (the amount's digits and the code need no escape), and a
+ * profile writes several; the setting is not checked, so else escaped. */
 static void w_money(struct c360_jsonw *w, int64_t minor, const char *currency)
 {
-    char amount[40], text[96];
+    char amount[40], text[64];
+    c360_money_format(minor, amount, sizeof(amount));
+    if (c360_money_check_currency(currency, NULL) != C360_OK) {
+        c360_jsonw_object(w);
+        W_STR(w, "amount", amount);
+        W_STR(w, "currency", currency);
+        c360_jsonw_object_end(w);
+        return;
+    }
     size_t n = cat(text, sizeof(text), 0, "{\"amount\":\"");
-    n = cat(text, sizeof(text), n, c360_money_format(minor, amount, sizeof(amount)));
+    n = cat(text, sizeof(text), n, amount);
     n = cat(text, sizeof(text), n, "\",\"currency\":\"");
     n = cat(text, sizeof(text), n, currency);
-    n = cat(text, sizeof(text), n, "\"}");
-    c360_jsonw_raw(w, text, n < sizeof(text) ? n : sizeof(text) - 1);
+    n = cat(text, sizeof(text), n, "\"}"); /* at most 51 bytes: an int64 has 20 digits */
+    c360_jsonw_raw(w, text, n);
 }
 
 static void w_gps(struct c360_jsonw *w, const struct view *v)
