@@ -484,9 +484,9 @@ enum c360_err c360_config_write_reference(FILE *out)
           "fatal with librdkafka's message. c360 changes one default for every client: "
           "`socket.nagle.disable` is `true` (Java clients' behaviour; with Nagle's algorithm "
           "small requests wait ~40 ms for the peer's delayed ACK). The processor's consumer "
-          "also has `queued.max.messages.kbytes` at `262144` (256 MiB): while its queue is "
-          "full librdkafka fetches nothing for up to a second. See librdkafka's "
-          "CONFIGURATION.md. |\n",
+          "also has `queued.max.messages.kbytes` at `262144` (256 MiB) and "
+          "`queued.min.messages` at `1000000`: while its queue is full librdkafka fetches "
+          "nothing for up to a second. See librdkafka's CONFIGURATION.md. |\n",
           out);
     return ferror(out) ? C360_ERR_IO : C360_OK;
 }

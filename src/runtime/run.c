@@ -227,7 +227,10 @@ static int placed_cmp(const void *a, const void *b)
     if (!x->topic || x->partition == y->partition) {
         int64_t l = x->topic ? x->offset : (int64_t)x->at,
                 r = y->topic ? y->offset : (int64_t)y->at;
-        return l < r ? -1 : l > r;
+        if (l != r)
+            return l < r ? -1 : 1;
+        /* One offset twice (fetched again after a re-assignment): as they came. */
+        return x->at < y->at ? -1 : x->at > y->at;
     }
     return x->partition < y->partition ? -1 : 1;
 }
@@ -986,10 +989,13 @@ static enum c360_err consumer_new(const struct c360_config *cfg, struct c360_run
      * input topic, which co-partitioned state needs (DESIGN.md §6); the sticky
      * assignors do not promise that, and cooperative-sticky also aborts on a
      * close before the first assignment in librdkafka < 2.3 (issue #4312).
-     * While the consumer's queue holds queued.max.messages.kbytes, librdkafka
-     * fetches nothing and looks again up to a second later; at the default
-     * 64 MiB (about 40,000 Kafka Connect JSON records) a processor catching
-     * up drained it first and sat idle each second (bench/RESULTS.md). */
+     * While the consumer's queue holds queued.max.messages.kbytes or
+     * queued.min.messages (with a group consumer both count the one queue),
+     * librdkafka fetches nothing and looks again up to a second later; at the
+     * default 64 MiB (about 40,000 Kafka Connect JSON records) a processor
+     * catching up drained it first and sat idle each second (bench/RESULTS.md).
+     * 256 MiB, and a count that does not bind before it, hold a second's work
+     * and more. */
     const struct c360_kafka_default defaults[] = {
         {"group.id", rt->group},
         {"client.id", "c360"},
@@ -997,6 +1003,7 @@ static enum c360_err consumer_new(const struct c360_config *cfg, struct c360_run
         {"auto.offset.reset", "earliest"},
         {"partition.assignment.strategy", "range"},
         {"queued.max.messages.kbytes", "262144"},
+        {"queued.min.messages", "1000000"},
         {NULL, NULL},
     };
     if (c360_config_kafka_get(cfg, "group.id"))
