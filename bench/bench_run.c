@@ -258,13 +258,15 @@ static void cpu_snapshot(struct cpu_use *u)
 static void cpu_print(const struct cpu_use *before, const struct cpu_use *after, double wall)
 {
     double total = 0;
-    char text[1024];
+    char text[1024] = "";
     size_t at = 0;
     for (size_t i = 0; i < after->n; i++) {
         double secs = after->secs[i];
         for (size_t j = 0; j < before->n; j++)
             if (strcmp(before->name[j], after->name[i]) == 0)
                 secs -= before->secs[j];
+        if (secs < 0) /* threads of the name ended meanwhile: their time is not known */
+            continue;
         total += secs;
         if (secs >= 0.05 && at < sizeof(text))
             at += (size_t)snprintf(text + at, sizeof(text) - at, " %s %.2f", after->name[i], secs);

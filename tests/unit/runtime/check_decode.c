@@ -216,12 +216,15 @@ START_TEST(test_c360_runtime_sort_orders_by_topic_partition_offset)
     rd_kafka_conf_t *conf = rd_kafka_conf_new(); /* no broker: topic handles only */
     ck_assert_int_eq(rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr)),
                      RD_KAFKA_CONF_OK);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    ck_assert_ptr_nonnull(rk);
+    rd_kafka_conf_t *conf2 = rd_kafka_conf_dup(conf);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)),
+               *rk2 = rd_kafka_new(RD_KAFKA_PRODUCER, conf2, errstr, sizeof(errstr));
+    ck_assert(rk && rk2);
+    /* One client gives one handle per name: a's second one is another's. */
     rd_kafka_topic_t *b = rd_kafka_topic_new(rk, "c360.in.b", NULL),
                      *a = rd_kafka_topic_new(rk, "c360.in.a", NULL),
-                     *a2 = rd_kafka_topic_new(rk, "c360.in.a", NULL);
-    ck_assert(a && b && a2);
+                     *a2 = rd_kafka_topic_new(rk2, "c360.in.a", NULL);
+    ck_assert(a && b && a2 && a != a2);
     static const struct {
         int topic; /* 0: none (an error), 1: a, 2: b, 3: a's other handle */
         int32_t partition;
@@ -248,11 +251,13 @@ START_TEST(test_c360_runtime_sort_orders_by_topic_partition_offset)
     rd_kafka_topic_destroy(a2);
     rd_kafka_topic_destroy(b);
     rd_kafka_destroy(rk);
+    rd_kafka_destroy(rk2);
 }
 END_TEST
 
 /* A reference order for the generated batches below: errors first as they
- * came, then by topic name, partition and offset. */
+ * came, then by topic name, partition and offset, and a record that came
+ * twice as it came. */
 static int ref_cmp(const void *a, const void *b)
 {
     const rd_kafka_message_t *x = *(const rd_kafka_message_t *const *)a,
@@ -267,7 +272,9 @@ static int ref_cmp(const void *a, const void *b)
         return c;
     if (x->partition != y->partition)
         return x->partition < y->partition ? -1 : 1;
-    return x->offset < y->offset ? -1 : x->offset > y->offset;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return (int)((const void *)x > (const void *)y) - (int)((const void *)x < (const void *)y);
 }
 
 static uint64_t next_rand(uint64_t *state)
@@ -280,8 +287,9 @@ static uint64_t next_rand(uint64_t *state)
 
 /* Batches as a consumer hands them over: runs of one partition's records
  * between other partitions', now and then an error, now and then two
- * records of a partition out of offset order; few partitions (sorted by
- * gathering) and more than the gathering takes (sorted by comparisons).
+ * records of a partition out of offset order, now and then a record twice;
+ * few partitions (sorted by gathering) and more than the gathering takes
+ * (sorted by comparisons).
  * Each comes out as the reference order has it. */
 START_TEST(test_c360_runtime_sort_matches_a_reference_on_generated_batches)
 {
@@ -289,29 +297,35 @@ START_TEST(test_c360_runtime_sort_matches_a_reference_on_generated_batches)
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     ck_assert_int_eq(rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr)),
                      RD_KAFKA_CONF_OK);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    ck_assert_ptr_nonnull(rk);
-    /* Two handles of one topic, as a re-created handle would give. */
+    rd_kafka_conf_t *conf2 = rd_kafka_conf_dup(conf);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)),
+               *rk2 = rd_kafka_new(RD_KAFKA_PRODUCER, conf2, errstr, sizeof(errstr));
+    ck_assert(rk && rk2);
+    /* Two handles of one topic (of two clients: one client gives one per name). */
     rd_kafka_topic_t *handles[] = {rd_kafka_topic_new(rk, "c360.in.web", NULL),
                                    rd_kafka_topic_new(rk, "c360.in.account", NULL),
                                    rd_kafka_topic_new(rk, "c360.in.party", NULL),
-                                   rd_kafka_topic_new(rk, "c360.in.account", NULL)};
-    enum { N = 6000, TOPICS = 4 };
-    static const int32_t partitions[] = {1, 6, 40, 300};
+                                   rd_kafka_topic_new(rk2, "c360.in.account", NULL)};
+    ck_assert(handles[1] != handles[3]);
+    enum { N = 6000, TOPICS = 4, PARTS_MAX = 1000 };
+    /* With 1000 partitions each run is one record: more partitions in the
+     * batch than the gathering takes, so it is sorted by comparisons. */
+    static const int32_t partitions[] = {1, 6, 40, 300, PARTS_MAX};
     rd_kafka_message_t *msgs = calloc(N, sizeof(*msgs));
     rd_kafka_message_t **v = malloc(N * sizeof(*v)), **want = malloc(N * sizeof(*want));
-    int64_t *next = calloc(TOPICS * 300, sizeof(*next));
+    int64_t *next = calloc(TOPICS * PARTS_MAX, sizeof(*next));
     ck_assert(msgs && v && want && next);
     uint64_t rnd = 0x9e3779b97f4a7c15ull;
     for (size_t round = 0; round < 4 * sizeof(partitions) / sizeof(partitions[0]); round++) {
         int32_t parts = partitions[round % (sizeof(partitions) / sizeof(partitions[0]))];
-        memset(next, 0, TOPICS * 300 * sizeof(*next));
+        memset(next, 0, TOPICS * PARTS_MAX * sizeof(*next));
         size_t n = 0;
         while (n < N) {
-            size_t t = next_rand(&rnd) % TOPICS, run = 1 + next_rand(&rnd) % 40;
+            size_t t = next_rand(&rnd) % TOPICS,
+                   run = parts == PARTS_MAX ? 1 : 1 + next_rand(&rnd) % 40;
             int32_t p = (int32_t)(next_rand(&rnd) % (uint64_t)parts);
             /* Both handles of a topic share its offsets. */
-            int64_t *off = &next[(t == 3 ? 1 : t) * 300 + (size_t)p];
+            int64_t *off = &next[(t == 3 ? 1 : t) * PARTS_MAX + (size_t)p];
             for (size_t k = 0; k < run && n < N; k++, n++) {
                 rd_kafka_message_t *m = &msgs[n];
                 memset(m, 0, sizeof(*m));
@@ -339,6 +353,12 @@ START_TEST(test_c360_runtime_sort_matches_a_reference_on_generated_batches)
                 }
             }
         }
+        /* Some records come twice, as after a re-assignment: as they came. */
+        for (size_t k = 0; k < 10; k++) {
+            size_t i = next_rand(&rnd) % (N / 2), j = N / 2 + next_rand(&rnd) % (N / 2);
+            if (msgs[i].rkt)
+                msgs[j] = msgs[i];
+        }
         for (size_t i = 0; i < N; i++)
             v[i] = want[i] = &msgs[i];
         qsort(want, N, sizeof(*want), ref_cmp);
@@ -355,6 +375,7 @@ START_TEST(test_c360_runtime_sort_matches_a_reference_on_generated_batches)
     for (size_t t = 0; t < TOPICS; t++)
         rd_kafka_topic_destroy(handles[t]);
     rd_kafka_destroy(rk);
+    rd_kafka_destroy(rk2);
 }
 END_TEST
 
