@@ -65,8 +65,10 @@ void c360_jsonw_raw(struct c360_jsonw *w, const char *json, size_t n);
 enum c360_err c360_jsonw_text(const struct c360_jsonw *w, const char **text,
                               size_t *len) C360_MUST_USE;
 
-/* For the inline functions only: grows the buffer for n more bytes and the
- * NUL; false once the writer has failed. */
+/* The writer's own helpers, here for c360_jsonw_name to inline; not for
+ * callers. c360_jsonw_grow grows the buffer for n more bytes and the NUL,
+ * false once the writer has failed; c360_jsonw_reserve makes that room, and
+ * as the room is there nearly always, its test is all a caller inlines. */
 bool c360_jsonw_grow(struct c360_jsonw *w, size_t n);
 
 static inline bool c360_jsonw_reserve(struct c360_jsonw *w, size_t n)

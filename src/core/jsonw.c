@@ -54,16 +54,9 @@ bool c360_jsonw_grow(struct c360_jsonw *w, size_t n)
     return true;
 }
 
-/* Room for n more bytes and the NUL (jsonw.h); false once failed. The room
- * is there nearly always, so that test is all the callers inline. */
-static inline bool reserve(struct c360_jsonw *w, size_t n)
-{
-    return c360_jsonw_reserve(w, n);
-}
-
 static inline void put(struct c360_jsonw *w, const char *s, size_t n)
 {
-    if (!reserve(w, n))
+    if (!c360_jsonw_reserve(w, n))
         return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
@@ -72,20 +65,15 @@ static inline void put(struct c360_jsonw *w, const char *s, size_t n)
 
 static inline void put_char(struct c360_jsonw *w, char c)
 {
-    if (!reserve(w, 1))
+    if (!c360_jsonw_reserve(w, 1))
         return;
     w->buf[w->len++] = c;
     w->buf[w->len] = '\0';
 }
 
-static void before_value(struct c360_jsonw *w)
-{
-    c360_jsonw_separate(w);
-}
-
 static void container_open(struct c360_jsonw *w, char c)
 {
-    before_value(w);
+    c360_jsonw_separate(w);
     put_char(w, c);
     if (w->depth + 1 >= C360_JSONW_DEPTH_MAX) {
         if (!w->err)
@@ -143,7 +131,7 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
     static const char hex[] = "0123456789abcdef";
     /* Most text needs no escape: it is copied a word at a time as it is
      * checked, into room for it, its quotes and the NUL. */
-    if (!reserve(w, n + 2))
+    if (!c360_jsonw_reserve(w, n + 2))
         return;
     char *d = w->buf + w->len + 1;
     size_t i = 0;
@@ -208,7 +196,7 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
 
 void c360_jsonw_key(struct c360_jsonw *w, const char *key)
 {
-    before_value(w);
+    c360_jsonw_separate(w);
     escaped(w, key, strlen(key));
     put_char(w, ':');
     w->after_key = true;
@@ -216,7 +204,7 @@ void c360_jsonw_key(struct c360_jsonw *w, const char *key)
 
 void c360_jsonw_strn(struct c360_jsonw *w, const char *s, size_t n)
 {
-    before_value(w);
+    c360_jsonw_separate(w);
     escaped(w, s, n);
 }
 
@@ -240,25 +228,25 @@ void c360_jsonw_int(struct c360_jsonw *w, int64_t v)
     while ((u /= 10) != 0);
     if (v < 0)
         buf[--n] = '-';
-    before_value(w);
+    c360_jsonw_separate(w);
     put(w, buf + n, sizeof(buf) - n);
 }
 
 void c360_jsonw_bool(struct c360_jsonw *w, bool v)
 {
-    before_value(w);
+    c360_jsonw_separate(w);
     put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
 void c360_jsonw_null(struct c360_jsonw *w)
 {
-    before_value(w);
+    c360_jsonw_separate(w);
     put(w, "null", 4);
 }
 
 void c360_jsonw_raw(struct c360_jsonw *w, const char *json, size_t n)
 {
-    before_value(w);
+    c360_jsonw_separate(w);
     put(w, json, n);
 }
 
