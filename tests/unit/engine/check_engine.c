@@ -434,6 +434,41 @@ START_TEST(test_c360_engine_apply_reevaluates_no_profile_for_a_transaction)
 }
 END_TEST
 
+/* Money renders as {"amount","currency"} with the currency setting: in one
+ * piece for an ISO 4217 code, escaped for a setting that is not one (the
+ * engine checks only its first three letters). */
+START_TEST(test_c360_engine_apply_renders_money_in_the_currency_setting)
+{
+    static const struct {
+        const char *currency, *want;
+    } cases[] = {
+        {"USD", "\"totalBalance\":{\"amount\":\"0.00\",\"currency\":\"USD\"}"},
+        {"USD\"x", "\"totalBalance\":{\"amount\":\"0.00\",\"currency\":\"USD\\\"x\"}"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fixture f;
+        setup(&f);
+        c360_engine_destroy(f.eng);
+        struct c360_engine_config cfg = {.rules = f.rules,
+                                         .segments = f.segments,
+                                         .clock = C360_CLOCK_EVENT,
+                                         .currency = cases[i].currency};
+        ck_assert_int_eq(c360_engine_new(&cfg, &f.eng), C360_OK);
+        individual(&f, "1", "GP-1", "Jane", "2026-11-01T09:00:00Z");
+        apply(&f, C360_ENTITY_FINANCIAL_ACCOUNT,
+              "{\"eventId\":\"a-1\",\"changeType\":\"UPSERT\",\"occurredAt\":"
+              "\"2026-11-02T09:00:00Z\",\"source\":{\"system\":\"snowflake\",\"recordId\":"
+              "\"A-1\"},\"globalPartyId\":\"GP-1\",\"globalAccountId\":\"A-1\",\"accountType\":"
+              "\"SAVINGS\",\"status\":\"OPEN\",\"openedDate\":\"2020-01-01\"}");
+        const char *profile = find(&f, "unified-profile", "\"u1\"", NULL);
+        ck_assert_ptr_nonnull(profile);
+        ck_assert_msg(strstr(profile, cases[i].want), "currency %s: %s", cases[i].currency,
+                      profile);
+        teardown(&f);
+    }
+}
+END_TEST
+
 START_TEST(test_c360_engine_apply_is_deterministic)
 {
     char first[64][2048];
@@ -471,6 +506,7 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives);
     tcase_add_test(tc, test_c360_engine_apply_reevaluates_no_profile_for_a_transaction);
     tcase_add_test(tc, test_c360_engine_due_waits_for_the_tenure_that_can_change_a_membership);
+    tcase_add_test(tc, test_c360_engine_apply_renders_money_in_the_currency_setting);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
     suite_add_tcase(s, tc);
     return s;
