@@ -116,6 +116,11 @@ struct c360_insights_config {
 struct c360_insights_touched {
     const char *const *keys;
     size_t count;
+    /* false when the apply changed no answer for them on any day: a newer
+     * account event that restates its fields and owners and a balance that
+     * already held from its time on (most accounts report the same balance
+     * day after day), or an older event that decides nothing. */
+    bool changed;
 };
 
 /* What one profile's accounts say on a given day. Amounts are minor units of

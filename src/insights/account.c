@@ -53,6 +53,24 @@ static bool listed(const uint32_t *owners, uint8_t n, uint32_t party)
     return false;
 }
 
+/* Whether an event gives acct the fields and owners it has: a newer event
+ * that only restates them changes no answer. */
+static bool restates(const struct c360_insights_account *acct,
+                     const struct c360_financial_account *fa, const uint32_t *owners,
+                     uint8_t n_owners)
+{
+    if (acct->type != fa->account_type || acct->status != fa->status ||
+        acct->opened != fa->opened_date || acct->closed != fa->closed_date ||
+        acct->owner != owners[0] || acct->n_joint != n_owners - 1)
+        return false;
+    const uint32_t *joint = c360_insights_account_joint(acct);
+    for (uint8_t k = 0; k < acct->n_joint; k++) {
+        if (joint[k] != owners[k + 1])
+            return false;
+    }
+    return true;
+}
+
 /* A copy of an id for the state to own: ids come from validated records,
  * which cap strings at C360_RECORD_STRING_MAX. */
 static enum c360_err copy_id(const char *id, const char *field, char **out, struct c360_diag *diag)
@@ -185,6 +203,13 @@ enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struc
         goto fail;
     if (newer && (err = c360_insights_joint_reserve(acct, (uint8_t)(n_owners - 1), &joint_block)))
         goto fail;
+
+    /* Whether any answer may change, before the commit changes acct (a new
+     * one has no owner yet, so it restates nothing). */
+    ins->changed |=
+        (newer && !restates(acct, fa, owners, n_owners)) ||
+        (home && c360_insights_balance_moves(acct, fa->balance_as_of, fa->balance.minor)) ||
+        (!home && has_obs && !(acct->flags & C360_INSIGHTS_FOREIGN));
 
     /* Commit: nothing below fails. */
     changed = newer;

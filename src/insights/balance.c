@@ -270,6 +270,22 @@ bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, i
     return true;
 }
 
+bool c360_insights_balance_moves(const struct c360_insights_account *acct, int64_t at,
+                                 int64_t minor)
+{
+    bool same_day = false, before = acct->flags & C360_INSIGHTS_HAS_BEFORE;
+    int i = place(acct, at, &same_day);
+    if (i < 0) /* it would be "before", unless older than it */
+        return before ? at >= acct->before_at && minor != acct->before_minor : true;
+    if (same_day) /* it would replace the day's observation, unless earlier */
+        return (uint32_t)(at - base_ms(acct)) >= offs(acct)[i] && minor != amount(acct, (uint8_t)i);
+    /* A day of its own: from it on, until the next observation, the end of
+     * day was the one before it. */
+    if (i > 0)
+        return minor != amount(acct, (uint8_t)(i - 1));
+    return !before || minor != acct->before_minor;
+}
+
 int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day)
 {
     /* End of day is 23:59:59.999: observations strictly before the next day. */

@@ -220,7 +220,7 @@ enum c360_err c360_insights_apply(struct c360_insights *ins, const struct c360_r
     enum c360_err err;
     flush_touched(ins);
     if (touched)
-        *touched = (struct c360_insights_touched){ins->touched_keys, 0};
+        *touched = (struct c360_insights_touched){ins->touched_keys, 0, false};
     if (!c360_insights_day_ok(today))
         return c360_diag_fail(diag, C360_ERR_INVALID, NULL, "today (%ld) is not a date",
                               (long)today);
@@ -229,6 +229,9 @@ enum c360_err c360_insights_apply(struct c360_insights *ins, const struct c360_r
     if (c360_time_check(rec->occurred_at, NULL))
         return c360_diag_fail(diag, C360_ERR_INVALID, "occurredAt", "is missing or out of range");
     advance(ins, today);
+    /* Only account events tell when they restate what is held. */
+    ins->changed =
+        rec->entity != C360_ENTITY_FINANCIAL_ACCOUNT || rec->change == C360_CHANGE_DELETE;
     switch (rec->entity) {
     case C360_ENTITY_FINANCIAL_ACCOUNT:
         err = c360_insights_apply_account(ins, rec, diag);
@@ -251,8 +254,10 @@ enum c360_err c360_insights_apply(struct c360_insights *ins, const struct c360_r
         return err;
     for (uint32_t i = 0; i < ins->n_touched; i++)
         ins->touched_keys[i] = c360_insights_party_at(ins, ins->touched[i])->key;
-    if (touched)
+    if (touched) {
         touched->count = ins->n_touched;
+        touched->changed = ins->changed;
+    }
     return C360_OK;
 }
 

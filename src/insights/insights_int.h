@@ -159,6 +159,7 @@ struct c360_insights {
     uint32_t touched[2 * (1 + C360_INSIGHTS_JOINT_MAX) + 2];
     const char *touched_keys[2 * (1 + C360_INSIGHTS_JOINT_MAX) + 2];
     uint32_t n_touched;
+    bool changed; /* the last change may have changed an answer for them */
 };
 
 /* pool.c */
@@ -260,6 +261,12 @@ enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, 
 /* Adds an observation reserved for; false when it decides nothing (an
  * earlier one of a day already held, or older than "before"). */
 bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, int64_t minor);
+/* Whether adding that observation would change an end-of-day balance of a
+ * day from base_day on, the latest balance included: false when it decides
+ * nothing, or restates the balance that already held from its time on
+ * (an account reporting the same balance every day). */
+bool c360_insights_balance_moves(const struct c360_insights_account *acct, int64_t at,
+                                 int64_t minor);
 /* The end-of-day balance of day (0 when none is known). */
 int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day);
 /* The contribution of the account to its type's daily total on day. */

@@ -6,6 +6,8 @@
  */
 #include "check_insights.h"
 
+#include <string.h>
+
 #define T TODAY
 #define SAV C360_ACCOUNT_SAVINGS
 #define CHK C360_ACCOUNT_CHECKING
@@ -386,6 +388,175 @@ START_TEST(test_c360_insights_summarize_takes_the_latest_external_record)
 }
 END_TEST
 
+/* --- Whether an apply changed an answer (c360_insights_touched.changed). */
+
+/* Applies a; touched.changed, and how many keys it touched into *count. */
+static bool changed_by(struct c360_insights *ins, const struct fx_account *a, int32_t today,
+                       size_t *count)
+{
+    struct c360_insights_touched touched;
+    struct c360_diag diag;
+    struct c360_record *rec = fx_account_record(a, today);
+    c360_diag_clear(&diag);
+    ck_assert_int_eq(c360_insights_apply(ins, rec, NULL, today, &touched, &diag), C360_OK);
+    c360_record_destroy(rec);
+    *count = touched.count;
+    return touched.changed;
+}
+
+#define NOON(day) (START(day) + C360_MS_PER_DAY / 2)
+#define HOUR INT64_C(3600000)
+
+/* Savings account A1 of P1 reporting 100.00 at 10:00 of T−10, then an event. */
+static const struct {
+    const char *name;
+    struct fx_account event;
+    bool changed;
+} restated[] = {
+    {"the same balance a day later",
+     {.minor = USD(100, 0), .as_of = START(T - 9) + 10 * HOUR, .at = NOON(T - 9)},
+     false},
+    {"another balance a day later",
+     {.minor = USD(100, 1), .as_of = START(T - 9) + 10 * HOUR, .at = NOON(T - 9)},
+     true},
+    {"the same balance later that day",
+     {.minor = USD(100, 0), .as_of = START(T - 10) + 11 * HOUR, .at = NOON(T - 9)},
+     false},
+    {"another balance later that day",
+     {.minor = USD(7, 0), .as_of = START(T - 10) + 11 * HOUR, .at = NOON(T - 9)},
+     true},
+    {"another balance earlier that day",
+     {.minor = USD(7, 0), .as_of = START(T - 10) + 9 * HOUR, .at = NOON(T - 9)},
+     false},
+    {"the same balance days before the first",
+     {.minor = USD(100, 0), .as_of = START(T - 12), .at = NOON(T - 9)},
+     true},
+    {"the same balance in the future",
+     {.minor = USD(100, 0), .as_of = START(T + 3), .at = NOON(T - 9)},
+     false},
+    {"another balance in the future",
+     {.minor = USD(3, 0), .as_of = START(T + 3), .at = NOON(T - 9)},
+     true},
+    {"no balance", {.at = NOON(T - 9)}, false},
+    {"an older event restating the balance",
+     {.minor = USD(100, 0), .as_of = START(T - 9), .at = NOON(T - 20)},
+     false},
+    {"an older event with another balance",
+     {.minor = USD(5, 0), .as_of = START(T - 9), .at = NOON(T - 20)},
+     true},
+    {"an older event with another status",
+     {.status = C360_STATUS_CLOSED, .closed = T - 9, .at = NOON(T - 20)},
+     false},
+    {"a newer event with another status",
+     {.status = C360_STATUS_CLOSED, .closed = T - 9, .at = NOON(T - 9)},
+     true},
+    {"another type", {.type = CHK, .at = NOON(T - 9)}, true},
+    {"another openedDate", {.opened = T - 501, .at = NOON(T - 9)}, true},
+    {"another owner", {.party = "P2", .at = NOON(T - 9)}, true},
+    {"a joint owner", {.joint = {"P2"}, .at = NOON(T - 9)}, true},
+    {"a balance in another currency",
+     {.minor = USD(100, 0), .currency = "EUR", .as_of = START(T - 9), .at = NOON(T - 9)},
+     true},
+    {"a delete", {.delete = true, .at = NOON(T - 9)}, true},
+};
+
+START_TEST(test_c360_insights_apply_tells_an_event_restating_the_account)
+{
+    struct c360_insights *ins = fx_new();
+    struct fx_account first = {.id = "A1",
+                               .party = "P1",
+                               .opened = T - 500,
+                               .minor = USD(100, 0),
+                               .as_of = START(T - 10) + 10 * HOUR,
+                               .at = NOON(T - 10)};
+    size_t count;
+    ck_assert(changed_by(ins, &first, T, &count)); /* a new account */
+    struct fx_account ev = restated[_i].event;
+    ev.id = "A1";
+    if (!ev.party)
+        ev.party = "P1";
+    if (!ev.opened)
+        ev.opened = first.opened;
+    ck_assert_msg(changed_by(ins, &ev, T, &count) == restated[_i].changed, "%s", restated[_i].name);
+    ck_assert_msg(count >= 1, "%s: its owners are touched all the same", restated[_i].name);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
+/* Everything a profile's evaluation reads from its accounts, from today on. */
+static void answers_of(const struct c360_insights *ins, const char *const *keys, int64_t *out)
+{
+    size_t n = 0;
+    for (int d = 0; d < 3; d++) {
+        struct c360_insights_summary sum;
+        c360_insights_summarize(ins, keys, fx_count(keys), T + d * 20, &sum);
+        out[n++] = sum.earliest_opened;
+        out[n++] = sum.tenure_days;
+        out[n++] = sum.accounts;
+        out[n++] = sum.open;
+        out[n++] = sum.balance;
+        out[n++] = sum.foreign;
+        for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
+            out[n++] = sum.open_by_type[t];
+            out[n++] = sum.adb_sum[t];
+        }
+    }
+    out[n++] = c360_insights_next_change(ins, keys, fx_count(keys), T, NULL, 0);
+    int64_t lo = 0, hi = 0;
+    out[n++] = c360_insights_adb_bounds(ins, keys, fx_count(keys), T, BANK_TYPES, &lo, &hi);
+    out[n++] = lo;
+    out[n++] = hi;
+}
+
+#define ANSWERS (3 * (6 + 2 * C360_INSIGHTS_TYPES) + 4)
+
+/* Random account events, many restating balances: an event that says it
+ * changed nothing must leave every answer as it was. */
+START_TEST(test_c360_insights_apply_changes_nothing_when_it_says_so)
+{
+    struct c360_insights *ins = fx_new();
+    static const char *const ids[] = {"A1", "A2"};
+    static const enum c360_account_type types[] = {SAV, CHK, MM};
+    uint64_t seed = 7;
+    int unchanged = 0, changed = 0;
+    for (int n = 0; n < 3000; n++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        uint32_t r = (uint32_t)(seed >> 33);
+        struct fx_account ev = {.id = ids[r % 2],
+                                .party = "P1",
+                                .type = types[(r >> 1) % 16 == 0 ? (r >> 5) % 3 : 0],
+                                .opened = T - 400,
+                                .minor = USD(100 + 50 * ((r >> 7) % 2), 0),
+                                .as_of = START(T - 45 + (int32_t)((r >> 9) % 50)) +
+                                         (int64_t)((r >> 15) % 4) * 6 * HOUR,
+                                .at = NOON(T - 45 + (int32_t)((r >> 17) % 46))};
+        if ((r >> 23) % 32 == 0)
+            ev.joint[0] = "P2";
+        if ((r >> 28) % 16 == 0) {
+            ev.status = C360_STATUS_CLOSED;
+            ev.closed = T - 40 + (int32_t)((r >> 2) % 45);
+        }
+        if ((r >> 24) % 64 == 0)
+            ev = (struct fx_account){.id = ev.id, .delete = true, .at = ev.at};
+        int64_t before[2][ANSWERS], after[2][ANSWERS];
+        answers_of(ins, p1, before[0]);
+        answers_of(ins, p2, before[1]);
+        size_t count;
+        bool said = changed_by(ins, &ev, T, &count);
+        answers_of(ins, p1, after[0]);
+        answers_of(ins, p2, after[1]);
+        ck_assert_msg(said || memcmp(before, after, sizeof(before)) == 0,
+                      "event %d said it changed nothing, and an answer changed", n);
+        unchanged += !said;
+        changed += said;
+    }
+    /* Both kinds were met: the test covers what it claims. */
+    ck_assert_int_gt(unchanged, 500);
+    ck_assert_int_gt(changed, 500);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 void c360_check_account_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_insights_summarize");
@@ -398,5 +569,9 @@ void c360_check_account_add(Suite *s)
     tcase_add_test(tc, test_c360_insights_summarize_counts_and_balances);
     LOOP(tc, test_c360_insights_summarize_external_types_and_statuses, externals);
     tcase_add_test(tc, test_c360_insights_summarize_takes_the_latest_external_record);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_insights_touched_changed");
+    LOOP(tc, test_c360_insights_apply_tells_an_event_restating_the_account, restated);
+    tcase_add_test(tc, test_c360_insights_apply_changes_nothing_when_it_says_so);
     suite_add_tcase(s, tc);
 }
