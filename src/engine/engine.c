@@ -445,7 +445,8 @@ enum c360_err engine_prof_add(struct c360_engine *eng, uint64_t id, struct eprof
     }
     eng->prof_ix.slots[prof_place(eng, id)] = slot + 1;
     eng->prof_ix.count++;
-    eng->profs[slot] = (struct eprofile){.id = id, .due = C360_INSIGHTS_NEVER, .live = true};
+    eng->profs[slot] =
+        (struct eprofile){.id = id, .due = C360_INSIGHTS_NEVER, .checked = INT32_MIN, .live = true};
     *out = &eng->profs[slot];
     return C360_OK;
 }
@@ -1206,9 +1207,11 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
      * between inputs its insights stay as of their asOfDate, as tenureDays
      * does, rather than every profile being re-sent each day a 30-day
      * average moves (DESIGN.md §5: timers are for memberships). */
-    if ((cause == CAUSE_INPUT || prof->members != members_before) &&
-        (err = emit_profile(eng, v, prof)))
-        return err;
+    if (cause == CAUSE_INPUT || prof->members != members_before) {
+        if ((err = emit_profile(eng, v, prof)))
+            return err;
+        prof->checked = eng->today;
+    }
     int32_t due = next_due(eng, v, &ev, prof->members);
     if (due != prof->due) {
         if ((err = engine_prof_set_due(eng, prof, due)))
@@ -1467,18 +1470,29 @@ static enum c360_err party(struct c360_engine *eng, const char *gp)
     return err ? err : affected_add(eng, id);
 }
 
-/* The profiles whose insight owners the record touched. */
+/* Whether profile id was evaluated for an input today: with inputs as they
+ * were then it would give what it gave then, so nothing. */
+static bool checked_today(struct c360_engine *eng, uint64_t id)
+{
+    const struct eprofile *prof = engine_prof_get(eng, id);
+    return prof && prof->checked == eng->today;
+}
+
+/* The profiles whose insight owners the record touched; those it changed
+ * nothing for (t->changed false) only when not evaluated today. */
 static enum c360_err touched_add(struct c360_engine *eng, const struct c360_insights_touched *t)
 {
     enum c360_err err = C360_OK;
     for (size_t i = 0; i < t->count && !err; i++) {
         uint64_t id;
         if (strstr(t->keys[i], ":session:")) {
-            if (c360_identity_profile_of(eng->graph, t->keys[i], &id))
-                err = affected_add(eng, id);
-        } else {
-            err = party(eng, t->keys[i]);
+            if (!c360_identity_profile_of(eng->graph, t->keys[i], &id))
+                continue;
+        } else if ((err = party_record(eng, t->keys[i], &id))) {
+            break;
         }
+        if (t->changed || !checked_today(eng, id))
+            err = affected_add(eng, id);
     }
     return err;
 }

@@ -23,6 +23,10 @@ struct eprofile {
     uint64_t told;         /* bit s: the CSR message of that membership was sent */
     uint64_t profile_hash; /* of the last unified profile sent, eventId and time left out */
     int32_t due;           /* the pending timer's day, or C360_INSIGHTS_NEVER */
+    /* The day profile_hash was last made from its inputs (an input's
+     * evaluation), or INT32_MIN; not stored. An input that changes none of
+     * them later that day cannot change what it outputs. */
+    int32_t checked;
     bool live;
 };
 

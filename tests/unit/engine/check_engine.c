@@ -434,6 +434,35 @@ START_TEST(test_c360_engine_apply_reevaluates_no_profile_for_a_transaction)
 }
 END_TEST
 
+START_TEST(test_c360_engine_apply_resends_a_restated_balance_only_on_a_new_day)
+{
+    /* An account reporting the balance it already had changes no insight.
+     * The same day nothing is sent again; on a later day the profile is, as
+     * for any input, with that day's asOfDate; and a real change on a day the
+     * profile was already evaluated is sent all the same. */
+    struct fixture f;
+    setup(&f);
+    individual(&f, "1", "GP-1", "Jane", "2026-11-20T07:00:00Z");
+    saver(&f, "GP-1", "2020-01-01", "3000.00", "2026-11-20");
+    ck_assert_ptr_nonnull(find(&f, "segment-changes", "ENTER", NULL));
+    account(&f, "S-GP-1", "GP-1", "SAVINGS", "2020-01-01", "3000.00", "2026-11-20T12:00:00Z",
+            "2026-11-20T13:00:00Z");
+    ck_assert_uint_eq(f.n_log, 0);
+    account(&f, "S-GP-1", "GP-1", "SAVINGS", "2020-01-01", "3000.00", "2026-11-22T06:00:00Z",
+            "2026-11-22T07:00:00Z");
+    ck_assert_uint_eq(f.n_log, 1);
+    ck_assert_ptr_nonnull(find(&f, "unified-profile", "\"asOfDate\":20779", "\"u1\""));
+    account(&f, "S-GP-1", "GP-1", "SAVINGS", "2020-01-01", "3000.00", "2026-11-22T08:00:00Z",
+            "2026-11-22T09:00:00Z");
+    ck_assert_uint_eq(f.n_log, 0);
+    account(&f, "S-GP-1", "GP-1", "SAVINGS", "2020-01-01", "2500.00", "2026-11-22T10:00:00Z",
+            "2026-11-22T11:00:00Z");
+    ck_assert_ptr_nonnull(
+        find(&f, "unified-profile", "\"totalBalance\":{\"amount\":\"2500.00\"", "\"u1\""));
+    teardown(&f);
+}
+END_TEST
+
 /* Money renders as {"amount","currency"} with the currency setting: in one
  * piece for an ISO 4217 code, escaped for a setting that is not one (the
  * engine checks only its first three letters). */
@@ -505,6 +534,7 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_engine_apply_exits_the_profile_a_merge_absorbs);
     tcase_add_test(tc, test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives);
     tcase_add_test(tc, test_c360_engine_apply_reevaluates_no_profile_for_a_transaction);
+    tcase_add_test(tc, test_c360_engine_apply_resends_a_restated_balance_only_on_a_new_day);
     tcase_add_test(tc, test_c360_engine_due_waits_for_the_tenure_that_can_change_a_membership);
     tcase_add_test(tc, test_c360_engine_apply_renders_money_in_the_currency_setting);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
