@@ -149,13 +149,39 @@ static void outputs_publish(struct c360_engine *eng, struct c360_engine_outputs 
     outs->count = eng->n_outs;
 }
 
+/* The input position eventIds derive from: "<topic>:<partition>:<offset>:
+ * <part>" for a record, "timer:<day>:u<id>" for a timer (at most
+ * sizeof(position) − 1 bytes of it), and its FNV-1a 64. */
+static void position_write(struct c360_engine *eng)
+{
+    char *b = eng->position;
+    size_t size = sizeof(eng->position), n;
+    if (eng->pending == POSITION_INPUT) {
+        const struct c360_engine_position *pos = &eng->pending_input;
+        n = cat(b, size, 0, pos->topic ? pos->topic : "");
+        n = cat_i64(b, size, cat(b, size, n, ":"), pos->partition);
+        n = cat_i64(b, size, cat(b, size, n, ":"), pos->offset);
+        cat_u64(b, size, cat(b, size, n, ":"), pos->part, false);
+    } else {
+        n = cat_i64(b, size, cat(b, size, 0, "timer:"), eng->pending_day);
+        cat_u64(b, size, cat(b, size, n, ":u"), eng->pending_id, false);
+    }
+    uint64_t h = 14695981039346656037ull;
+    for (const char *p = eng->position; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    eng->position_hash = h;
+    eng->pending = POSITION_READY;
+}
+
 void engine_event_id(struct c360_engine *eng, char buf[17])
 {
     static const char hex[] = "0123456789abcdef";
     char digits[21];
+    if (eng->pending != POSITION_READY)
+        position_write(eng);
     size_t n = 0, index = eng->out_index++;
     /* FNV-1a 64 of "<position>#<index>": the position's part is hashed once
-     * per input (position_set), the index here. */
+     * per input, the index here. */
     uint64_t h = eng->position_hash;
     do
         digits[n++] = (char)('0' + index % 10);
@@ -168,34 +194,21 @@ void engine_event_id(struct c360_engine *eng, char buf[17])
     buf[16] = '\0';
 }
 
-/* The input position eventIds derive from: "<topic>:<partition>:<offset>:
- * <part>" for a record, "timer:<day>:u<id>" for a timer (at most
- * sizeof(position) − 1 bytes of it). */
-static void position_hash(struct c360_engine *eng)
-{
-    eng->out_index = 0;
-    uint64_t h = 14695981039346656037ull;
-    for (const char *p = eng->position; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    eng->position_hash = h;
-}
-
+/* The current input's position (pos is borrowed for the apply), written
+ * out when it first names an output. */
 static void position_input(struct c360_engine *eng, const struct c360_engine_position *pos)
 {
-    char *b = eng->position;
-    size_t size = sizeof(eng->position), n = cat(b, size, 0, pos->topic ? pos->topic : "");
-    n = cat_i64(b, size, cat(b, size, n, ":"), pos->partition);
-    n = cat_i64(b, size, cat(b, size, n, ":"), pos->offset);
-    cat_u64(b, size, cat(b, size, n, ":"), pos->part, false);
-    position_hash(eng);
+    eng->pending_input = *pos;
+    eng->pending = POSITION_INPUT;
+    eng->out_index = 0;
 }
 
 static void position_timer(struct c360_engine *eng, int32_t day, uint64_t id)
 {
-    char *b = eng->position;
-    size_t size = sizeof(eng->position), n = cat_i64(b, size, cat(b, size, 0, "timer:"), day);
-    cat_u64(b, size, cat(b, size, n, ":u"), id, false);
-    position_hash(eng);
+    eng->pending_day = day;
+    eng->pending_id = id;
+    eng->pending = POSITION_TIMER;
+    eng->out_index = 0;
 }
 
 /* --- Stored individuals: one flat copy each. */
@@ -584,6 +597,23 @@ static int str_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Sorts n strings by strcmp: a profile has a few records, which insertion
+ * sorts without qsort's calls through a pointer. */
+static void strs_sort(const char **strs, size_t n)
+{
+    if (n > 16) {
+        qsort(strs, n, sizeof(strs[0]), str_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        const char *s = strs[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(strs[j - 1], s) > 0; j--)
+            strs[j] = strs[j - 1];
+        strs[j] = s;
+    }
+}
+
 static void gp_add(struct view *v, const char *gp)
 {
     if (!gp || !*gp || v->n_gps == ENGINE_KEYS_MAX)
@@ -604,7 +634,7 @@ static void view_build(struct c360_engine *eng, uint64_t id, struct view *v)
     v->id = id;
     c360_identity_profile_records(eng->graph, id, view_key, v);
     /* Sorted, so everything derived from the list is in one order. */
-    qsort(v->keys, v->n_keys, sizeof(v->keys[0]), str_cmp);
+    strs_sort(v->keys, v->n_keys);
     for (size_t i = 0; i < v->n_keys; i++) {
         const char *k = v->keys[i];
         const struct c360_record *rec;
@@ -617,7 +647,7 @@ static void view_build(struct c360_engine *eng, uint64_t id, struct view *v)
             gp_add(v, rec->global_party_id);
         }
     }
-    qsort(v->gps, v->n_gps, sizeof(v->gps[0]), str_cmp);
+    strs_sort(v->gps, v->n_gps);
     for (size_t i = 0; i < v->n_gps; i++)
         v->owners[v->n_owners++] = v->gps[i];
     c360_insights_resolve(eng->ins, v->owners, v->n_owners, &v->resolved);
@@ -1276,8 +1306,15 @@ static int u64_cmp(const void *a, const void *b)
 static enum c360_err settle(struct c360_engine *eng, const char *record_key)
 {
     enum c360_err err = C360_OK;
-    if (eng->n_affected) /* none yet: the list is NULL, which qsort may not take */
+    /* Most records affect one or two profiles. (With none, the list may
+     * be NULL, which qsort may not take.) */
+    if (eng->n_affected == 2 && eng->affected[0] > eng->affected[1]) {
+        uint64_t first = eng->affected[1];
+        eng->affected[1] = eng->affected[0];
+        eng->affected[0] = first;
+    } else if (eng->n_affected > 2) {
         qsort(eng->affected, eng->n_affected, sizeof(*eng->affected), u64_cmp);
+    }
     for (size_t i = 0; i < eng->n_affected && !err; i++) {
         uint64_t id = eng->affected[i];
         err = c360_identity_record_of_profile(eng->graph, id)
@@ -1479,13 +1516,17 @@ static bool checked_today(struct c360_engine *eng, uint64_t id)
 }
 
 /* The profiles whose insight owners the record touched; those it changed
- * nothing for (t->changed false) only when not evaluated today. */
-static enum c360_err touched_add(struct c360_engine *eng, const struct c360_insights_touched *t)
+ * nothing for (t->changed false) only when not evaluated today. The party
+ * gp, whose record is made already, has profile gp_id. */
+static enum c360_err touched_add(struct c360_engine *eng, const struct c360_insights_touched *t,
+                                 const char *gp, uint64_t gp_id)
 {
     enum c360_err err = C360_OK;
     for (size_t i = 0; i < t->count && !err; i++) {
         uint64_t id;
-        if (strstr(t->keys[i], ":session:")) {
+        if (gp && strcmp(t->keys[i], gp) == 0) {
+            id = gp_id;
+        } else if (strstr(t->keys[i], ":session:")) {
             if (!c360_identity_profile_of(eng->graph, t->keys[i], &id))
                 continue;
         } else if ((err = party_record(eng, t->keys[i], &id))) {
@@ -1606,7 +1647,7 @@ static enum c360_err apply_holding(struct c360_engine *eng, const struct c360_re
     if ((err = c360_insights_apply(eng->ins, rec, NULL, eng->today, &touched, diag)) ||
         (err = party_record(eng, rec->global_party_id, &id)))
         return err;
-    return touched_add(eng, &touched);
+    return touched_add(eng, &touched, rec->global_party_id, id);
 }
 
 static char *record_key_of(const struct c360_record *rec, char *buf, size_t size)

@@ -91,6 +91,12 @@ struct c360_engine {
     char position[512];     /* the input position eventIds derive from */
     uint64_t position_hash; /* FNV-1a 64 of position, the start of each eventId's */
     size_t out_index;
+    /* The position of the current input or timer, written out (position)
+     * and hashed only for its first output: most inputs have none. */
+    struct c360_engine_position pending_input;
+    int32_t pending_day; /* a timer's */
+    uint64_t pending_id;
+    enum { POSITION_READY, POSITION_INPUT, POSITION_TIMER } pending;
 
     uint64_t eval_errors; /* segment evaluations that failed (counted as not a member) */
 
