@@ -761,23 +761,26 @@ static void uid_text(uint64_t id, char buf[24])
 /* {"amount":"…","currency":"…"}: as one piece of text when the currency is
  * an ISO 4217 code (the amount's digits and the code need no escape), and a
  * profile writes several; the setting is not checked, so else escaped. */
-static void w_money(struct c360_jsonw *w, int64_t minor, const char *currency)
+/* {"amount":"12.34","currency":"USD"}: in one piece after the currency
+ * setting's tail, made once (engine_new), or escaped when the setting is
+ * no ISO 4217 code. */
+static void w_money(struct c360_engine *eng, int64_t minor)
 {
-    char amount[40], text[64];
-    c360_money_format(minor, amount, sizeof(amount));
-    if (c360_money_check_currency(currency, NULL) != C360_OK) {
+    struct c360_jsonw *w = &eng->w;
+    char text[96];
+    static const char head[] = "{\"amount\":\"";
+    memcpy(text, head, sizeof(head) - 1);
+    c360_money_format(minor, text + sizeof(head) - 1, 40);
+    if (!eng->money_tail_len) {
         c360_jsonw_object(w);
-        W_STR(w, "amount", amount);
-        W_STR(w, "currency", currency);
+        W_STR(w, "amount", text + sizeof(head) - 1);
+        W_STR(w, "currency", eng->cfg.currency);
         c360_jsonw_object_end(w);
         return;
     }
-    size_t n = cat(text, sizeof(text), 0, "{\"amount\":\"");
-    n = cat(text, sizeof(text), n, amount);
-    n = cat(text, sizeof(text), n, "\",\"currency\":\"");
-    n = cat(text, sizeof(text), n, currency);
-    n = cat(text, sizeof(text), n, "\"}"); /* at most 51 bytes: an int64 has 20 digits */
-    c360_jsonw_raw(w, text, n);
+    size_t n = sizeof(head) - 1 + strlen(text + sizeof(head) - 1);
+    memcpy(text + n, eng->money_tail, eng->money_tail_len); /* 40 + 20 bytes at most */
+    c360_jsonw_raw(w, text, n + eng->money_tail_len);
 }
 
 static void w_gps(struct c360_jsonw *w, const struct view *v)
@@ -1022,7 +1025,7 @@ static uint64_t mix(uint64_t h, uint64_t x)
     return h ^ (h >> 29);
 }
 
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+static inline uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *b = p;
     uint64_t x;
@@ -1093,7 +1096,6 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
     struct c360_jsonw *w = &eng->w;
     const struct c360_golden *g = &v->golden;
     const struct c360_insights_summary *sum = &v->sum;
-    const char *cur = eng->cfg.currency;
     char uid[24];
     /* Unchanged since the last one sent: nothing to send. Most account
      * events move no golden attribute, and rendering is most of an
@@ -1152,7 +1154,7 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
     c360_jsonw_array_end(w);
     C360_JSONW_NAME(w, "totalBalance");
     if (sum->open)
-        w_money(w, sum->balance, cur);
+        w_money(eng, sum->balance);
     else
         c360_jsonw_null(w);
     C360_JSONW_NAME(w, "adb30");
@@ -1162,7 +1164,7 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
             continue;
         const char *name = c360_account_type_name((enum c360_account_type)t);
         c360_jsonw_name(w, name, strlen(name));
-        w_money(w, c360_insights_adb_floor(sum->adb_sum[t]), cur);
+        w_money(eng, c360_insights_adb_floor(sum->adb_sum[t]));
     }
     c360_jsonw_object_end(w);
     C360_JSONW_NAME(w, "externalAdb");
@@ -1172,7 +1174,7 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
             continue;
         const char *name = c360_account_type_name((enum c360_account_type)t);
         c360_jsonw_name(w, name, strlen(name));
-        w_money(w, sum->external_adb[t], cur);
+        w_money(eng, sum->external_adb[t]);
     }
     c360_jsonw_object_end(w);
     c360_jsonw_object_end(w);
@@ -1714,6 +1716,11 @@ enum c360_err c360_engine_new(const struct c360_engine_config *cfg, struct c360_
     eng->cfg = *cfg;
     if (!eng->cfg.currency)
         eng->cfg.currency = "USD";
+    if (c360_money_check_currency(eng->cfg.currency, NULL) == C360_OK) {
+        size_t n = cat(eng->money_tail, sizeof(eng->money_tail), 0, "\",\"currency\":\"");
+        n = cat(eng->money_tail, sizeof(eng->money_tail), n, eng->cfg.currency);
+        eng->money_tail_len = cat(eng->money_tail, sizeof(eng->money_tail), n, "\"}");
+    }
     eng->today = INT32_MIN;
     eng->now_ms = 0;
     eng->n_segments = cfg->segments ? c360_segment_set_count(cfg->segments) : 0;

@@ -81,6 +81,10 @@ struct c360_engine {
 
     int32_t today;
     int64_t now_ms; /* the time outputs are stamped with */
+    /* What follows an amount in rendered money, `","currency":"USD"}`; empty
+     * when the currency setting is no ISO 4217 code, which is escaped. */
+    char money_tail[24];
+    size_t money_tail_len;
 
     /* Outputs of the current call. */
     struct c360_engine_output *outs;
