@@ -48,8 +48,11 @@ static const struct {
 
 static const char *street_abbr(const char *word, size_t len)
 {
-    for (size_t i = 0; i < sizeof(street_words) / sizeof(street_words[0]); i++)
-        if (strlen(street_words[i].word) == len && memcmp(street_words[i].word, word, len) == 0)
+    /* The first letter before strlen: this runs for each word of each
+     * address, and most words share it with no entry. */
+    for (size_t i = 0; len && i < sizeof(street_words) / sizeof(street_words[0]); i++)
+        if (street_words[i].word[0] == word[0] && strlen(street_words[i].word) == len &&
+            memcmp(street_words[i].word, word, len) == 0)
             return street_words[i].abbr;
     return NULL;
 }
