@@ -217,15 +217,28 @@ void c360_jsonw_str(struct c360_jsonw *w, const char *s)
     c360_jsonw_strn(w, s, strlen(s));
 }
 
+/* "00" "01" … "99": two digits a division, as timestamps have 13. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
 void c360_jsonw_int(struct c360_jsonw *w, int64_t v)
 {
     char buf[24];
     size_t n = sizeof(buf);
     /* Digits from the end, in unsigned arithmetic so INT64_MIN negates. */
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do
-        buf[--n] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
+    for (; u >= 100; u /= 100) {
+        n -= 2;
+        memcpy(buf + n, digit_pairs + 2 * (u % 100), 2);
+    }
+    if (u >= 10) {
+        n -= 2;
+        memcpy(buf + n, digit_pairs + 2 * u, 2);
+    } else {
+        buf[--n] = (char)('0' + u);
+    }
     if (v < 0)
         buf[--n] = '-';
     c360_jsonw_separate(w);

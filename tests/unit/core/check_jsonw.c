@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *text_of(struct c360_jsonw *w)
@@ -52,6 +53,39 @@ START_TEST(test_c360_jsonw_text_places_commas_and_nests)
     c360_jsonw_reset(&w);
     c360_jsonw_int(&w, 7);
     ck_assert_str_eq(text_of(&w), "7");
+    c360_jsonw_free(&w);
+}
+END_TEST
+
+/* Every digit count, both signs, the ends of int64 and random values, as
+ * printf writes them. */
+START_TEST(test_c360_jsonw_int_writes_as_printf)
+{
+    struct c360_jsonw w;
+    char want[32];
+    int64_t values[64 + 4 * 19 + 1000];
+    size_t n = 0;
+    values[n++] = INT64_MIN;
+    values[n++] = INT64_MAX;
+    values[n++] = 0;
+    for (int64_t p = 1, k = 0; k < 19; k++, p *= 10) {
+        values[n++] = p - 1;
+        values[n++] = p;
+        values[n++] = -p;
+        values[n++] = -(p + 1);
+    }
+    uint64_t seed = 42;
+    while (n < sizeof(values) / sizeof(values[0])) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        values[n++] = (int64_t)(seed >> (seed % 64));
+    }
+    c360_jsonw_init(&w, 64);
+    for (size_t i = 0; i < n; i++) {
+        c360_jsonw_reset(&w);
+        c360_jsonw_int(&w, values[i]);
+        snprintf(want, sizeof(want), "%lld", (long long)values[i]);
+        ck_assert_str_eq(text_of(&w), want);
+    }
     c360_jsonw_free(&w);
 }
 END_TEST
@@ -200,5 +234,8 @@ void c360_check_jsonw_add(Suite *s)
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_jsonw_name");
     tcase_add_test(tc, test_c360_jsonw_name_writes_a_member_name_as_it_is);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_jsonw_int");
+    tcase_add_test(tc, test_c360_jsonw_int_writes_as_printf);
     suite_add_tcase(s, tc);
 }
