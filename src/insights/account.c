@@ -15,17 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct c360_insights_account *c360_insights_account_at(const struct c360_insights *ins, uint32_t i)
-{
-    return c360_insights_pool_at(&ins->accounts, i);
-}
-
-struct c360_insights_external *c360_insights_external_at(const struct c360_insights *ins,
-                                                         uint32_t i)
-{
-    return c360_insights_pool_at(&ins->externals, i);
-}
-
 void c360_insights_account_free(struct c360_insights_account *acct)
 {
     free(acct->key);

@@ -164,7 +164,24 @@ struct c360_insights {
 
 /* pool.c */
 void c360_insights_pool_init(struct c360_insights_pool *pool, size_t size, size_t next_at);
-void *c360_insights_pool_at(const struct c360_insights_pool *pool, uint32_t i);
+/* The accessors are inline: every query and apply goes through them many
+ * times per record. */
+static inline void *c360_insights_pool_at(const struct c360_insights_pool *pool, uint32_t i)
+{
+    return pool->chunks[i / C360_INSIGHTS_CHUNK] + (size_t)(i % C360_INSIGHTS_CHUNK) * pool->size;
+}
+static inline uint8_t *c360_insights_pool_marks(const struct c360_insights_pool *pool, uint32_t i)
+{
+    return (uint8_t *)pool->chunks[i / C360_INSIGHTS_CHUNK] +
+           (size_t)C360_INSIGHTS_CHUNK * pool->size + i % C360_INSIGHTS_CHUNK;
+}
+/* Whether slot i holds a live item (not free, not a tombstone): every item
+ * begins with its char *key, NULL in a free slot. */
+static inline bool c360_insights_pool_live(const struct c360_insights_pool *pool, uint32_t i)
+{
+    return *(char *const *)c360_insights_pool_at(pool, i) &&
+           !(*c360_insights_pool_marks(pool, i) & C360_INSIGHTS_MARK_GONE);
+}
 /* A zeroed slot, reusing freed ones first; at most max live (C360_ERR_LIMIT). */
 enum c360_err c360_insights_pool_take(struct c360_insights_pool *pool, size_t max,
                                       uint32_t *out) C360_MUST_USE;
@@ -174,9 +191,6 @@ void c360_insights_pool_give(struct c360_insights_pool *pool, uint32_t i);
 /* Ends the item in slot i, whose members other than its key the caller
  * freed: a tombstone when the store holds it, else freed (key too). */
 void c360_insights_pool_drop(struct c360_insights_pool *pool, uint32_t i);
-/* Whether slot i holds a live item (not free, not a tombstone). */
-bool c360_insights_pool_live(const struct c360_insights_pool *pool, uint32_t i);
-uint8_t *c360_insights_pool_marks(const struct c360_insights_pool *pool, uint32_t i);
 /* Marks slot i DIRTY. Never fails: a list that cannot grow is given up for
  * a scan. */
 void c360_insights_pool_mark(struct c360_insights_pool *pool, uint32_t i);
@@ -206,7 +220,11 @@ void c360_insights_index_del(struct c360_insights_index *ix, const char *key,
 void c360_insights_index_free(struct c360_insights_index *ix);
 
 /* insights.c: parties. */
-struct c360_insights_party *c360_insights_party_at(const struct c360_insights *ins, uint32_t i);
+static inline struct c360_insights_party *c360_insights_party_at(const struct c360_insights *ins,
+                                                                 uint32_t i)
+{
+    return (struct c360_insights_party *)c360_insights_pool_at(&ins->parties, i);
+}
 uint32_t c360_insights_party_find(const struct c360_insights *ins, const char *key);
 /* The party of key, made if absent (C360_ERR_LIMIT past parties_max). */
 enum c360_err c360_insights_party_get(struct c360_insights *ins, const char *key, uint32_t *out,
@@ -224,9 +242,16 @@ bool c360_insights_day_ok(int32_t day);
 void c360_insights_touch(struct c360_insights *ins, uint32_t party);
 
 /* account.c */
-struct c360_insights_account *c360_insights_account_at(const struct c360_insights *ins, uint32_t i);
-struct c360_insights_external *c360_insights_external_at(const struct c360_insights *ins,
-                                                         uint32_t i);
+static inline struct c360_insights_account *
+c360_insights_account_at(const struct c360_insights *ins, uint32_t i)
+{
+    return (struct c360_insights_account *)c360_insights_pool_at(&ins->accounts, i);
+}
+static inline struct c360_insights_external *
+c360_insights_external_at(const struct c360_insights *ins, uint32_t i)
+{
+    return (struct c360_insights_external *)c360_insights_pool_at(&ins->externals, i);
+}
 enum c360_err c360_insights_apply_account(struct c360_insights *ins, const struct c360_record *rec,
                                           struct c360_diag *diag) C360_MUST_USE;
 enum c360_err c360_insights_apply_external(struct c360_insights *ins, const struct c360_record *rec,

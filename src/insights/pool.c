@@ -23,17 +23,6 @@ void c360_insights_pool_init(struct c360_insights_pool *pool, size_t size, size_
                                         .dirty_all = true};
 }
 
-void *c360_insights_pool_at(const struct c360_insights_pool *pool, uint32_t i)
-{
-    return pool->chunks[i / C360_INSIGHTS_CHUNK] + (size_t)(i % C360_INSIGHTS_CHUNK) * pool->size;
-}
-
-uint8_t *c360_insights_pool_marks(const struct c360_insights_pool *pool, uint32_t i)
-{
-    return (uint8_t *)pool->chunks[i / C360_INSIGHTS_CHUNK] +
-           (size_t)C360_INSIGHTS_CHUNK * pool->size + i % C360_INSIGHTS_CHUNK;
-}
-
 static uint32_t *next_of(const struct c360_insights_pool *pool, uint32_t i)
 {
     return (uint32_t *)(void *)((char *)c360_insights_pool_at(pool, i) + pool->next_at);
@@ -107,11 +96,6 @@ void c360_insights_pool_drop(struct c360_insights_pool *pool, uint32_t i)
     *marks = (uint8_t)((*marks & C360_INSIGHTS_MARK_DIRTY) | C360_INSIGHTS_MARK_GONE);
     c360_insights_pool_mark(pool, i);
     pool->live--;
-}
-
-bool c360_insights_pool_live(const struct c360_insights_pool *pool, uint32_t i)
-{
-    return *key_of(pool, i) && !(*c360_insights_pool_marks(pool, i) & C360_INSIGHTS_MARK_GONE);
 }
 
 void c360_insights_pool_mark(struct c360_insights_pool *pool, uint32_t i)
