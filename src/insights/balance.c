@@ -309,91 +309,137 @@ int64_t c360_insights_balance_day(const struct c360_insights_account *acct, int3
     return open_on(acct, day) ? c360_insights_balance_eod(acct, day) : 0;
 }
 
-/* The runs of days of equal end-of-day balance in [day, to): the balance
- * only changes on the day of an observation (or of "before"). count is the
- * number of observations before the end of the run's first day, as
- * count_before says. */
-struct run {
-    int32_t day, to;
-    uint8_t count;
-};
-
-/* Starts the runs of [from, to) ∩ the days the account is open,
- * [opened, closed); r->day is the first. */
-static void run_start(const struct c360_insights_account *acct, struct run *r, int32_t from,
-                      int32_t to)
+/* The day of observation i (one a day, ascending). */
+static inline int32_t obs_day(const struct c360_insights_account *acct, const uint32_t *o,
+                              uint8_t i)
 {
-    if (acct->opened != C360_DATE_NONE && acct->opened > from)
-        from = acct->opened;
-    if (acct->closed != C360_DATE_NONE && acct->closed < to)
-        to = acct->closed;
-    r->day = from;
-    r->to = to;
-    r->count = from < to ? count_before(acct, (int64_t)from * MS - base_ms(acct)) : 0;
+    return acct->base_day + (int32_t)(o[i] / (uint32_t)MS);
 }
 
-/* The next run's end-of-day balance and its first day after it; false
- * after the last. */
-static inline bool run_next(const struct c360_insights_account *acct, struct run *r, int64_t *eod,
-                            int32_t *end)
+/* Clips [*from, *to) to the days the account is open, [opened, closed):
+ * false when nothing is left. */
+static bool open_days(const struct c360_insights_account *acct, int32_t *from, int32_t *to)
 {
-    if (r->day >= r->to)
-        return false;
-    const uint32_t *o = offs(acct);
-    int64_t base = base_ms(acct), next = ((int64_t)r->day + 1) * MS;
-    bool before = acct->flags & C360_INSIGHTS_HAS_BEFORE;
-    while (r->count < acct->n_bal && (int64_t)o[r->count] < next - base)
-        r->count++;
-    *eod = 0;
-    if (r->count > 0)
-        *eod = amount(acct, (uint8_t)(r->count - 1));
-    else if (before && acct->before_at < next)
-        *eod = acct->before_minor;
-    /* The first later day whose end of day may differ. */
-    int32_t change = r->to;
-    if (r->count < acct->n_bal && acct->base_day + (int32_t)(o[r->count] / MS) < change)
-        change = acct->base_day + (int32_t)(o[r->count] / MS);
-    if (before && acct->before_at >= next && c360_date_of(acct->before_at) < change)
-        change = c360_date_of(acct->before_at);
-    *end = r->day = change;
-    return true;
+    if (acct->opened != C360_DATE_NONE && acct->opened > *from)
+        *from = acct->opened;
+    if (acct->closed != C360_DATE_NONE && acct->closed < *to)
+        *to = acct->closed;
+    return *from < *to;
+}
+
+/*
+ * The end-of-day balance is a step function of the day: 0 (or "before",
+ * from its day on) until the first observation's day, then each
+ * observation's amount until the next one's day. A walk over [from, to)
+ * visits its steps in order: segments [day, end) of equal balance.
+ */
+struct steps {
+    const struct c360_insights_account *acct;
+    const uint32_t *o;
+    uint8_t i; /* observations on days before `day`, all but the current one */
+    int32_t day, to;
+};
+
+/* Starts a walk over [from, to) (from < to); true when the first segment
+ * lies before the first observation (steps_before answers it). */
+static bool steps_start(struct steps *w, const struct c360_insights_account *acct, int32_t from,
+                        int32_t to)
+{
+    w->acct = acct;
+    w->o = offs(acct);
+    w->day = from;
+    w->to = to;
+    /* Skip the observations on days up to from: the last of them holds on
+     * from. Few: from is about base_day in every query. */
+    int64_t lim = ((int64_t)from - acct->base_day + 1) * MS;
+    uint8_t i = 0;
+    while (i < acct->n_bal && (int64_t)w->o[i] < lim)
+        i++;
+    w->i = i;
+    return i == 0;
+}
+
+/* The segment before the first observation, from w->day: its end and the
+ * part of it "before" covers, [*b, *end) (empty when none). */
+static void steps_before(struct steps *w, int32_t *b, int32_t *end)
+{
+    const struct c360_insights_account *acct = w->acct;
+    *end = acct->n_bal && obs_day(acct, w->o, 0) < w->to ? obs_day(acct, w->o, 0) : w->to;
+    *b = *end;
+    if (acct->flags & C360_INSIGHTS_HAS_BEFORE) {
+        int32_t day = c360_date_of(acct->before_at);
+        *b = day > w->day ? (day < *end ? day : *end) : w->day;
+    }
+    w->day = *end;
+    w->i = 1;
 }
 
 c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account *acct, int32_t from,
                                              int32_t to)
 {
-    /* What balance_day answers day by day, summed a run of equal days at a
-     * time. */
+    if (!open_days(acct, &from, &to))
+        return 0;
     c360_insights_wide sum = 0;
-    struct run r;
-    int64_t eod;
-    int32_t end;
-    run_start(acct, &r, from, to);
-    int32_t day = r.day;
-    while (run_next(acct, &r, &eod, &end)) {
-        sum += (c360_insights_wide)eod * (end - day);
-        day = end;
+    struct steps w;
+    if (steps_start(&w, acct, from, to)) {
+        int32_t b, end;
+        steps_before(&w, &b, &end);
+        sum += (c360_insights_wide)acct->before_minor * (end - b);
+        if (end == to)
+            return sum;
     }
-    return sum;
+    /* Observation i − 1 holds from w.day until the day of observation i:
+     * at most 49 days between two, so a narrow block's terms sum in 64
+     * bits; the last one, up to to, is taken wide. */
+    uint8_t i = w.i, n = acct->n_bal;
+    int32_t day = w.day;
+    if (acct->flags & C360_INSIGHTS_WIDE) {
+        const int64_t *a = acct->bal;
+        for (int32_t end; i < n && (end = obs_day(acct, w.o, i)) < to; i++, day = end)
+            sum += (c360_insights_wide)a[i - 1] * (end - day);
+        return sum + (c360_insights_wide)a[i - 1] * (to - day);
+    }
+    const int32_t *a = acct->bal;
+    int64_t part = 0;
+    for (int32_t end; i < n && (end = obs_day(acct, w.o, i)) < to; i++, day = end)
+        part += (int64_t)a[i - 1] * (end - day);
+    return sum + part + (c360_insights_wide)a[i - 1] * (to - day);
+}
+
+/* Adds v to days[day − from … end − from); returns |v|. */
+static uint64_t days_add(uint64_t *days, int32_t from, int32_t day, int32_t end, int64_t v)
+{
+    for (int32_t d = day; d < end; d++)
+        days[d - from] += (uint64_t)v;
+    return v < 0 ? -(uint64_t)v : (uint64_t)v;
 }
 
 int64_t c360_insights_balance_days(const struct c360_insights_account *acct, int32_t from,
-                                   int32_t to, c360_insights_wide *days)
+                                   int32_t to, uint64_t *days)
 {
-    c360_insights_wide most = 0;
-    struct run r;
-    int64_t eod;
-    int32_t end;
-    run_start(acct, &r, from, to);
-    int32_t day = r.day;
-    while (run_next(acct, &r, &eod, &end)) {
-        for (; day < end; day++)
-            days[day - from] += eod;
-        c360_insights_wide magnitude = eod < 0 ? -(c360_insights_wide)eod : eod;
-        if (magnitude > most)
-            most = magnitude;
+    int32_t start = from;
+    uint64_t most = 0, m;
+    if (!open_days(acct, &from, &to))
+        return 0;
+    struct steps w;
+    if (steps_start(&w, acct, from, to)) {
+        int32_t b, end;
+        steps_before(&w, &b, &end);
+        /* 0 before "before": adds nothing, and is no magnitude. */
+        if (b < end && (m = days_add(days, start, b, end, acct->before_minor)) > most)
+            most = m;
+        if (end == to)
+            return most > INT64_MAX ? INT64_MAX : (int64_t)most;
     }
-    return c360_insights_sat(most);
+    uint8_t i = w.i, n = acct->n_bal;
+    int32_t day = w.day, end;
+    for (; i < n && (end = obs_day(acct, w.o, i)) < to; i++, day = end) {
+        if ((m = days_add(days, start, day, end, amount(acct, (uint8_t)(i - 1)))) > most)
+            most = m;
+    }
+    if ((m = days_add(days, start, day, to, amount(acct, (uint8_t)(i - 1)))) > most)
+        most = m;
+    return most > INT64_MAX ? INT64_MAX : (int64_t)most;
 }
 
 bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor)
@@ -409,24 +455,46 @@ bool c360_insights_balance_latest(const struct c360_insights_account *acct, int6
     return false;
 }
 
-void c360_insights_balance_changes(const struct c360_insights_account *acct, int32_t from,
-                                   void (*fn)(int32_t day, void *arg), void *arg)
+/* The earlier of two days, where INT32_MAX is none. */
+static int32_t day_min(int32_t a, int32_t b)
 {
-    const uint32_t *o = offs(acct);
-    for (uint8_t i = 0; i < acct->n_bal; i++) {
-        int32_t day = acct->base_day + (int32_t)(o[i] / MS);
-        if (day >= from)
-            fn(day, arg);
+    return b < a ? b : a;
+}
+
+int32_t c360_insights_balance_first_change(const struct c360_insights_account *acct, int32_t from)
+{
+    int32_t first = INT32_MAX;
+    if (acct->n_bal) {
+        /* The first observation on a day ≥ from: past those before it. */
+        uint8_t i =
+            from > acct->base_day ? count_before(acct, ((int64_t)from - acct->base_day) * MS) : 0;
+        if (i < acct->n_bal)
+            first = obs_day(acct, offs(acct), i);
     }
     if (acct->flags & C360_INSIGHTS_HAS_BEFORE) {
         int32_t day = c360_date_of(acct->before_at);
         if (day >= from)
-            fn(day, arg);
+            first = day_min(first, day);
     }
     if (acct->opened != C360_DATE_NONE && acct->opened >= from)
-        fn(acct->opened, arg);
+        first = day_min(first, acct->opened);
     if (acct->closed != C360_DATE_NONE && acct->closed >= from)
-        fn(acct->closed, arg);
+        first = day_min(first, acct->closed);
+    return first;
+}
+
+int32_t c360_insights_balance_last_change(const struct c360_insights_account *acct)
+{
+    /* C360_DATE_NONE is INT32_MIN: an absent date never wins. */
+    int32_t last =
+        acct->n_bal ? obs_day(acct, offs(acct), (uint8_t)(acct->n_bal - 1)) : C360_DATE_NONE;
+    if ((acct->flags & C360_INSIGHTS_HAS_BEFORE) && c360_date_of(acct->before_at) > last)
+        last = c360_date_of(acct->before_at);
+    if (acct->opened > last)
+        last = acct->opened;
+    if (acct->closed > last)
+        last = acct->closed;
+    return last;
 }
 
 size_t c360_insights_balance_bytes(const struct c360_insights_account *acct)

@@ -296,19 +296,22 @@ bool c360_insights_balance_moves(const struct c360_insights_account *acct, int64
 int64_t c360_insights_balance_eod(const struct c360_insights_account *acct, int32_t day);
 /* The contribution of the account to its type's daily total on day. */
 int64_t c360_insights_balance_day(const struct c360_insights_account *acct, int32_t day);
-/* Adds balance_day(acct, d) to days[d − from] for from ≤ d < to; returns
- * the largest magnitude it added (INT64_MAX for INT64_MIN). */
+/* Adds balance_day(acct, d) to days[d − from] for from ≤ d < to, modulo
+ * 2^64 (a caller that bounds the totals reads them exact); returns the
+ * largest magnitude it added (INT64_MAX for INT64_MIN). */
 int64_t c360_insights_balance_days(const struct c360_insights_account *acct, int32_t from,
-                                   int32_t to, c360_insights_wide *days);
+                                   int32_t to, uint64_t *days);
 /* Σ balance_day(acct, d) over from ≤ d < to, exact. */
 c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account *acct, int32_t from,
                                              int32_t to);
 /* The latest observation; false when there is none. */
 bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor);
-/* Calls fn with every day ≥ from on which the account's daily contribution
- * may change (observation days, openedDate, closedDate). */
-void c360_insights_balance_changes(const struct c360_insights_account *acct, int32_t from,
-                                   void (*fn)(int32_t day, void *arg), void *arg);
+/* The days on which the account's daily contribution may change are its
+ * observations' days, the day of "before", openedDate and closedDate. The
+ * first of them ≥ from, or INT32_MAX when none is: */
+int32_t c360_insights_balance_first_change(const struct c360_insights_account *acct, int32_t from);
+/* and the last of them, or INT32_MIN when it has none. */
+int32_t c360_insights_balance_last_change(const struct c360_insights_account *acct);
 /* The block (days and joint owners). */
 size_t c360_insights_balance_bytes(const struct c360_insights_account *acct);
 /* The joint owners' parties, n_joint of them (NULL when none). */

@@ -150,11 +150,34 @@ static const struct c360_insights_party *party_at(const struct c360_insights_own
     return o->listed ? c360_insights_party_at(o->ins, o->parties[i]) : party_of(o->ins, o->keys, i);
 }
 
+/* Sums by type, each set (held) only once an account adds to it: most
+ * profiles hold one or two types, so the rest is neither zeroed nor
+ * saturated. */
 struct summing {
     struct c360_insights_summary *out;
     int32_t today;
+    uint32_t adb_set, external_set; /* C360_INSIGHTS_TYPE bits of the sums held */
     c360_insights_wide adb[C360_INSIGHTS_TYPES], external[C360_INSIGHTS_TYPES], balance;
 };
+
+static void sum_add(c360_insights_wide *sums, uint32_t *set, uint8_t type, c360_insights_wide v)
+{
+    if (*set & C360_INSIGHTS_TYPE(type)) {
+        sums[type] += v;
+    } else {
+        sums[type] = v;
+        *set |= C360_INSIGHTS_TYPE(type);
+    }
+}
+
+/* Saturates the sums held into out[] (the others stay 0). */
+static void sums_put(const c360_insights_wide *sums, uint32_t set, int64_t *out)
+{
+    for (; set; set &= set - 1) {
+        int t = __builtin_ctz(set);
+        out[t] = c360_insights_sat(sums[t]);
+    }
+}
 
 static void sum_account(const struct c360_insights_account *acct, void *arg)
 {
@@ -174,7 +197,8 @@ static void sum_account(const struct c360_insights_account *acct, void *arg)
             out->foreign++;
     }
     /* Open that day by its dates, whatever its status (DESIGN.md §5). */
-    s->adb[acct->type] += c360_insights_balance_sum(acct, s->today - WINDOW, s->today);
+    sum_add(s->adb, &s->adb_set, acct->type,
+            c360_insights_balance_sum(acct, s->today - WINDOW, s->today));
 }
 
 void c360_insights_owners_summarize(const struct c360_insights_owners *owners, int32_t today,
@@ -184,7 +208,11 @@ void c360_insights_owners_summarize(const struct c360_insights_owners *owners, i
     out->earliest_opened = C360_DATE_NONE;
     if (!c360_insights_day_ok(today))
         return;
-    struct summing s = {.out = out, .today = today};
+    struct summing s;
+    s.out = out;
+    s.today = today;
+    s.adb_set = s.external_set = 0;
+    s.balance = 0;
     each_account(owners, sum_account, &s);
     /* An external account has one owner, so no party repeats it. */
     for (size_t i = 0; i < parties_count(owners); i++) {
@@ -202,13 +230,11 @@ void c360_insights_owners_summarize(const struct c360_insights_owners *owners, i
             if (ext->foreign)
                 out->foreign++;
             else
-                s.external[ext->type] += ext->adb;
+                sum_add(s.external, &s.external_set, ext->type, ext->adb);
         }
     }
-    for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
-        out->adb_sum[t] = c360_insights_sat(s.adb[t]);
-        out->external_adb[t] = c360_insights_sat(s.external[t]);
-    }
+    sums_put(s.adb, s.adb_set, out->adb_sum);
+    sums_put(s.external, s.external_set, out->external_adb);
     out->balance = c360_insights_sat(s.balance);
     if (out->earliest_opened != C360_DATE_NONE)
         out->tenure_days = today - out->earliest_opened;
@@ -321,16 +347,12 @@ struct earliest {
     int32_t from, day;
 };
 
-static void take_earliest(int32_t day, void *arg)
-{
-    struct earliest *e = arg;
-    if (day < e->day)
-        e->day = day;
-}
-
 static void earliest_change(const struct c360_insights_account *acct, void *arg)
 {
-    c360_insights_balance_changes(acct, ((struct earliest *)arg)->from, take_earliest, arg);
+    struct earliest *e = arg;
+    int32_t day = c360_insights_balance_first_change(acct, e->from);
+    if (day < e->day)
+        e->day = day;
 }
 
 /* Daily totals by type on two days. */
@@ -392,21 +414,19 @@ struct daily {
     int32_t from, last;
     size_t accounts;
     int64_t most; /* the largest magnitude of one account's day */
-    c360_insights_wide on[ADB_DAYS];
+    /* Totals modulo 2^64: read only when no window sum can exceed int64,
+     * so exact then. */
+    uint64_t on[ADB_DAYS];
 };
-
-static void take_latest(int32_t day, void *arg)
-{
-    struct daily *d = arg;
-    if (day > d->last)
-        d->last = day;
-}
 
 static void latest_change(const struct c360_insights_account *acct, void *arg)
 {
     struct daily *d = arg;
-    if (d->types & C360_INSIGHTS_TYPE(acct->type))
-        c360_insights_balance_changes(acct, d->last + 1, take_latest, d);
+    if (d->types & C360_INSIGHTS_TYPE(acct->type)) {
+        int32_t day = c360_insights_balance_last_change(acct);
+        if (day > d->last)
+            d->last = day;
+    }
 }
 
 static void add_days(const struct c360_insights_account *acct, void *arg)
@@ -442,22 +462,24 @@ bool c360_insights_owners_adb_bounds(const struct c360_insights_owners *owners, 
         return false;
     memset(d.on, 0, n * sizeof(d.on[0]));
     each_account(owners, add_days, &d);
-    /* No per-type window sum saturates, as the evaluation's would. */
+    /* No per-type window sum saturates, as the evaluation's would; then no
+     * window sum exceeds int64 either, and the sums modulo 2^64 below are
+     * the exact ones. */
     if ((c360_insights_wide)d.most * (c360_insights_wide)d.accounts * WINDOW > INT64_MAX)
         return false;
-    c360_insights_wide sum = 0;
+    uint64_t sum = 0;
     for (size_t i = 0; i < WINDOW; i++)
         sum += d.on[i];
-    c360_insights_wide least = sum, most = sum;
+    int64_t least = (int64_t)sum, most = (int64_t)sum;
     for (size_t i = WINDOW; i < n + WINDOW - 1; i++) {
         sum += d.on[i < n ? i : n - 1] - d.on[i - WINDOW];
-        if (sum < least)
-            least = sum;
-        if (sum > most)
-            most = sum;
+        if ((int64_t)sum < least)
+            least = (int64_t)sum;
+        if ((int64_t)sum > most)
+            most = (int64_t)sum;
     }
-    *lo = (int64_t)least;
-    *hi = (int64_t)most;
+    *lo = least;
+    *hi = most;
     return true;
 }
 

@@ -397,6 +397,69 @@ static int32_t naive_next_change(const struct naive_account *accts, int n, int32
     return C360_INSIGHTS_NEVER;
 }
 
+/* The daily totals of types from today − 30 to today + HORIZON, then the
+ * window sums and bounds of the days after today read from them. */
+#define SPAN (30 + HORIZON + 1)
+
+static void naive_totals(const struct naive_account *accts, int n, uint32_t types, int32_t today,
+                         int64_t *totals)
+{
+    for (int32_t day = today - 30; day <= today + HORIZON; day++) {
+        totals[day - (today - 30)] = 0;
+        for (int k = 0; k < n; k++) {
+            if (types & C360_INSIGHTS_TYPE(accts[k].type))
+                totals[day - (today - 30)] += naive_day(&accts[k], day);
+        }
+    }
+}
+
+/* The window sum of day today + ahead (0 ≤ ahead ≤ HORIZON). */
+static int64_t naive_window_at(const int64_t *totals, int ahead)
+{
+    int64_t sum = 0;
+    for (int d = ahead; d < ahead + 30; d++)
+        sum += totals[d];
+    return sum;
+}
+
+static void naive_bounds(const int64_t *totals, int64_t *lo, int64_t *hi)
+{
+    *lo = INT64_MAX;
+    *hi = INT64_MIN;
+    for (int ahead = 1; ahead <= HORIZON; ahead++) {
+        int64_t sum = naive_window_at(totals, ahead);
+        *lo = sum < *lo ? sum : *lo;
+        *hi = sum > *hi ? sum : *hi;
+    }
+}
+
+/* adb_bounds and the adb of days after the last today seen (queries are
+ * exact for those too) against the recomputation. */
+static void check_ahead(const struct c360_insights *ins, const struct naive_account *accts,
+                        int32_t today, int seed, int step)
+{
+    static const uint32_t sets[] = {SAV, CHK, SAV | CHK};
+    int64_t totals[SPAN], lo, hi, want_lo, want_hi;
+    for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+        naive_totals(accts, 3, sets[k], today, totals);
+        naive_bounds(totals, &want_lo, &want_hi);
+        ck_assert_msg(c360_insights_adb_bounds(ins, p1, 1, today, sets[k], &lo, &hi),
+                      "seed %d step %d: no bounds", seed, step);
+        ck_assert_msg(lo == want_lo && hi == want_hi,
+                      "seed %d step %d types %u: bounds [%lld, %lld], naive [%lld, %lld]", seed,
+                      step, sets[k], (long long)lo, (long long)hi, (long long)want_lo,
+                      (long long)want_hi);
+        for (int ahead = 1; ahead <= 60; ahead += 7) {
+            struct c360_insights_summary sum = fx_summary(ins, today + ahead, p1);
+            int64_t got = c360_insights_adb_sum(&sum, sets[k]);
+            ck_assert_msg(got == naive_window_at(totals, ahead),
+                          "seed %d step %d types %u: adb at today + %d %lld, naive %lld", seed,
+                          step, sets[k], ahead, (long long)got,
+                          (long long)naive_window_at(totals, ahead));
+        }
+    }
+}
+
 START_TEST(test_c360_insights_adb_sum_pruning_matches_a_naive_recomputation)
 {
     unsigned seed = 7919u * (unsigned)_i + 1;
@@ -456,6 +519,7 @@ START_TEST(test_c360_insights_adb_sum_pruning_matches_a_naive_recomputation)
             int32_t want = naive_next_change(accts, 3, today);
             ck_assert_msg(got == want, "seed %d step %d: next change %d, naive %d", _i, step,
                           got - today, want - today);
+            check_ahead(ins, accts, today, _i, step);
         }
     }
     c360_insights_destroy(ins);
