@@ -12,12 +12,43 @@
 #define EMPTY 0u
 #define TOMBSTONE UINT32_MAX
 
+/* Odd constants of no pattern (the golden ratio's and a well-mixed one). */
+#define MIX1 UINT64_C(0x9E3779B97F4A7C15)
+#define MIX2 UINT64_C(0xD6E8FEB86659FD93)
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * MIX1;
+    return h ^ (h >> 32);
+}
+
+/*
+ * Eight bytes a step, not one: a key is hashed at every lookup, several
+ * per record. Hashes live only in the index (never stored, never
+ * ordered by), so any function that spreads the keys will do; the low
+ * bits pick the slot, so the last step folds the high ones into them.
+ */
 uint32_t c360_insights_hash32(const char *key)
 {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
+    const unsigned char *p = (const unsigned char *)key;
+    size_t len = strlen(key);
+    uint64_t h = (uint64_t)len * MIX2, w = 0;
+    if (len >= 8) {
+        for (; len > 8; p += 8, len -= 8) {
+            memcpy(&w, p, 8);
+            h = mix(h, w);
+        }
+        memcpy(&w, p + len - 8, 8); /* the last 8 bytes, overlapping the step before */
+    } else if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 4, 4);
+        w = (uint64_t)a << 32 | b;
+    } else if (len > 0) {
+        w = (uint64_t)p[0] << 16 | (uint64_t)p[len / 2] << 8 | p[len - 1];
+    }
+    h = mix(h, w) * MIX2;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 uint64_t c360_insights_hash64(const char *key)
@@ -55,10 +86,18 @@ static struct c360_insights_slot *find(const struct c360_insights_index *ix, con
 uint32_t c360_insights_index_get(const struct c360_insights_index *ix, const char *key,
                                  const struct c360_insights_pool *pool)
 {
+    /* find's walk without the free slot it remembers: lookups are most of
+     * the index's work. A tombstone keeps its hash, so its ref is checked. */
     if (ix->size == 0)
         return C360_INSIGHTS_NONE;
-    struct c360_insights_slot *s = find(ix, key, c360_insights_hash32(key), pool);
-    return s->ref == EMPTY || s->ref == TOMBSTONE ? C360_INSIGHTS_NONE : s->ref - 1;
+    uint32_t h = c360_insights_hash32(key), mask = ix->size - 1;
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+        const struct c360_insights_slot *s = &ix->slots[i];
+        if (s->ref == EMPTY)
+            return C360_INSIGHTS_NONE;
+        if (s->hash == h && s->ref != TOMBSTONE && strcmp(key_at(pool, s->ref - 1), key) == 0)
+            return s->ref - 1;
+    }
 }
 
 static enum c360_err rebuild(struct c360_insights_index *ix, uint32_t size)

@@ -219,6 +219,80 @@ START_TEST(test_c360_insights_apply_caps_balance_days)
 }
 END_TEST
 
+/* Ids of every length from 1 to 40 bytes, each also with one byte changed
+ * at its start, middle and end: the keys the index hashes a word at a time
+ * and in pieces. */
+#define ID_LENGTHS 40
+#define IDS (ID_LENGTHS * 4)
+
+static void make_id(char *id, int k)
+{
+    int len = k / 4 + 1, at[] = {-1, 0, len / 2, len - 1};
+    memset(id, 'a', (size_t)len);
+    id[len] = '\0';
+    if (at[k % 4] >= 0)
+        id[at[k % 4]] = (char)('b' + k % 4);
+}
+
+/* Each owner key holds its own account with its own balance, or nothing. */
+static void check_ids(const struct c360_insights *ins, char (*ids)[ID_LENGTHS + 2],
+                      const int64_t *minor, const char *when)
+{
+    for (int k = 0; k < IDS; k++) {
+        char party[ID_LENGTHS + 3];
+        snprintf(party, sizeof(party), "P%s", ids[k]);
+        const char *keys[] = {party, NULL};
+        struct c360_insights_summary sum = fx_summary(ins, T, keys);
+        ck_assert_msg(sum.accounts == (minor[k] ? 1u : 0u) && sum.balance == minor[k],
+                      "%s: %s holds %u accounts, %lld", when, ids[k], sum.accounts,
+                      (long long)sum.balance);
+    }
+}
+
+START_TEST(test_c360_insights_apply_finds_ids_of_every_length)
+{
+    static char ids[IDS][ID_LENGTHS + 2];
+    static int64_t minor[IDS];
+    struct c360_insights *ins = fx_new();
+    struct c360_insights_stats st;
+    for (int k = 0; k < IDS; k++)
+        make_id(ids[k], k);
+    /* Distinct ids: one account each. */
+    for (int k = 0; k < IDS; k++) {
+        char party[ID_LENGTHS + 3];
+        snprintf(party, sizeof(party), "P%s", ids[k]);
+        for (int pass = 0; pass < 2; pass++) /* the second finds what the first made */
+            fx_account(ins,
+                       &(struct fx_account){
+                           .id = ids[k], .party = party, .minor = 100 + k, .as_of = START(T - 1)},
+                       T);
+        minor[k] = 100 + k;
+    }
+    c360_insights_stats(ins, &st);
+    ck_assert_uint_eq(st.accounts, IDS);
+    check_ids(ins, ids, minor, "added");
+    /* Deleted ones leave tombstones that others' lookups walk past. */
+    for (int k = 0; k < IDS; k += 2) {
+        fx_account(ins, &(struct fx_account){.id = ids[k], .party = "X", .delete = true}, T);
+        minor[k] = 0;
+    }
+    check_ids(ins, ids, minor, "half deleted");
+    for (int k = 0; k < IDS; k += 4) {
+        char party[ID_LENGTHS + 3];
+        snprintf(party, sizeof(party), "P%s", ids[k]);
+        fx_account(
+            ins,
+            &(struct fx_account){.id = ids[k], .party = party, .minor = 7, .as_of = START(T - 1)},
+            T);
+        minor[k] = 7;
+    }
+    check_ids(ins, ids, minor, "some added again");
+    c360_insights_stats(ins, &st);
+    ck_assert_uint_eq(st.accounts, IDS / 2 + IDS / 4);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 START_TEST(test_c360_insights_prune_drops_history_not_answers)
 {
     struct c360_insights *ins = fx_new();
@@ -347,6 +421,7 @@ void c360_check_insights_add(Suite *s)
     tcase_add_test(tc, test_c360_insights_apply_reports_touched_owners);
     tcase_add_test(tc, test_c360_insights_apply_leaves_the_state_unchanged_on_error);
     tcase_add_test(tc, test_c360_insights_apply_caps_balance_days);
+    tcase_add_test(tc, test_c360_insights_apply_finds_ids_of_every_length);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_insights_prune");
     tcase_add_test(tc, test_c360_insights_prune_drops_history_not_answers);
