@@ -175,8 +175,8 @@ bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t da
         return false;
     }
     int64_t cut = (int64_t)(day - acct->base_day) * MS;
-    uint8_t k = count_before(acct, cut);
     uint32_t *o = offs(acct);
+    uint8_t k = (int64_t)o[0] >= cut ? 0 : count_before(acct, cut);
     if (k > 0) {
         /* Every stored day is after the old "before", so the last one folded
          * becomes it. */
@@ -200,6 +200,19 @@ bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t da
         (void)block_move(acct, n | 1u, needs_wide(acct));
     }
     return k > 0;
+}
+
+bool c360_insights_balance_prune(struct c360_insights_account *acct, int32_t day)
+{
+    /* Most days, most accounts hold nothing before the new base: then
+     * rebase would only shift every offset, for a base no answer and no
+     * stored byte depends on. Left where it is, it is moved by apply's own
+     * rebase before an observation is placed, and by the first prune that
+     * folds. A block holding more room than rebase leaves goes to rebase. */
+    if (day > acct->base_day && acct->n_bal && acct->cap_bal - acct->n_bal <= BLOCK_STEP &&
+        (int64_t)offs(acct)[0] >= (int64_t)(day - acct->base_day) * MS)
+        return false;
+    return c360_insights_balance_rebase(acct, day);
 }
 
 /* Where an observation at at goes: -1 before base; else its index, and

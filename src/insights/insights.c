@@ -270,8 +270,8 @@ void c360_insights_prune(struct c360_insights *ins, int32_t today)
      * history folded, an owner key whose visits went. */
     for (uint32_t i = 0; i < ins->accounts.n; i++) {
         if (c360_insights_pool_live(&ins->accounts, i) &&
-            c360_insights_balance_rebase(c360_insights_account_at(ins, i),
-                                         ins->watermark - C360_INSIGHTS_WINDOW_DAYS))
+            c360_insights_balance_prune(c360_insights_account_at(ins, i),
+                                        ins->watermark - C360_INSIGHTS_WINDOW_DAYS))
             c360_insights_pool_mark(&ins->accounts, i);
     }
     for (uint32_t i = 0; i < ins->parties.n; i++) {

@@ -279,6 +279,10 @@ enum c360_err c360_insights_external_restore(struct c360_insights *ins, const ch
  * before the new base changed, so it must be stored again. Moving the base
  * alone changes no answer (queries read observations, not the base). */
 bool c360_insights_balance_rebase(struct c360_insights_account *acct, int32_t day);
+/* The same for prune: true and done as rebase when observations fold; else
+ * the base may stay behind day (until apply's rebase or a prune that
+ * folds), which changes nothing a query reads or the store holds. */
+bool c360_insights_balance_prune(struct c360_insights_account *acct, int32_t day);
 /* Makes room for an observation of minor at at, so that adding it cannot
  * fail (C360_ERR_LIMIT at the cap or too far ahead). */
 enum c360_err c360_insights_balance_reserve(struct c360_insights_account *acct, int64_t at,
@@ -335,8 +339,9 @@ enum c360_err c360_insights_balance_decode(struct c360_insights_account *acct,
                                            struct c360_persist_reader *r,
                                            struct c360_diag *diag) C360_MUST_USE;
 /* Sets a restored account's base to day, or its first day held when that is
- * earlier, as the state that stored it had it (restore_end, once the
- * watermark is known). C360_ERR_INVALID when the observations disagree. */
+ * earlier, as the state that stored it had it after an apply to the account
+ * (a prune may have left it earlier, which nothing reads) (restore_end, once
+ * the watermark is known). C360_ERR_INVALID when the observations disagree. */
 enum c360_err c360_insights_balance_settle(struct c360_insights_account *acct, int32_t day,
                                            struct c360_diag *diag) C360_MUST_USE;
 

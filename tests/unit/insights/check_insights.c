@@ -219,6 +219,28 @@ START_TEST(test_c360_insights_apply_caps_balance_days)
 }
 END_TEST
 
+START_TEST(test_c360_insights_prune_leaves_apply_its_days_ahead)
+{
+    /* A prune that folds nothing may leave an account's days where they
+     * are; apply still counts the 49 days it takes from today−30. */
+    struct c360_insights *ins = fx_new();
+    fx_account(ins,
+               &(struct fx_account){.id = "A1", .party = "P1", .minor = 5, .as_of = START(T + 10)},
+               T);
+    c360_insights_prune(ins, T + 5);
+    int64_t first = START(T + 5 - 30);
+    struct fx_account a = {
+        .id = "A1", .party = "P1", .minor = 6, .as_of = first + (int64_t)UINT32_MAX + 1};
+    ck_assert_int_eq(fx_account_try(ins, &a, T + 5), C360_ERR_LIMIT);
+    a.as_of = first + (int64_t)UINT32_MAX;
+    fx_account(ins, &a, T + 5);
+    struct c360_insights_summary sum = fx_summary(ins, T + 11, p1);
+    ck_assert_int_eq(sum.balance, 6);
+    ck_assert_int_eq(sum.adb_sum[C360_ACCOUNT_SAVINGS], 5);
+    c360_insights_destroy(ins);
+}
+END_TEST
+
 /* Ids of every length from 1 to 40 bytes, each also with one byte changed
  * at its start, middle and end: the keys the index hashes a word at a time
  * and in pieces. */
@@ -425,6 +447,7 @@ void c360_check_insights_add(Suite *s)
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_insights_prune");
     tcase_add_test(tc, test_c360_insights_prune_drops_history_not_answers);
+    tcase_add_test(tc, test_c360_insights_prune_leaves_apply_its_days_ahead);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_insights_bytes");
     tcase_add_test(tc, test_c360_insights_bytes_stays_within_2_kib_per_bank_customer);
