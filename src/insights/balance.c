@@ -223,8 +223,10 @@ static int place(const struct c360_insights_account *acct, int64_t at, bool *sam
     if (off < 0)
         return -1;
     int64_t day_start = off - off % MS;
-    uint8_t i = count_before(acct, day_start);
-    *same_day = i < acct->n_bal && (int64_t)offs(acct)[i] < day_start + MS;
+    uint8_t n = acct->n_bal;
+    /* Most observations are of a day after every day held: no search. */
+    uint8_t i = n && (int64_t)offs(acct)[n - 1] < day_start ? n : count_before(acct, day_start);
+    *same_day = i < n && (int64_t)offs(acct)[i] < day_start + MS;
     return i;
 }
 
@@ -273,10 +275,12 @@ bool c360_insights_balance_add(struct c360_insights_account *acct, int64_t at, i
         return true;
     }
     uint8_t n = acct->n_bal; /* below cap_bal: reserved */
-    size_t size = amount_size(acct);
-    char *amounts = acct->bal;
-    memmove(amounts + (i + 1) * size, amounts + i * size, (size_t)(n - i) * size);
-    memmove(o + i + 1, o + i, (size_t)(n - i) * sizeof(*o));
+    if (i < n) {
+        size_t size = amount_size(acct);
+        char *amounts = acct->bal;
+        memmove(amounts + (i + 1) * size, amounts + i * size, (size_t)(n - i) * size);
+        memmove(o + i + 1, o + i, (size_t)(n - i) * sizeof(*o));
+    }
     amount_set(acct, (uint8_t)i, minor);
     o[i] = off;
     acct->n_bal = (uint8_t)(n + 1);
@@ -355,8 +359,8 @@ struct steps {
 
 /* Starts a walk over [from, to) (from < to); true when the first segment
  * lies before the first observation (steps_before answers it). */
-static bool steps_start(struct steps *w, const struct c360_insights_account *acct, int32_t from,
-                        int32_t to)
+static inline bool steps_start(struct steps *w, const struct c360_insights_account *acct,
+                               int32_t from, int32_t to)
 {
     w->acct = acct;
     w->o = offs(acct);
@@ -374,14 +378,16 @@ static bool steps_start(struct steps *w, const struct c360_insights_account *acc
 
 /* The segment before the first observation, from w->day: its end and the
  * part of it "before" covers, [*b, *end) (empty when none). */
-static void steps_before(struct steps *w, int32_t *b, int32_t *end)
+static inline void steps_before(struct steps *w, int32_t *b, int32_t *end)
 {
     const struct c360_insights_account *acct = w->acct;
     *end = acct->n_bal && obs_day(acct, w->o, 0) < w->to ? obs_day(acct, w->o, 0) : w->to;
     *b = *end;
     if (acct->flags & C360_INSIGHTS_HAS_BEFORE) {
-        int32_t day = c360_date_of(acct->before_at);
-        *b = day > w->day ? (day < *end ? day : *end) : w->day;
+        /* Usually dated before the walk: no date to work out then. */
+        int32_t day =
+            acct->before_at < (int64_t)w->day * MS ? w->day : c360_date_of(acct->before_at);
+        *b = day < *end ? day : *end;
     }
     w->day = *end;
     w->i = 1;
@@ -420,7 +426,7 @@ c360_insights_wide c360_insights_balance_sum(const struct c360_insights_account 
 }
 
 /* Adds v to days[day − from … end − from); returns |v|. */
-static uint64_t days_add(uint64_t *days, int32_t from, int32_t day, int32_t end, int64_t v)
+static inline uint64_t days_add(uint64_t *days, int32_t from, int32_t day, int32_t end, int64_t v)
 {
     for (int32_t d = day; d < end; d++)
         days[d - from] += (uint64_t)v;
@@ -446,13 +452,24 @@ int64_t c360_insights_balance_days(const struct c360_insights_account *acct, int
     }
     uint8_t i = w.i, n = acct->n_bal;
     int32_t day = w.day, end;
+    if (acct->flags & C360_INSIGHTS_WIDE) {
+        const int64_t *a = acct->bal;
+        for (; i < n && (end = obs_day(acct, w.o, i)) < to; i++, day = end) {
+            if ((m = days_add(days, start, day, end, a[i - 1])) > most)
+                most = m;
+        }
+        if ((m = days_add(days, start, day, to, a[i - 1])) > most)
+            most = m;
+        return most > INT64_MAX ? INT64_MAX : (int64_t)most;
+    }
+    const int32_t *a = acct->bal;
     for (; i < n && (end = obs_day(acct, w.o, i)) < to; i++, day = end) {
-        if ((m = days_add(days, start, day, end, amount(acct, (uint8_t)(i - 1)))) > most)
+        if ((m = days_add(days, start, day, end, a[i - 1])) > most)
             most = m;
     }
-    if ((m = days_add(days, start, day, to, amount(acct, (uint8_t)(i - 1)))) > most)
+    if ((m = days_add(days, start, day, to, a[i - 1])) > most)
         most = m;
-    return most > INT64_MAX ? INT64_MAX : (int64_t)most;
+    return most > INT64_MAX ? INT64_MAX : (int64_t)most; /* "before" may be any int64 */
 }
 
 bool c360_insights_balance_latest(const struct c360_insights_account *acct, int64_t *minor)

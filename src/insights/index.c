@@ -28,7 +28,7 @@ static uint64_t mix(uint64_t h, uint64_t w)
  * ordered by), so any function that spreads the keys will do; the low
  * bits pick the slot, so the last step folds the high ones into them.
  */
-uint32_t c360_insights_hash32(const char *key)
+static inline uint32_t hash_key(const char *key)
 {
     const unsigned char *p = (const unsigned char *)key;
     size_t len = strlen(key);
@@ -49,6 +49,11 @@ uint32_t c360_insights_hash32(const char *key)
     }
     h = mix(h, w) * MIX2;
     return (uint32_t)(h ^ (h >> 32));
+}
+
+uint32_t c360_insights_hash32(const char *key)
+{
+    return hash_key(key);
 }
 
 uint64_t c360_insights_hash64(const char *key)
@@ -90,7 +95,7 @@ uint32_t c360_insights_index_get(const struct c360_insights_index *ix, const cha
      * the index's work. A tombstone keeps its hash, so its ref is checked. */
     if (ix->size == 0)
         return C360_INSIGHTS_NONE;
-    uint32_t h = c360_insights_hash32(key), mask = ix->size - 1;
+    uint32_t h = hash_key(key), mask = ix->size - 1;
     for (uint32_t i = h & mask;; i = (i + 1) & mask) {
         const struct c360_insights_slot *s = &ix->slots[i];
         if (s->ref == EMPTY)

@@ -471,6 +471,8 @@ bool c360_insights_owners_adb_bounds(const struct c360_insights_owners *owners, 
     for (size_t i = 0; i < WINDOW; i++)
         sum += d.on[i];
     int64_t least = (int64_t)sum, most = (int64_t)sum;
+    /* Day i enters the window as day i − 30 leaves it; from day n on, every
+     * day is day n − 1. */
     for (size_t i = WINDOW; i < n + WINDOW - 1; i++) {
         sum += d.on[i < n ? i : n - 1] - d.on[i - WINDOW];
         if ((int64_t)sum < least)
