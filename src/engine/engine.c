@@ -173,9 +173,19 @@ static void position_write(struct c360_engine *eng)
     eng->pending = POSITION_READY;
 }
 
+/* "00" "01" … "ff": an eventId is written a byte at a time. */
+static const char hex_pairs[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 void engine_event_id(struct c360_engine *eng, char buf[17])
 {
-    static const char hex[] = "0123456789abcdef";
     char digits[21];
     if (eng->pending != POSITION_READY)
         position_write(eng);
@@ -189,8 +199,8 @@ void engine_event_id(struct c360_engine *eng, char buf[17])
     h = (h ^ (unsigned char)'#') * 1099511628211ull;
     while (n)
         h = (h ^ (unsigned char)digits[--n]) * 1099511628211ull;
-    for (int i = 15; i >= 0; i--, h >>= 4)
-        buf[i] = hex[h & 15];
+    for (int i = 14; i >= 0; i -= 2, h >>= 8)
+        memcpy(buf + i, hex_pairs + 2 * (h & 255), 2);
     buf[16] = '\0';
 }
 
@@ -817,12 +827,13 @@ static enum c360_err w_emit(struct c360_engine *eng, enum c360_engine_topic topi
 
 static void w_begin(struct c360_engine *eng)
 {
-    char eid[17];
+    char eid[19]; /* quoted: hex digits need no escape */
     c360_jsonw_reset(&eng->w);
     c360_jsonw_object(&eng->w);
     C360_JSONW_NAME(&eng->w, "eventId");
-    engine_event_id(eng, eid);
-    c360_jsonw_str(&eng->w, eid);
+    engine_event_id(eng, eid + 1);
+    eid[0] = eid[17] = '"';
+    c360_jsonw_raw(&eng->w, eid, 18);
 }
 
 static const char *lower_type(enum c360_account_type t, char *buf, size_t size)
