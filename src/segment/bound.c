@@ -12,6 +12,12 @@
  * the evaluator may refuse (mixed kinds, two currencies, an overflow, a
  * call the caller cannot bound) the answer may be false, as a refused
  * evaluation's is: never narrower than the truth.
+ *
+ * The engine asks this a few times per profile it evaluates, for
+ * expressions of a handful of nodes, so the walk is kept lean: connectives
+ * and comparisons answer without building a span, a call's span is read
+ * in place from the memo, and what may make the evaluator refuse is noted
+ * where it arises rather than carried in the spans.
  */
 #include "segment_int.h"
 
@@ -19,305 +25,343 @@
 
 __extension__ typedef __int128 i128;
 
-/* One end of an interval: num / den, den ≥ 1; or none. */
+/* One end of an interval: num / den with den ≥ 1; den 0 is no bound on
+ * this side. */
 struct end {
     int64_t num, den;
-    bool none;     /* no bound on this side */
-    bool overflow; /* none because the evaluator may overflow here */
 };
+
+static const struct end unbounded = {0, 0};
 
 /* What a node may give: BOOL with the answers it may take, a NUMBER or
- * MONEY within [lo, hi], or ANY: anything at all. */
+ * MONEY within [lo, hi], or ANY: anything at all. Only the fields of its
+ * kind are meaningful. */
 struct span {
     enum c360_segment_kind kind;
-    bool may_false, may_true;
-    struct end lo, hi;
-    char currency[4]; /* MONEY */
-};
-
-struct bound_state {
-    const struct c360_segment *seg;
-    bool (*bound)(void *ctx, const struct c360_segment_call *c, struct c360_segment_bounds *out);
-    void *ctx;
-    struct span memo[C360_SEGMENT_CALLS_MAX];
-    bool done[C360_SEGMENT_CALLS_MAX];
-    /* Some node the evaluator may reach may make it refuse, and a refused
-     * expression answers false. */
-    bool may_fail;
+    bool may_false, may_true; /* BOOL */
+    char currency[4];         /* MONEY */
+    struct end lo, hi;        /* NUMBER, MONEY */
 };
 
 static const struct span anything = {.kind = C360_SEGMENT_ANY};
-
-static struct span boolean(bool may_false, bool may_true)
-{
-    return (struct span){.kind = C360_SEGMENT_BOOL, .may_false = may_false, .may_true = may_true};
-}
-
-static bool numeric(const struct span *s)
-{
-    return s->kind == C360_SEGMENT_NUMBER || s->kind == C360_SEGMENT_MONEY;
-}
-
-static struct end end_of(int64_t value, int64_t den, bool none)
-{
-    return (struct end){.num = value, .den = den, .none = none};
-}
-
-static struct span span_of_literal(const struct c360_segment_value *v)
-{
-    switch (v->kind) {
-    case C360_SEGMENT_BOOL:
-        return boolean(!v->boolean, v->boolean);
-    case C360_SEGMENT_NUMBER: {
-        struct span s = {.kind = C360_SEGMENT_NUMBER};
-        s.lo = s.hi = end_of(v->number, 1, false);
-        return s;
-    }
-    default:
-        return anything; /* strings, symbols and lists only meet literals */
-    }
-}
-
-static struct span span_of_bounds(const struct c360_segment_bounds *b)
-{
-    struct span s = {.kind = b->kind};
-    if (b->kind == C360_SEGMENT_BOOL) {
-        s.may_false = b->may_false;
-        s.may_true = b->may_true;
-        return s;
-    }
-    if (b->kind != C360_SEGMENT_NUMBER && b->kind != C360_SEGMENT_MONEY)
-        return anything;
-    if (!b->lo_open && !b->hi_open && b->lo > b->hi)
-        return anything; /* no interval at all */
-    int64_t den = 1;
-    if (b->kind == C360_SEGMENT_MONEY) {
-        memcpy(s.currency, b->currency, sizeof(s.currency));
-        s.currency[3] = '\0';
-        if (b->divisor < 0 ||
-            (s.currency[0] && c360_money_check_currency(s.currency, NULL) != C360_OK))
-            return anything;
-        den = b->divisor > 0 ? b->divisor : 1;
-    }
-    s.lo = end_of(b->lo, den, b->lo_open);
-    s.hi = end_of(b->hi, den, b->hi_open);
-    return s;
-}
-
-/* -1, 0 or 1: the order of two bounded ends. */
-static int end_cmp(const struct end *x, const struct end *y)
-{
-    i128 l = (i128)x->num * y->den, r = (i128)y->num * x->den;
-    return l < r ? -1 : l > r;
-}
-
-static bool is_zero_point(const struct span *s)
-{
-    return !s->lo.none && !s->hi.none && s->lo.num == 0 && s->hi.num == 0;
-}
-
-/* As the evaluator's currency rule: equal currencies, or an exact zero
- * with none. *out gets the currency of the result. */
-static bool currency_join(const struct span *a, const struct span *b, char out[4])
-{
-    if (a->kind != C360_SEGMENT_MONEY || b->kind != C360_SEGMENT_MONEY) {
-        memcpy(out, a->kind == C360_SEGMENT_MONEY ? a->currency : b->currency, 4);
-        return true;
-    }
-    if (strcmp(a->currency, b->currency) == 0 || (!b->currency[0] && is_zero_point(b))) {
-        memcpy(out, a->currency, 4);
-        return true;
-    }
-    if (!a->currency[0] && is_zero_point(a)) {
-        memcpy(out, b->currency, 4);
-        return true;
-    }
-    return false;
-}
-
-/* x + sign·y, an unbounded end when either is or the evaluator would
- * overflow. */
-static struct end end_add(const struct end *x, const struct end *y, int sign)
-{
-    if (x->none || y->none) /* a value beyond any bound may overflow */
-        return (struct end){.none = true, .overflow = true};
-    i128 num, den;
-    if (x->den == y->den) {
-        num = (i128)x->num + sign * (i128)y->num;
-        den = x->den;
-    } else {
-        num = (i128)x->num * y->den + sign * (i128)y->num * x->den;
-        den = (i128)x->den * y->den;
-        i128 g = c360_segment_gcd(num, den);
-        if (g > 1) {
-            num /= g;
-            den /= g;
-        }
-    }
-    if (num > INT64_MAX || num < INT64_MIN || den > INT64_MAX)
-        return (struct end){.none = true, .overflow = true};
-    return (struct end){.num = (int64_t)num, .den = (int64_t)den};
-}
-
-static struct span arith(const struct span *a, const struct span *b, bool add)
-{
-    struct span s = {.kind = a->kind == C360_SEGMENT_MONEY || b->kind == C360_SEGMENT_MONEY
-                                 ? C360_SEGMENT_MONEY
-                                 : C360_SEGMENT_NUMBER};
-    if (!numeric(a) || !numeric(b) || !currency_join(a, b, s.currency))
-        return anything;
-    if (add) {
-        s.lo = end_add(&a->lo, &b->lo, 1);
-        s.hi = end_add(&a->hi, &b->hi, 1);
-    } else {
-        s.lo = end_add(&a->lo, &b->hi, -1);
-        s.hi = end_add(&a->hi, &b->lo, -1);
-    }
-    return s;
-}
-
-static struct span negate(const struct span *a)
-{
-    if (!numeric(a))
-        return anything;
-    struct span s = *a;
-    /* -INT64_MIN overflows in the evaluator, and an unbounded value may
-     * be INT64_MIN. */
-    s.lo = a->hi.none || a->hi.num == INT64_MIN ? (struct end){.none = true, .overflow = true}
-                                                : (struct end){-a->hi.num, a->hi.den, false, false};
-    s.hi = a->lo.none || a->lo.num == INT64_MIN ? (struct end){.none = true, .overflow = true}
-                                                : (struct end){-a->lo.num, a->lo.den, false, false};
-    return s;
-}
-
-static struct span compare(enum c360_segment_cmp cmp, const struct span *a, const struct span *b)
-{
-    bool lt, eq, gt; /* whether some pair of values compares so */
-    char currency[4];
-    if (a->kind == C360_SEGMENT_BOOL && b->kind == C360_SEGMENT_BOOL &&
-        (cmp == C360_SEGMENT_EQ || cmp == C360_SEGMENT_NE)) {
-        eq = (a->may_true && b->may_true) || (a->may_false && b->may_false);
-        lt = gt = (a->may_true && b->may_false) || (a->may_false && b->may_true);
-    } else if (numeric(a) && numeric(b) && currency_join(a, b, currency)) {
-        lt = a->lo.none || b->hi.none || end_cmp(&a->lo, &b->hi) < 0;
-        gt = a->hi.none || b->lo.none || end_cmp(&a->hi, &b->lo) > 0;
-        eq = (a->lo.none || b->hi.none || end_cmp(&a->lo, &b->hi) <= 0) &&
-             (b->lo.none || a->hi.none || end_cmp(&b->lo, &a->hi) <= 0);
-    } else {
-        return anything;
-    }
-    switch (cmp) {
-    case C360_SEGMENT_EQ:
-        return boolean(lt || gt, eq);
-    case C360_SEGMENT_NE:
-        return boolean(eq, lt || gt);
-    case C360_SEGMENT_LT:
-        return boolean(eq || gt, lt);
-    case C360_SEGMENT_LE:
-        return boolean(gt, lt || eq);
-    case C360_SEGMENT_GT:
-        return boolean(lt || eq, gt);
-    case C360_SEGMENT_GE:
-        return boolean(lt, gt || eq);
-    }
-    return anything;
-}
 
 /* The answers a boolean operand may give. */
 struct answers {
     bool may_false, may_true;
 };
 
-static void bound_value(struct bound_state *st, size_t n, struct span *out);
+static const struct answers either = {true, true};
 
-/* A boolean operand: anything else may be either answer, or a refusal.
- * Connectives are answered here, without a span. */
-static struct answers bound_pred(struct bound_state *st, size_t n)
+struct bound_state {
+    const struct c360_segment *seg;
+    bool (*bound)(void *ctx, const struct c360_segment_call *c, struct c360_segment_bounds *out);
+    void *ctx;
+    struct span memo[C360_SEGMENT_CALLS_MAX]; /* read only where done says so */
+    bool done[C360_SEGMENT_CALLS_MAX];
+    /* Some node the evaluator may reach may make it refuse (a kind it
+     * cannot compute with, two currencies, an overflow), and a refused
+     * expression answers false. */
+    bool may_fail;
+};
+
+static bool numeric(const struct span *s)
 {
-    const struct c360_segment_node *node = &st->seg->nodes[n];
-    struct answers a, b;
-    struct span s;
-    switch (node->op) {
-    case C360_SEGMENT_OP_NOT:
-        a = bound_pred(st, node->left);
-        return (struct answers){a.may_true, a.may_false};
-    case C360_SEGMENT_OP_AND:
-        a = bound_pred(st, node->left);
-        if (!a.may_true)
-            return a;
-        b = bound_pred(st, node->right);
-        return (struct answers){a.may_false || b.may_false, b.may_true};
-    case C360_SEGMENT_OP_OR:
-        a = bound_pred(st, node->left);
-        if (!a.may_false)
-            return a;
-        b = bound_pred(st, node->right);
-        return (struct answers){b.may_false, a.may_true || b.may_true};
-    default:
-        bound_value(st, n, &s);
-        if (s.kind == C360_SEGMENT_BOOL)
-            return (struct answers){s.may_false, s.may_true};
-        st->may_fail = true;
-        return (struct answers){true, true};
-    }
+    return s->kind == C360_SEGMENT_NUMBER || s->kind == C360_SEGMENT_MONEY;
 }
 
-static void bound_call(struct bound_state *st, size_t n, struct span *out)
+/* The span of the call's bounds into *s; ANY where they bound nothing the
+ * evaluator would accept. */
+static void span_of_bounds(const struct c360_segment_bounds *b, struct span *s)
+{
+    s->kind = b->kind;
+    if (b->kind == C360_SEGMENT_BOOL) {
+        s->may_false = b->may_false;
+        s->may_true = b->may_true;
+        return;
+    }
+    if ((b->kind != C360_SEGMENT_NUMBER && b->kind != C360_SEGMENT_MONEY) ||
+        (!b->lo_open && !b->hi_open && b->lo > b->hi)) { /* no interval at all */
+        s->kind = C360_SEGMENT_ANY;
+        return;
+    }
+    int64_t den = 1;
+    if (b->kind == C360_SEGMENT_MONEY) {
+        memcpy(s->currency, b->currency, sizeof(s->currency));
+        s->currency[3] = '\0';
+        if (b->divisor < 0 ||
+            (s->currency[0] && c360_money_check_currency(s->currency, NULL) != C360_OK)) {
+            s->kind = C360_SEGMENT_ANY;
+            return;
+        }
+        den = b->divisor > 0 ? b->divisor : 1;
+    }
+    s->lo = b->lo_open ? unbounded : (struct end){b->lo, den};
+    s->hi = b->hi_open ? unbounded : (struct end){b->hi, den};
+}
+
+/* -1, 0 or 1: the order of two bounded ends. */
+static int end_cmp(struct end x, struct end y)
+{
+    if (x.den == y.den) /* most ends: numbers, or money over the same divisor */
+        return x.num < y.num ? -1 : x.num > y.num;
+    i128 l = (i128)x.num * y.den, r = (i128)y.num * x.den;
+    return l < r ? -1 : l > r;
+}
+
+static bool is_zero_point(const struct span *s)
+{
+    return s->lo.den && s->hi.den && s->lo.num == 0 && s->hi.num == 0;
+}
+
+/* As the evaluator's currency rule: equal currencies, or an exact zero
+ * with none. *out gets the currency of the result; NULL when the two do
+ * not meet. */
+static const char *currency_join(const struct span *a, const struct span *b)
+{
+    if (a->kind != C360_SEGMENT_MONEY)
+        return b->currency; /* meaningful only when b is money */
+    if (b->kind != C360_SEGMENT_MONEY)
+        return a->currency;
+    if (strcmp(a->currency, b->currency) == 0 || (!b->currency[0] && is_zero_point(b)))
+        return a->currency;
+    if (!a->currency[0] && is_zero_point(a))
+        return b->currency;
+    return NULL;
+}
+
+/* x + sign·y, an unbounded end when either is or the evaluator would
+ * overflow (a value beyond any bound may overflow): that may refuse. */
+static struct end end_add(struct bound_state *st, struct end x, struct end y, int sign)
+{
+    if (!x.den || !y.den) {
+        st->may_fail = true;
+        return unbounded;
+    }
+    i128 num, den;
+    if (x.den == y.den) {
+        num = (i128)x.num + sign * (i128)y.num;
+        den = x.den;
+    } else {
+        num = (i128)x.num * y.den + sign * (i128)y.num * x.den;
+        den = (i128)x.den * y.den;
+        i128 g = c360_segment_gcd(num, den);
+        if (g > 1) {
+            num /= g;
+            den /= g;
+        }
+    }
+    if (num > INT64_MAX || num < INT64_MIN || den > INT64_MAX) {
+        st->may_fail = true;
+        return unbounded;
+    }
+    return (struct end){(int64_t)num, (int64_t)den};
+}
+
+/* -x, unbounded where the evaluator would overflow: -INT64_MIN does, and
+ * an unbounded value may be INT64_MIN. */
+static struct end end_neg(struct bound_state *st, struct end x)
+{
+    if (!x.den || x.num == INT64_MIN) {
+        st->may_fail = true;
+        return unbounded;
+    }
+    return (struct end){-x.num, x.den};
+}
+
+/* a ± b into *out (which may be neither a nor b); &anything when the
+ * evaluator would refuse. */
+static const struct span *arith(struct bound_state *st, const struct span *a, const struct span *b,
+                                bool add, struct span *out)
+{
+    const char *currency;
+    if (!numeric(a) || !numeric(b) || !(currency = currency_join(a, b))) {
+        st->may_fail = true;
+        return &anything;
+    }
+    out->kind = C360_SEGMENT_NUMBER;
+    if (a->kind == C360_SEGMENT_MONEY || b->kind == C360_SEGMENT_MONEY) {
+        out->kind = C360_SEGMENT_MONEY;
+        memcpy(out->currency, currency, sizeof(out->currency));
+    }
+    if (add) {
+        out->lo = end_add(st, a->lo, b->lo, 1);
+        out->hi = end_add(st, a->hi, b->hi, 1);
+    } else {
+        out->lo = end_add(st, a->lo, b->hi, -1);
+        out->hi = end_add(st, a->hi, b->lo, -1);
+    }
+    return out;
+}
+
+/* Whether a cmp b may be false and may be true, into *out; false when the
+ * evaluator would refuse to compare them. */
+static bool compare(enum c360_segment_cmp cmp, const struct span *a, const struct span *b,
+                    struct answers *out)
+{
+    bool lt, eq, gt; /* whether some pair of values compares so */
+    if (a->kind == C360_SEGMENT_BOOL && b->kind == C360_SEGMENT_BOOL &&
+        (cmp == C360_SEGMENT_EQ || cmp == C360_SEGMENT_NE)) {
+        eq = (a->may_true && b->may_true) || (a->may_false && b->may_false);
+        lt = gt = (a->may_true && b->may_false) || (a->may_false && b->may_true);
+    } else if (numeric(a) && numeric(b) && currency_join(a, b)) {
+        /* a's lowest against b's highest, a's highest against b's lowest,
+         * each compared once; an unbounded end reaches past the other. */
+        int low = !a->lo.den || !b->hi.den ? -1 : end_cmp(a->lo, b->hi);
+        int high = !a->hi.den || !b->lo.den ? 1 : end_cmp(a->hi, b->lo);
+        lt = low < 0;
+        gt = high > 0;
+        eq = low <= 0 && high >= 0; /* the intervals meet */
+    } else {
+        return false;
+    }
+    switch (cmp) {
+    case C360_SEGMENT_EQ:
+        *out = (struct answers){lt || gt, eq};
+        return true;
+    case C360_SEGMENT_NE:
+        *out = (struct answers){eq, lt || gt};
+        return true;
+    case C360_SEGMENT_LT:
+        *out = (struct answers){eq || gt, lt};
+        return true;
+    case C360_SEGMENT_LE:
+        *out = (struct answers){gt, lt || eq};
+        return true;
+    case C360_SEGMENT_GT:
+        *out = (struct answers){lt || eq, gt};
+        return true;
+    case C360_SEGMENT_GE:
+        *out = (struct answers){lt, gt || eq};
+        return true;
+    }
+    return false;
+}
+
+/* The call's span, asked of the callback once per call and then read in
+ * place: the memo outlives every use within one c360_segment_bound. */
+static const struct span *bound_call(struct bound_state *st, size_t n)
 {
     size_t slot = st->seg->nodes[n].slot;
+    struct span *s = &st->memo[slot];
     if (!st->done[slot]) {
         struct c360_segment_bounds b;
         memset(&b, 0, sizeof(b));
         /* As the evaluator checks a callback's value: of the kind the
          * table declared (span_of_bounds checks the currency). */
-        bool ok = st->bound(st->ctx, &st->seg->calls[slot], &b) && b.kind <= C360_SEGMENT_LIST &&
-                  (st->seg->call_kinds[slot] & C360_SEGMENT_BIT(b.kind));
-        st->memo[slot] = ok ? span_of_bounds(&b) : anything;
+        if (st->bound(st->ctx, &st->seg->calls[slot], &b) && b.kind <= C360_SEGMENT_LIST &&
+            (st->seg->call_kinds[slot] & C360_SEGMENT_BIT(b.kind)))
+            span_of_bounds(&b, s);
+        else
+            s->kind = C360_SEGMENT_ANY;
         st->done[slot] = true;
     }
-    *out = st->memo[slot];
+    return s;
 }
 
-/* A node's bounds into *out; what may make the evaluator refuse is noted. */
-static void bound_value(struct bound_state *st, size_t n, struct span *out)
+static struct answers bound_pred(struct bound_state *st, size_t n);
+
+/* A node's span: the memo's for a call, &anything, or built in *tmp.
+ * Whatever may make the evaluator refuse on the way is noted. */
+static const struct span *bound_value(struct bound_state *st, size_t n, struct span *tmp)
 {
     const struct c360_segment_node *node = &st->seg->nodes[n];
+    const struct span *s;
     struct span a, b;
     struct answers p;
     switch (node->op) {
     case C360_SEGMENT_OP_LITERAL:
-        *out = span_of_literal(&node->value);
-        break;
+        if (node->value.kind == C360_SEGMENT_NUMBER) {
+            tmp->kind = C360_SEGMENT_NUMBER;
+            tmp->lo = tmp->hi = (struct end){node->value.number, 1};
+            return tmp;
+        }
+        if (node->value.kind == C360_SEGMENT_BOOL) {
+            tmp->kind = C360_SEGMENT_BOOL;
+            tmp->may_false = !node->value.boolean;
+            tmp->may_true = node->value.boolean;
+            return tmp;
+        }
+        break; /* strings, symbols and lists only meet literals */
     case C360_SEGMENT_OP_CALL:
-        bound_call(st, n, out);
+        s = bound_call(st, n);
+        if (s->kind != C360_SEGMENT_ANY)
+            return s;
         break;
     case C360_SEGMENT_OP_NOT:
     case C360_SEGMENT_OP_AND:
     case C360_SEGMENT_OP_OR:
         p = bound_pred(st, n);
-        *out = boolean(p.may_false, p.may_true);
-        return; /* a boolean: nothing to note */
+        tmp->kind = C360_SEGMENT_BOOL;
+        tmp->may_false = p.may_false;
+        tmp->may_true = p.may_true;
+        return tmp;
     case C360_SEGMENT_OP_NEG:
-        bound_value(st, node->left, &a);
-        *out = negate(&a);
-        break;
+        s = bound_value(st, node->left, &a);
+        if (!numeric(s))
+            break;
+        *tmp = *s; /* s is never tmp */
+        tmp->lo = end_neg(st, s->hi);
+        tmp->hi = end_neg(st, s->lo);
+        return tmp;
     case C360_SEGMENT_OP_ADD:
     case C360_SEGMENT_OP_SUB:
-        bound_value(st, node->left, &a);
-        bound_value(st, node->right, &b);
-        *out = arith(&a, &b, node->op == C360_SEGMENT_OP_ADD);
-        break;
+        s = bound_value(st, node->left, &a);
+        return arith(st, s, bound_value(st, node->right, &b), node->op == C360_SEGMENT_OP_ADD, tmp);
     case C360_SEGMENT_OP_CMP:
-        bound_value(st, node->left, &a);
-        bound_value(st, node->right, &b);
-        *out = compare(node->cmp, &a, &b);
+        s = bound_value(st, node->left, &a);
+        if (!compare(node->cmp, s, bound_value(st, node->right, &b), &p))
+            break;
+        tmp->kind = C360_SEGMENT_BOOL;
+        tmp->may_false = p.may_false;
+        tmp->may_true = p.may_true;
+        return tmp;
+    }
+    st->may_fail = true;
+    return &anything;
+}
+
+/* A boolean operand: anything else may be either answer, or a refusal.
+ * Connectives, comparisons and boolean calls answer here, without a span. */
+static struct answers bound_pred(struct bound_state *st, size_t n)
+{
+    const struct c360_segment_node *node = &st->seg->nodes[n];
+    const struct span *s;
+    struct span a, b;
+    struct answers x, y;
+    switch (node->op) {
+    case C360_SEGMENT_OP_NOT:
+        x = bound_pred(st, node->left);
+        return (struct answers){x.may_true, x.may_false};
+    case C360_SEGMENT_OP_AND:
+        x = bound_pred(st, node->left);
+        if (!x.may_true)
+            return x;
+        y = bound_pred(st, node->right);
+        return (struct answers){x.may_false || y.may_false, y.may_true};
+    case C360_SEGMENT_OP_OR:
+        x = bound_pred(st, node->left);
+        if (!x.may_false)
+            return x;
+        y = bound_pred(st, node->right);
+        return (struct answers){y.may_false, x.may_true || y.may_true};
+    case C360_SEGMENT_OP_CMP:
+        s = bound_value(st, node->left, &a);
+        if (compare(node->cmp, s, bound_value(st, node->right, &b), &x))
+            return x;
+        break;
+    case C360_SEGMENT_OP_CALL:
+        s = bound_call(st, n);
+        if (s->kind == C360_SEGMENT_BOOL)
+            return (struct answers){s->may_false, s->may_true};
         break;
     default:
-        *out = anything;
+        s = bound_value(st, n, &a);
+        if (s->kind == C360_SEGMENT_BOOL)
+            return (struct answers){s->may_false, s->may_true};
         break;
     }
-    if (out->kind == C360_SEGMENT_ANY || out->lo.overflow || out->hi.overflow)
-        st->may_fail = true;
+    st->may_fail = true;
+    return either;
 }
 
 void c360_segment_bound(const struct c360_segment *seg,

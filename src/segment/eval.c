@@ -20,8 +20,10 @@ struct eval_state {
     void *ctx;
     struct c360_segment_result *res;
     struct c360_diag *diag;
-    struct c360_segment_value memo[C360_SEGMENT_CALLS_MAX];
-    bool done[C360_SEGMENT_CALLS_MAX];
+    /* The trace is the memo: each call's value is stored once, where the
+     * caller reads it, and read in place from there. Per call slot, 1 +
+     * the index of its value in res->trace, or 0 while not asked. */
+    uint8_t traced[C360_SEGMENT_CALLS_MAX];
 };
 
 static enum c360_err fail_at(const struct eval_state *st, enum c360_err err, size_t node,
@@ -101,62 +103,62 @@ static enum c360_err check_result(const struct eval_state *st, size_t node, size
     return C360_OK;
 }
 
-static enum c360_err eval_call(struct eval_state *st, size_t node, struct c360_segment_value *out)
+/* The call's value, asked of the callback once per call: *out points into
+ * res->trace. A value is written there before it is checked, so a refused
+ * one lies past n_trace, which is all a failed evaluation promises. */
+static enum c360_err eval_call(struct eval_state *st, size_t node,
+                               const struct c360_segment_value **out)
 {
     size_t slot = st->seg->nodes[node].slot;
+    struct c360_segment_result *res = st->res;
     enum c360_err err;
-    if (!st->done[slot]) {
-        const struct c360_segment_call *c = &st->seg->calls[slot];
-        struct c360_segment_value v = {0};
-        if ((err = st->call(st->ctx, c, &v, st->diag)) || (err = check_result(st, node, slot, &v)))
+    if (!st->traced[slot]) {
+        struct c360_segment_traced *t = &res->trace[res->n_trace];
+        t->call = &st->seg->calls[slot];
+        memset(&t->value, 0, sizeof(t->value));
+        if ((err = st->call(st->ctx, t->call, &t->value, st->diag)) ||
+            (err = check_result(st, node, slot, &t->value)))
             return err;
-        st->memo[slot] = v;
-        st->done[slot] = true;
-        st->res->trace[st->res->n_trace++] = (struct c360_segment_traced){.call = c, .value = v};
+        st->traced[slot] = (uint8_t)++res->n_trace;
     }
-    *out = st->memo[slot];
+    *out = &res->trace[st->traced[slot] - 1].value;
     return C360_OK;
 }
 
 /* --- Exact numbers: value = num / den, den ≥ 1, in hundredths. */
-
-struct exact {
-    i128 num, den;
-    bool money;
-    const char *currency; /* money only */
-};
 
 static bool is_numeric(const struct c360_segment_value *v)
 {
     return v->kind == C360_SEGMENT_NUMBER || v->kind == C360_SEGMENT_MONEY;
 }
 
-static struct exact exact_of(const struct c360_segment_value *v)
+/* A numeric value's num and den: money over its divisor, a number over 1. */
+static int64_t num_of(const struct c360_segment_value *v)
 {
-    if (v->kind == C360_SEGMENT_MONEY)
-        return (struct exact){v->money.minor, v->divisor, true, v->money.currency};
-    return (struct exact){v->number, 1, false, NULL};
+    return v->kind == C360_SEGMENT_MONEY ? v->money.minor : v->number;
+}
+
+static int64_t den_of(const struct c360_segment_value *v)
+{
+    return v->kind == C360_SEGMENT_MONEY ? v->divisor : 1;
 }
 
 /* Two amounts meet when their currencies are equal, or when one of them is
- * zero with no currency (an insight over no accounts). */
-static bool currency_join(const struct c360_segment_value *a, const struct c360_segment_value *b,
-                          const char **out)
+ * zero with no currency (an insight over no accounts). The currency of the
+ * result, or NULL when they do not meet. */
+static const char *currency_join(const struct c360_segment_value *a,
+                                 const struct c360_segment_value *b)
 {
-    if (a->kind != C360_SEGMENT_MONEY || b->kind != C360_SEGMENT_MONEY) {
-        *out = a->kind == C360_SEGMENT_MONEY ? a->money.currency : b->money.currency;
-        return true;
-    }
+    if (a->kind != C360_SEGMENT_MONEY)
+        return b->money.currency; /* read only when b is money */
+    if (b->kind != C360_SEGMENT_MONEY)
+        return a->money.currency;
     if (strcmp(a->money.currency, b->money.currency) == 0 ||
-        (!b->money.currency[0] && b->money.minor == 0)) {
-        *out = a->money.currency;
-        return true;
-    }
-    if (!a->money.currency[0] && a->money.minor == 0) {
-        *out = b->money.currency;
-        return true;
-    }
-    return false;
+        (!b->money.currency[0] && b->money.minor == 0))
+        return a->money.currency;
+    if (!a->money.currency[0] && a->money.minor == 0)
+        return b->money.currency;
+    return NULL;
 }
 
 static const char *currency_name(const struct c360_segment_value *v)
@@ -185,18 +187,18 @@ static enum c360_err arith(const struct eval_state *st, size_t node,
         return fail_at(st, C360_ERR_INVALID, node, "'%c' needs numbers or money, not %s and %s",
                        add ? '+' : '-', c360_segment_kind_name(a->kind),
                        c360_segment_kind_name(b->kind));
-    if (!currency_join(a, b, &currency))
+    if (!(currency = currency_join(a, b)))
         return fail_at(st, C360_ERR_INVALID, node, "cannot %s money in %s and %s",
                        add ? "add" : "subtract", currency_name(a), currency_name(b));
-    struct exact x = exact_of(a), y = exact_of(b);
+    i128 xn = num_of(a), xd = den_of(a), yn = num_of(b), yd = den_of(b);
     /* |num| < 2^63 and den < 2^63: the products fit in 127 bits, the sum in 128. */
     i128 num, den;
-    if (x.den == y.den) {
-        num = add ? x.num + y.num : x.num - y.num;
-        den = x.den;
+    if (xd == yd) {
+        num = add ? xn + yn : xn - yn;
+        den = xd;
     } else {
-        num = add ? x.num * y.den + y.num * x.den : x.num * y.den - y.num * x.den;
-        den = x.den * y.den;
+        num = add ? xn * yd + yn * xd : xn * yd - yn * xd;
+        den = xd * yd;
         i128 g = c360_segment_gcd(num, den);
         if (g > 1) {
             num /= g;
@@ -205,7 +207,7 @@ static enum c360_err arith(const struct eval_state *st, size_t node,
     }
     if (num > INT64_MAX || num < INT64_MIN || den > INT64_MAX)
         return fail_at(st, C360_ERR_LIMIT, node, "the %s overflows", add ? "sum" : "difference");
-    if (!x.money && !y.money) {
+    if (a->kind != C360_SEGMENT_MONEY && b->kind != C360_SEGMENT_MONEY) {
         *out = (struct c360_segment_value){.kind = C360_SEGMENT_NUMBER, .number = (int64_t)num};
         return C360_OK;
     }
@@ -221,7 +223,7 @@ static enum c360_err negate(const struct eval_state *st, size_t node,
     if (!is_numeric(a))
         return fail_at(st, C360_ERR_INVALID, node, "'-' needs a number or money, not %s",
                        c360_segment_kind_name(a->kind));
-    int64_t v = a->kind == C360_SEGMENT_MONEY ? a->money.minor : a->number;
+    int64_t v = num_of(a);
     if (v == INT64_MIN)
         return fail_at(st, C360_ERR_LIMIT, node, "the negation overflows");
     *out = *a;
@@ -259,15 +261,18 @@ static enum c360_err compare(const struct eval_state *st, size_t node,
     bool ordered = cmp != C360_SEGMENT_EQ && cmp != C360_SEGMENT_NE;
     bool stringlike_a = a->kind == C360_SEGMENT_STRING || a->kind == C360_SEGMENT_SYMBOL;
     bool stringlike_b = b->kind == C360_SEGMENT_STRING || b->kind == C360_SEGMENT_SYMBOL;
-    const char *currency;
     int order;
     if (is_numeric(a) && is_numeric(b)) {
-        if (!currency_join(a, b, &currency))
+        if (!currency_join(a, b))
             return fail_at(st, C360_ERR_INVALID, node, "cannot compare money in %s and %s",
                            currency_name(a), currency_name(b));
-        struct exact x = exact_of(a), y = exact_of(b);
-        i128 l = x.num * y.den, r = y.num * x.den; /* dens ≥ 1: the order holds */
-        order = l < r ? -1 : l > r;
+        int64_t xn = num_of(a), xd = den_of(a), yn = num_of(b), yd = den_of(b);
+        if (xd == yd) { /* dens ≥ 1: the order of the nums is the order */
+            order = xn < yn ? -1 : xn > yn;
+        } else {
+            i128 l = (i128)xn * yd, r = (i128)yn * xd;
+            order = l < r ? -1 : l > r;
+        }
     } else if (!ordered && a->kind == C360_SEGMENT_BOOL && b->kind == C360_SEGMENT_BOOL) {
         order = a->boolean != b->boolean;
     } else if (!ordered && stringlike_a && stringlike_b) {
@@ -281,39 +286,53 @@ static enum c360_err compare(const struct eval_state *st, size_t node,
     return C360_OK;
 }
 
-static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segment_value *out);
+/* The operators whose value is always a boolean: eval_test answers them
+ * without building a value. */
+#define TESTS                                                                                      \
+    (1u << C360_SEGMENT_OP_NOT | 1u << C360_SEGMENT_OP_AND | 1u << C360_SEGMENT_OP_OR |            \
+     1u << C360_SEGMENT_OP_CMP)
 
+static bool is_test(const struct c360_segment_node *node)
+{
+    return TESTS >> node->op & 1;
+}
+
+static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segment_value *tmp,
+                               const struct c360_segment_value **out);
+static enum c360_err eval_test(struct eval_state *st, size_t n, bool *out);
+
+/* Node n as the operand of parent that must be true or false. */
 static enum c360_err eval_bool(struct eval_state *st, size_t parent, size_t n, const char *side,
                                bool *out)
 {
-    struct c360_segment_value v;
-    enum c360_err err = eval_node(st, n, &v);
-    if (err)
+    const struct c360_segment_value *v;
+    struct c360_segment_value tmp;
+    enum c360_err err;
+    if (is_test(&st->seg->nodes[n]))
+        return eval_test(st, n, out);
+    if ((err = eval_node(st, n, &tmp, &v)))
         return err;
-    if (v.kind != C360_SEGMENT_BOOL) {
+    if (v->kind != C360_SEGMENT_BOOL) {
         return fail_at(st, C360_ERR_INVALID, parent, "%s needs true or false%s, not %s",
-                       op_text(&st->seg->nodes[parent]), side, c360_segment_kind_name(v.kind));
+                       op_text(&st->seg->nodes[parent]), side, c360_segment_kind_name(v->kind));
     }
-    *out = v.boolean;
+    *out = v->boolean;
     return C360_OK;
 }
 
-static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segment_value *out)
+/* A node whose operator always gives a boolean (is_test). */
+static enum c360_err eval_test(struct eval_state *st, size_t n, bool *out)
 {
     const struct c360_segment_node *node = &st->seg->nodes[n];
-    struct c360_segment_value a, b;
+    const struct c360_segment_value *a, *b;
+    struct c360_segment_value ta, tb;
     enum c360_err err;
-    bool x = false;
+    bool x;
     switch (node->op) {
-    case C360_SEGMENT_OP_LITERAL:
-        *out = node->value;
-        return C360_OK;
-    case C360_SEGMENT_OP_CALL:
-        return eval_call(st, n, out);
     case C360_SEGMENT_OP_NOT:
         if ((err = eval_bool(st, n, node->left, "", &x)))
             return err;
-        *out = (struct c360_segment_value){.kind = C360_SEGMENT_BOOL, .boolean = !x};
+        *out = !x;
         return C360_OK;
     case C360_SEGMENT_OP_AND:
     case C360_SEGMENT_OP_OR:
@@ -324,25 +343,57 @@ static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segm
         if (x == (node->op == C360_SEGMENT_OP_AND) &&
             (err = eval_bool(st, n, node->right, " on its right", &x)))
             return err;
-        *out = (struct c360_segment_value){.kind = C360_SEGMENT_BOOL, .boolean = x};
+        *out = x;
         return C360_OK;
-    case C360_SEGMENT_OP_NEG:
-        if ((err = eval_node(st, node->left, &a)))
+    case C360_SEGMENT_OP_CMP:
+        if ((err = eval_node(st, node->left, &ta, &a)) ||
+            (err = eval_node(st, node->right, &tb, &b)))
             return err;
-        return negate(st, n, &a, out);
+        return compare(st, n, a, b, out);
+    default:
+        return fail_at(st, C360_ERR_INVALID, n, "unknown operator");
+    }
+}
+
+/* Node n's value into *out: the literal in the tree, the call's in the
+ * trace, or one computed into *tmp. */
+static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segment_value *tmp,
+                               const struct c360_segment_value **out)
+{
+    const struct c360_segment_node *node = &st->seg->nodes[n];
+    const struct c360_segment_value *a, *b;
+    struct c360_segment_value ta, tb;
+    enum c360_err err;
+    bool x;
+    switch (node->op) {
+    case C360_SEGMENT_OP_LITERAL:
+        *out = &node->value;
+        return C360_OK;
+    case C360_SEGMENT_OP_CALL:
+        return eval_call(st, n, out);
+    case C360_SEGMENT_OP_NOT:
+    case C360_SEGMENT_OP_AND:
+    case C360_SEGMENT_OP_OR:
+    case C360_SEGMENT_OP_CMP:
+        if ((err = eval_test(st, n, &x)))
+            return err;
+        *tmp = (struct c360_segment_value){.kind = C360_SEGMENT_BOOL, .boolean = x};
+        break;
+    case C360_SEGMENT_OP_NEG:
+        if ((err = eval_node(st, node->left, &ta, &a)) || (err = negate(st, n, a, tmp)))
+            return err;
+        break;
     case C360_SEGMENT_OP_ADD:
     case C360_SEGMENT_OP_SUB:
-        if ((err = eval_node(st, node->left, &a)) || (err = eval_node(st, node->right, &b)))
+        if ((err = eval_node(st, node->left, &ta, &a)) ||
+            (err = eval_node(st, node->right, &tb, &b)) || (err = arith(st, n, a, b, tmp)))
             return err;
-        return arith(st, n, &a, &b, out);
-    case C360_SEGMENT_OP_CMP:
-        if ((err = eval_node(st, node->left, &a)) || (err = eval_node(st, node->right, &b)) ||
-            (err = compare(st, n, &a, &b, &x)))
-            return err;
-        *out = (struct c360_segment_value){.kind = C360_SEGMENT_BOOL, .boolean = x};
-        return C360_OK;
+        break;
+    default:
+        return fail_at(st, C360_ERR_INVALID, n, "unknown operator");
     }
-    return fail_at(st, C360_ERR_INVALID, n, "unknown operator");
+    *out = tmp;
+    return C360_OK;
 }
 
 enum c360_err c360_segment_eval(const struct c360_segment *seg,
@@ -351,25 +402,26 @@ enum c360_err c360_segment_eval(const struct c360_segment *seg,
                                                       struct c360_diag *diag),
                                 void *ctx, struct c360_segment_result *res, struct c360_diag *diag)
 {
-    /* memo is read only where done says so: not cleared, as it is larger
-     * than the rest of an evaluation of a short expression. */
     struct eval_state st;
     st.seg = seg;
     st.call = call;
     st.ctx = ctx;
     st.res = res;
     st.diag = diag;
-    memset(st.done, 0, sizeof(st.done));
-    struct c360_segment_value v;
+    memset(st.traced, 0, sizeof(st.traced));
+    const struct c360_segment_value *v;
+    struct c360_segment_value tmp;
     enum c360_err err;
     res->member = false;
     res->n_trace = 0;
-    if ((err = eval_node(&st, seg->root, &v)))
+    if (is_test(&seg->nodes[seg->root])) /* every default segment */
+        return eval_test(&st, seg->root, &res->member);
+    if ((err = eval_node(&st, seg->root, &tmp, &v)))
         return err;
-    if (v.kind != C360_SEGMENT_BOOL)
+    if (v->kind != C360_SEGMENT_BOOL)
         return c360_segment_fail_at(diag, C360_ERR_INVALID, seg->src, seg->len, 0,
                                     "the expression gave %s; a segment needs true or false",
-                                    c360_segment_kind_name(v.kind));
-    res->member = v.boolean;
+                                    c360_segment_kind_name(v->kind));
+    res->member = v->boolean;
     return C360_OK;
 }
