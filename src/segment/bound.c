@@ -62,6 +62,14 @@ struct bound_state {
      * cannot compute with, two currencies, an overflow), and a refused
      * expression answers false. */
     bool may_fail;
+    /* The and, or and not nodes bound_pred is within, innermost last;
+     * shared by nested walks, as a node is on it at most once. */
+    struct pending {
+        uint16_t node;
+        bool right;  /* and/or: its right operand is being answered */
+        bool either; /* and: its left may be false; or: its left may be true */
+    } pending[C360_SEGMENT_NODES_MAX];
+    size_t depth;
 };
 
 static bool numeric(const struct span *s)
@@ -193,48 +201,41 @@ static const struct span *arith(struct bound_state *st, const struct span *a, co
     return out;
 }
 
+/* The orders (ORDER_LT, ORDER_EQ, ORDER_GT) that make each comparison
+ * true, indexed by enum c360_segment_cmp; the others make it false. */
+#define ORDER_LT 1u
+#define ORDER_EQ 2u
+#define ORDER_GT 4u
+static const unsigned holds_at[] = {
+    [C360_SEGMENT_EQ] = ORDER_EQ, [C360_SEGMENT_NE] = ORDER_LT | ORDER_GT,
+    [C360_SEGMENT_LT] = ORDER_LT, [C360_SEGMENT_LE] = ORDER_LT | ORDER_EQ,
+    [C360_SEGMENT_GT] = ORDER_GT, [C360_SEGMENT_GE] = ORDER_GT | ORDER_EQ,
+};
+
 /* Whether a cmp b may be false and may be true, into *out; false when the
  * evaluator would refuse to compare them. */
 static bool compare(enum c360_segment_cmp cmp, const struct span *a, const struct span *b,
                     struct answers *out)
 {
-    bool lt, eq, gt; /* whether some pair of values compares so */
+    unsigned orders; /* those some pair of values compares in */
     if (a->kind == C360_SEGMENT_BOOL && b->kind == C360_SEGMENT_BOOL &&
         (cmp == C360_SEGMENT_EQ || cmp == C360_SEGMENT_NE)) {
-        eq = (a->may_true && b->may_true) || (a->may_false && b->may_false);
-        lt = gt = (a->may_true && b->may_false) || (a->may_false && b->may_true);
+        bool eq = (a->may_true && b->may_true) || (a->may_false && b->may_false);
+        bool ne = (a->may_true && b->may_false) || (a->may_false && b->may_true);
+        orders = (eq ? ORDER_EQ : 0) | (ne ? ORDER_LT | ORDER_GT : 0);
     } else if (numeric(a) && numeric(b) && currency_join(a, b)) {
-        /* a's lowest against b's highest, a's highest against b's lowest,
-         * each compared once; an unbounded end reaches past the other. */
+        /* a's lowest against b's highest, a's highest against b's lowest;
+         * an unbounded end reaches past the other. */
         int low = !a->lo.den || !b->hi.den ? -1 : end_cmp(a->lo, b->hi);
         int high = !a->hi.den || !b->lo.den ? 1 : end_cmp(a->hi, b->lo);
-        lt = low < 0;
-        gt = high > 0;
-        eq = low <= 0 && high >= 0; /* the intervals meet */
+        orders = (low < 0 ? ORDER_LT : 0) | (high > 0 ? ORDER_GT : 0) |
+                 (low <= 0 && high >= 0 ? ORDER_EQ : 0); /* the intervals meet */
     } else {
         return false;
     }
-    switch (cmp) {
-    case C360_SEGMENT_EQ:
-        *out = (struct answers){lt || gt, eq};
-        return true;
-    case C360_SEGMENT_NE:
-        *out = (struct answers){eq, lt || gt};
-        return true;
-    case C360_SEGMENT_LT:
-        *out = (struct answers){eq || gt, lt};
-        return true;
-    case C360_SEGMENT_LE:
-        *out = (struct answers){gt, lt || eq};
-        return true;
-    case C360_SEGMENT_GT:
-        *out = (struct answers){lt || eq, gt};
-        return true;
-    case C360_SEGMENT_GE:
-        *out = (struct answers){lt, gt || eq};
-        return true;
-    }
-    return false;
+    out->may_false = orders & ~holds_at[cmp];
+    out->may_true = orders & holds_at[cmp];
+    return true;
 }
 
 /* The call's span, asked of the callback once per call and then read in
@@ -320,48 +321,64 @@ static const struct span *bound_value(struct bound_state *st, size_t n, struct s
     return &anything;
 }
 
-/* A boolean operand: anything else may be either answer, or a refusal.
- * Connectives, comparisons and boolean calls answer here, without a span. */
+/* The answers of a boolean operand: anything else may be either answer, or
+ * a refusal. And, or and not are walked with st->pending rather than by
+ * recursion, as most of a bound is them: down the left operands to a test,
+ * then up, going down a right operand where the left one may not decide.
+ * A right operand's answers join its left's: `and` may be false when
+ * either may, true when the right may (the left then may be true). */
 static struct answers bound_pred(struct bound_state *st, size_t n)
 {
-    const struct c360_segment_node *node = &st->seg->nodes[n];
+    const struct c360_segment_node *nodes = st->seg->nodes, *node;
     const struct span *s;
     struct span a, b;
-    struct answers x, y;
-    switch (node->op) {
-    case C360_SEGMENT_OP_NOT:
-        x = bound_pred(st, node->left);
-        return (struct answers){x.may_true, x.may_false};
-    case C360_SEGMENT_OP_AND:
-        x = bound_pred(st, node->left);
-        if (!x.may_true)
-            return x;
-        y = bound_pred(st, node->right);
-        return (struct answers){x.may_false || y.may_false, y.may_true};
-    case C360_SEGMENT_OP_OR:
-        x = bound_pred(st, node->left);
-        if (!x.may_false)
-            return x;
-        y = bound_pred(st, node->right);
-        return (struct answers){y.may_false, x.may_true || y.may_true};
-    case C360_SEGMENT_OP_CMP:
-        s = bound_value(st, node->left, &a);
-        if (compare(node->cmp, s, bound_value(st, node->right, &b), &x))
-            return x;
-        break;
-    case C360_SEGMENT_OP_CALL:
-        s = bound_call(st, n);
-        if (s->kind == C360_SEGMENT_BOOL)
-            return (struct answers){s->may_false, s->may_true};
-        break;
-    default:
-        s = bound_value(st, n, &a);
-        if (s->kind == C360_SEGMENT_BOOL)
-            return (struct answers){s->may_false, s->may_true};
-        break;
+    struct pending *p;
+    size_t base = st->depth;
+    struct answers x;
+    for (;;) {
+        for (node = &nodes[n]; node->op == C360_SEGMENT_OP_AND || node->op == C360_SEGMENT_OP_OR ||
+                               node->op == C360_SEGMENT_OP_NOT;
+             node = &nodes[n]) {
+            st->pending[st->depth++] = (struct pending){.node = (uint16_t)n};
+            n = node->left;
+        }
+        if (node->op == C360_SEGMENT_OP_CMP) {
+            s = bound_value(st, node->left, &a);
+            if (!compare(node->cmp, s, bound_value(st, node->right, &b), &x)) {
+                st->may_fail = true;
+                x = either;
+            }
+        } else {
+            s = node->op == C360_SEGMENT_OP_CALL ? bound_call(st, n) : bound_value(st, n, &a);
+            if (s->kind == C360_SEGMENT_BOOL) {
+                x = (struct answers){s->may_false, s->may_true};
+            } else {
+                st->may_fail = true;
+                x = either;
+            }
+        }
+        /* Up to the first and/or whose left operand may not decide it. */
+        for (;;) {
+            if (st->depth == base)
+                return x;
+            p = &st->pending[--st->depth];
+            node = &nodes[p->node];
+            if (node->op == C360_SEGMENT_OP_NOT) {
+                x = (struct answers){x.may_true, x.may_false};
+            } else if (p->right) {
+                if (node->op == C360_SEGMENT_OP_AND)
+                    x.may_false = x.may_false || p->either;
+                else
+                    x.may_true = x.may_true || p->either;
+            } else if (node->op == C360_SEGMENT_OP_AND ? x.may_true : x.may_false) {
+                break;
+            }
+        }
+        p->right = true;
+        p->either = node->op == C360_SEGMENT_OP_AND ? x.may_false : x.may_true;
+        st->depth++;
+        n = node->right;
     }
-    st->may_fail = true;
-    return either;
 }
 
 void c360_segment_bound(const struct c360_segment *seg,
@@ -369,11 +386,13 @@ void c360_segment_bound(const struct c360_segment *seg,
                                       struct c360_segment_bounds *out),
                         void *ctx, bool *may_false, bool *may_true)
 {
+    /* memo and pending are read only where done and depth say so. */
     struct bound_state st;
     st.seg = seg;
     st.bound = bound;
     st.ctx = ctx;
     st.may_fail = false;
+    st.depth = 0;
     memset(st.done, 0, sizeof(st.done));
     struct answers s = bound_pred(&st, seg->root);
     *may_false = s.may_false || st.may_fail;

@@ -24,6 +24,10 @@ struct eval_state {
      * caller reads it, and read in place from there. Per call slot, 1 +
      * the index of its value in res->trace, or 0 while not asked. */
     uint8_t traced[C360_SEGMENT_CALLS_MAX];
+    /* The and, or and not nodes eval_bool is within, innermost last; shared
+     * by nested walks, as a node is on it at most once. */
+    uint16_t pending[C360_SEGMENT_NODES_MAX];
+    size_t depth;
 };
 
 static enum c360_err fail_at(const struct eval_state *st, enum c360_err err, size_t node,
@@ -234,24 +238,16 @@ static enum c360_err negate(const struct eval_state *st, size_t node,
     return C360_OK;
 }
 
-static bool comparison_holds(enum c360_segment_cmp cmp, int order)
-{
-    switch (cmp) {
-    case C360_SEGMENT_EQ:
-        return order == 0;
-    case C360_SEGMENT_NE:
-        return order != 0;
-    case C360_SEGMENT_LT:
-        return order < 0;
-    case C360_SEGMENT_LE:
-        return order <= 0;
-    case C360_SEGMENT_GT:
-        return order > 0;
-    case C360_SEGMENT_GE:
-        return order >= 0;
-    }
-    return false;
-}
+/* The orders (ORDER_LT, ORDER_EQ, ORDER_GT) that make each comparison
+ * true, indexed by enum c360_segment_cmp: a comparison is one bit test. */
+#define ORDER_LT 1u
+#define ORDER_EQ 2u
+#define ORDER_GT 4u
+static const unsigned holds_at[] = {
+    [C360_SEGMENT_EQ] = ORDER_EQ, [C360_SEGMENT_NE] = ORDER_LT | ORDER_GT,
+    [C360_SEGMENT_LT] = ORDER_LT, [C360_SEGMENT_LE] = ORDER_LT | ORDER_EQ,
+    [C360_SEGMENT_GT] = ORDER_GT, [C360_SEGMENT_GE] = ORDER_GT | ORDER_EQ,
+};
 
 static enum c360_err compare(const struct eval_state *st, size_t node,
                              const struct c360_segment_value *a, const struct c360_segment_value *b,
@@ -261,104 +257,109 @@ static enum c360_err compare(const struct eval_state *st, size_t node,
     bool ordered = cmp != C360_SEGMENT_EQ && cmp != C360_SEGMENT_NE;
     bool stringlike_a = a->kind == C360_SEGMENT_STRING || a->kind == C360_SEGMENT_SYMBOL;
     bool stringlike_b = b->kind == C360_SEGMENT_STRING || b->kind == C360_SEGMENT_SYMBOL;
-    int order;
+    unsigned order;
     if (is_numeric(a) && is_numeric(b)) {
         if (!currency_join(a, b))
             return fail_at(st, C360_ERR_INVALID, node, "cannot compare money in %s and %s",
                            currency_name(a), currency_name(b));
         int64_t xn = num_of(a), xd = den_of(a), yn = num_of(b), yd = den_of(b);
         if (xd == yd) { /* dens ≥ 1: the order of the nums is the order */
-            order = xn < yn ? -1 : xn > yn;
+            order = xn < yn ? ORDER_LT : xn > yn ? ORDER_GT : ORDER_EQ;
         } else {
             i128 l = (i128)xn * yd, r = (i128)yn * xd;
-            order = l < r ? -1 : l > r;
+            order = l < r ? ORDER_LT : l > r ? ORDER_GT : ORDER_EQ;
         }
     } else if (!ordered && a->kind == C360_SEGMENT_BOOL && b->kind == C360_SEGMENT_BOOL) {
-        order = a->boolean != b->boolean;
+        order = a->boolean != b->boolean ? ORDER_GT : ORDER_EQ;
     } else if (!ordered && stringlike_a && stringlike_b) {
-        order = strcmp(a->text, b->text) != 0;
+        order = strcmp(a->text, b->text) != 0 ? ORDER_GT : ORDER_EQ;
     } else {
         return fail_at(st, C360_ERR_INVALID, node, "%s cannot compare %s with %s",
                        op_text(&st->seg->nodes[node]), c360_segment_kind_name(a->kind),
                        c360_segment_kind_name(b->kind));
     }
-    *out = comparison_holds(cmp, order);
+    *out = holds_at[cmp] & order;
     return C360_OK;
 }
 
-/* The operators whose value is always a boolean: eval_test answers them
- * without building a value. */
-#define TESTS                                                                                      \
-    (1u << C360_SEGMENT_OP_NOT | 1u << C360_SEGMENT_OP_AND | 1u << C360_SEGMENT_OP_OR |            \
-     1u << C360_SEGMENT_OP_CMP)
+static enum c360_err eval_value(struct eval_state *st, size_t n, struct c360_segment_value *tmp,
+                                const struct c360_segment_value **out);
 
-static bool is_test(const struct c360_segment_node *node)
+static bool is_connective(const struct c360_segment_node *node)
 {
-    return TESTS >> node->op & 1;
+    return node->op == C360_SEGMENT_OP_AND || node->op == C360_SEGMENT_OP_OR ||
+           node->op == C360_SEGMENT_OP_NOT;
 }
 
-static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segment_value *tmp,
-                               const struct c360_segment_value **out);
-static enum c360_err eval_test(struct eval_state *st, size_t n, bool *out);
-
-/* Node n as the operand of parent that must be true or false. */
+/* Node n as the operand side of parent, which needs true or false; parent
+ * is SIZE_MAX for the whole expression. And, or and not are walked with
+ * st->pending rather than by recursion, as most of an evaluation is them:
+ * down the left operands to a test, then up, going down a right operand
+ * where the left one did not decide. Both give the value of the operand
+ * they evaluate last, and not flips it. */
 static enum c360_err eval_bool(struct eval_state *st, size_t parent, size_t n, const char *side,
                                bool *out)
 {
-    const struct c360_segment_value *v;
-    struct c360_segment_value tmp;
-    enum c360_err err;
-    if (is_test(&st->seg->nodes[n]))
-        return eval_test(st, n, out);
-    if ((err = eval_node(st, n, &tmp, &v)))
-        return err;
-    if (v->kind != C360_SEGMENT_BOOL) {
-        return fail_at(st, C360_ERR_INVALID, parent, "%s needs true or false%s, not %s",
-                       op_text(&st->seg->nodes[parent]), side, c360_segment_kind_name(v->kind));
-    }
-    *out = v->boolean;
-    return C360_OK;
-}
-
-/* A node whose operator always gives a boolean (is_test). */
-static enum c360_err eval_test(struct eval_state *st, size_t n, bool *out)
-{
-    const struct c360_segment_node *node = &st->seg->nodes[n];
+    const struct c360_segment_node *nodes = st->seg->nodes, *node;
     const struct c360_segment_value *a, *b;
     struct c360_segment_value ta, tb;
+    size_t base = st->depth;
     enum c360_err err;
     bool x;
-    switch (node->op) {
-    case C360_SEGMENT_OP_NOT:
-        if ((err = eval_bool(st, n, node->left, "", &x)))
-            return err;
-        *out = !x;
-        return C360_OK;
-    case C360_SEGMENT_OP_AND:
-    case C360_SEGMENT_OP_OR:
-        /* Short-circuit: the right side's insights are not even asked for,
+    for (;;) {
+        for (node = &nodes[n]; is_connective(node); node = &nodes[n]) {
+            st->pending[st->depth++] = (uint16_t)n;
+            parent = n;
+            side = node->op == C360_SEGMENT_OP_NOT ? "" : " on its left";
+            n = node->left;
+        }
+        if (node->op == C360_SEGMENT_OP_CMP) {
+            if ((err = eval_value(st, node->left, &ta, &a)) ||
+                (err = eval_value(st, node->right, &tb, &b)) || (err = compare(st, n, a, b, &x)))
+                goto fail;
+        } else {
+            if ((err = eval_value(st, n, &ta, &a)))
+                goto fail;
+            if (a->kind != C360_SEGMENT_BOOL) {
+                err =
+                    parent == SIZE_MAX
+                        ? c360_segment_fail_at(
+                              st->diag, C360_ERR_INVALID, st->seg->src, st->seg->len, 0,
+                              "the expression gave %s; a segment needs true or false",
+                              c360_segment_kind_name(a->kind))
+                        : fail_at(st, C360_ERR_INVALID, parent, "%s needs true or false%s, not %s",
+                                  op_text(&nodes[parent]), side, c360_segment_kind_name(a->kind));
+                goto fail;
+            }
+            x = a->boolean;
+        }
+        /* Up to the first and/or whose left operand did not decide it.
+         * Short-circuit: the right side's insights are not even asked for,
          * so the trace holds only what decided the answer. */
-        if ((err = eval_bool(st, n, node->left, " on its left", &x)))
-            return err;
-        if (x == (node->op == C360_SEGMENT_OP_AND) &&
-            (err = eval_bool(st, n, node->right, " on its right", &x)))
-            return err;
-        *out = x;
-        return C360_OK;
-    case C360_SEGMENT_OP_CMP:
-        if ((err = eval_node(st, node->left, &ta, &a)) ||
-            (err = eval_node(st, node->right, &tb, &b)))
-            return err;
-        return compare(st, n, a, b, out);
-    default:
-        return fail_at(st, C360_ERR_INVALID, n, "unknown operator");
+        for (;;) {
+            if (st->depth == base) {
+                *out = x;
+                return C360_OK;
+            }
+            parent = st->pending[--st->depth];
+            node = &nodes[parent];
+            if (node->op == C360_SEGMENT_OP_NOT)
+                x = !x;
+            else if (x == (node->op == C360_SEGMENT_OP_AND))
+                break;
+        }
+        side = " on its right";
+        n = node->right;
     }
+fail:
+    st->depth = base;
+    return err;
 }
 
 /* Node n's value into *out: the literal in the tree, the call's in the
  * trace, or one computed into *tmp. */
-static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segment_value *tmp,
-                               const struct c360_segment_value **out)
+static enum c360_err eval_value(struct eval_state *st, size_t n, struct c360_segment_value *tmp,
+                                const struct c360_segment_value **out)
 {
     const struct c360_segment_node *node = &st->seg->nodes[n];
     const struct c360_segment_value *a, *b;
@@ -375,18 +376,19 @@ static enum c360_err eval_node(struct eval_state *st, size_t n, struct c360_segm
     case C360_SEGMENT_OP_AND:
     case C360_SEGMENT_OP_OR:
     case C360_SEGMENT_OP_CMP:
-        if ((err = eval_test(st, n, &x)))
+        /* Always a boolean: no parent is ever named. */
+        if ((err = eval_bool(st, n, n, "", &x)))
             return err;
         *tmp = (struct c360_segment_value){.kind = C360_SEGMENT_BOOL, .boolean = x};
         break;
     case C360_SEGMENT_OP_NEG:
-        if ((err = eval_node(st, node->left, &ta, &a)) || (err = negate(st, n, a, tmp)))
+        if ((err = eval_value(st, node->left, &ta, &a)) || (err = negate(st, n, a, tmp)))
             return err;
         break;
     case C360_SEGMENT_OP_ADD:
     case C360_SEGMENT_OP_SUB:
-        if ((err = eval_node(st, node->left, &ta, &a)) ||
-            (err = eval_node(st, node->right, &tb, &b)) || (err = arith(st, n, a, b, tmp)))
+        if ((err = eval_value(st, node->left, &ta, &a)) ||
+            (err = eval_value(st, node->right, &tb, &b)) || (err = arith(st, n, a, b, tmp)))
             return err;
         break;
     default:
@@ -402,26 +404,16 @@ enum c360_err c360_segment_eval(const struct c360_segment *seg,
                                                       struct c360_diag *diag),
                                 void *ctx, struct c360_segment_result *res, struct c360_diag *diag)
 {
+    /* pending is used only up to depth: not cleared either. */
     struct eval_state st;
     st.seg = seg;
     st.call = call;
     st.ctx = ctx;
     st.res = res;
     st.diag = diag;
+    st.depth = 0;
     memset(st.traced, 0, sizeof(st.traced));
-    const struct c360_segment_value *v;
-    struct c360_segment_value tmp;
-    enum c360_err err;
     res->member = false;
     res->n_trace = 0;
-    if (is_test(&seg->nodes[seg->root])) /* every default segment */
-        return eval_test(&st, seg->root, &res->member);
-    if ((err = eval_node(&st, seg->root, &tmp, &v)))
-        return err;
-    if (v->kind != C360_SEGMENT_BOOL)
-        return c360_segment_fail_at(diag, C360_ERR_INVALID, seg->src, seg->len, 0,
-                                    "the expression gave %s; a segment needs true or false",
-                                    c360_segment_kind_name(v->kind));
-    res->member = v->boolean;
-    return C360_OK;
+    return eval_bool(&st, SIZE_MAX, seg->root, "", &res->member);
 }
