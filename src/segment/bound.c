@@ -62,14 +62,9 @@ struct bound_state {
      * cannot compute with, two currencies, an overflow), and a refused
      * expression answers false. */
     bool may_fail;
-    /* The and, or and not nodes bound_pred is within, innermost last;
-     * shared by nested walks, as a node is on it at most once. */
-    struct pending {
-        uint16_t node;
-        bool right;  /* and/or: its right operand is being answered */
-        bool either; /* and: its left may be false; or: its left may be true */
-    } pending[C360_SEGMENT_NODES_MAX];
-    size_t depth;
+    /* The tests of the predicates being followed that some answer leads
+     * to, a bit each; a test's bit is cleared as it is visited. */
+    uint64_t reached[(C360_SEGMENT_NODES_MAX + 63) / 64];
 };
 
 static bool numeric(const struct span *s)
@@ -259,7 +254,26 @@ static const struct span *bound_call(struct bound_state *st, size_t n)
     return s;
 }
 
-static struct answers bound_pred(struct bound_state *st, size_t n);
+static struct answers bound_plan(struct bound_state *st, size_t first);
+static const struct span *bound_value(struct bound_state *st, size_t n, struct span *tmp);
+
+/* Node n's span as bound_value gives it, without a call for the operands
+ * most tests have: an insight or a number. */
+static inline const struct span *bound_operand(struct bound_state *st, size_t n, struct span *tmp)
+{
+    const struct c360_segment_node *node = &st->seg->nodes[n];
+    if (node->op == C360_SEGMENT_OP_LITERAL && node->value.kind == C360_SEGMENT_NUMBER) {
+        tmp->kind = C360_SEGMENT_NUMBER;
+        tmp->lo = tmp->hi = (struct end){node->value.number, 1};
+        return tmp;
+    }
+    if (node->op == C360_SEGMENT_OP_CALL) {
+        const struct span *s = bound_call(st, n);
+        if (s->kind != C360_SEGMENT_ANY)
+            return s;
+    }
+    return bound_value(st, n, tmp);
+}
 
 /* A node's span: the memo's for a call, &anything, or built in *tmp.
  * Whatever may make the evaluator refuse on the way is noted. */
@@ -291,7 +305,7 @@ static const struct span *bound_value(struct bound_state *st, size_t n, struct s
     case C360_SEGMENT_OP_NOT:
     case C360_SEGMENT_OP_AND:
     case C360_SEGMENT_OP_OR:
-        p = bound_pred(st, n);
+        p = bound_plan(st, node->test);
         tmp->kind = C360_SEGMENT_BOOL;
         tmp->may_false = p.may_false;
         tmp->may_true = p.may_true;
@@ -309,8 +323,8 @@ static const struct span *bound_value(struct bound_state *st, size_t n, struct s
         s = bound_value(st, node->left, &a);
         return arith(st, s, bound_value(st, node->right, &b), node->op == C360_SEGMENT_OP_ADD, tmp);
     case C360_SEGMENT_OP_CMP:
-        s = bound_value(st, node->left, &a);
-        if (!compare(node->cmp, s, bound_value(st, node->right, &b), &p))
+        s = bound_operand(st, node->left, &a);
+        if (!compare(node->cmp, s, bound_operand(st, node->right, &b), &p))
             break;
         tmp->kind = C360_SEGMENT_BOOL;
         tmp->may_false = p.may_false;
@@ -321,64 +335,63 @@ static const struct span *bound_value(struct bound_state *st, size_t n, struct s
     return &anything;
 }
 
-/* The answers of a boolean operand: anything else may be either answer, or
- * a refusal. And, or and not are walked with st->pending rather than by
- * recursion, as most of a bound is them: down the left operands to a test,
- * then up, going down a right operand where the left one may not decide.
- * A right operand's answers join its left's: `and` may be false when
- * either may, true when the right may (the left then may be true). */
-static struct answers bound_pred(struct bound_state *st, size_t n)
+/* The answers one test may give: anything but a boolean may be either
+ * answer, or a refusal. */
+static struct answers bound_test(struct bound_state *st, size_t n)
 {
-    const struct c360_segment_node *nodes = st->seg->nodes, *node;
+    const struct c360_segment_node *node = &st->seg->nodes[n];
     const struct span *s;
     struct span a, b;
-    struct pending *p;
-    size_t base = st->depth;
     struct answers x;
-    for (;;) {
-        for (node = &nodes[n]; node->op == C360_SEGMENT_OP_AND || node->op == C360_SEGMENT_OP_OR ||
-                               node->op == C360_SEGMENT_OP_NOT;
-             node = &nodes[n]) {
-            st->pending[st->depth++] = (struct pending){.node = (uint16_t)n};
-            n = node->left;
-        }
-        if (node->op == C360_SEGMENT_OP_CMP) {
-            s = bound_value(st, node->left, &a);
-            if (!compare(node->cmp, s, bound_value(st, node->right, &b), &x)) {
-                st->may_fail = true;
-                x = either;
-            }
-        } else {
-            s = node->op == C360_SEGMENT_OP_CALL ? bound_call(st, n) : bound_value(st, n, &a);
-            if (s->kind == C360_SEGMENT_BOOL) {
-                x = (struct answers){s->may_false, s->may_true};
-            } else {
-                st->may_fail = true;
-                x = either;
-            }
-        }
-        /* Up to the first and/or whose left operand may not decide it. */
-        for (;;) {
-            if (st->depth == base)
-                return x;
-            p = &st->pending[--st->depth];
-            node = &nodes[p->node];
-            if (node->op == C360_SEGMENT_OP_NOT) {
-                x = (struct answers){x.may_true, x.may_false};
-            } else if (p->right) {
-                if (node->op == C360_SEGMENT_OP_AND)
-                    x.may_false = x.may_false || p->either;
-                else
-                    x.may_true = x.may_true || p->either;
-            } else if (node->op == C360_SEGMENT_OP_AND ? x.may_true : x.may_false) {
-                break;
-            }
-        }
-        p->right = true;
-        p->either = node->op == C360_SEGMENT_OP_AND ? x.may_false : x.may_true;
-        st->depth++;
-        n = node->right;
+    if (node->op == C360_SEGMENT_OP_CMP) {
+        s = bound_operand(st, node->left, &a);
+        if (compare(node->cmp, s, bound_operand(st, node->right, &b), &x))
+            return x;
+    } else {
+        s = bound_operand(st, n, &a);
+        if (s->kind == C360_SEGMENT_BOOL)
+            return (struct answers){s->may_false, s->may_true};
     }
+    st->may_fail = true;
+    return either;
+}
+
+/* Where a test's answer leads: to an answer of the predicate, or to a
+ * later test, whose bit is set and which may be the last to visit. */
+static void reach(struct bound_state *st, uint16_t t, struct answers *out, size_t *last)
+{
+    if (t == C360_SEGMENT_TEST_TRUE) {
+        out->may_true = true;
+    } else if (t == C360_SEGMENT_TEST_FALSE) {
+        out->may_false = true;
+    } else {
+        st->reached[t / 64] |= UINT64_C(1) << (t % 64);
+        if (t > *last)
+            *last = t;
+    }
+}
+
+/* The answers the predicate whose first test is seg->tests[first] may give:
+ * the tests any answers lead to are visited in order (a short-circuit
+ * only skips forward), each once, as the evaluator would reach them. */
+static struct answers bound_plan(struct bound_state *st, size_t first)
+{
+    struct answers out = {false, false};
+    size_t last = first;
+    st->reached[first / 64] |= UINT64_C(1) << (first % 64);
+    for (size_t t = first; t <= last; t++) {
+        uint64_t bit = UINT64_C(1) << (t % 64);
+        if (!(st->reached[t / 64] & bit))
+            continue;
+        st->reached[t / 64] &= ~bit;
+        const struct c360_segment_test *test = &st->seg->tests[t];
+        struct answers x = bound_test(st, test->node);
+        if (x.may_true)
+            reach(st, test->on_true, &out, &last);
+        if (x.may_false)
+            reach(st, test->on_false, &out, &last);
+    }
+    return out;
 }
 
 void c360_segment_bound(const struct c360_segment *seg,
@@ -386,15 +399,15 @@ void c360_segment_bound(const struct c360_segment *seg,
                                       struct c360_segment_bounds *out),
                         void *ctx, bool *may_false, bool *may_true)
 {
-    /* memo and pending are read only where done and depth say so. */
+    /* memo is read only where done says so. */
     struct bound_state st;
     st.seg = seg;
     st.bound = bound;
     st.ctx = ctx;
     st.may_fail = false;
-    st.depth = 0;
     memset(st.done, 0, sizeof(st.done));
-    struct answers s = bound_pred(&st, seg->root);
+    memset(st.reached, 0, sizeof(st.reached));
+    struct answers s = bound_plan(&st, seg->nodes[seg->root].test);
     *may_false = s.may_false || st.may_fail;
     *may_true = s.may_true;
 }

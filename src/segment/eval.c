@@ -24,10 +24,6 @@ struct eval_state {
      * caller reads it, and read in place from there. Per call slot, 1 +
      * the index of its value in res->trace, or 0 while not asked. */
     uint8_t traced[C360_SEGMENT_CALLS_MAX];
-    /* The and, or and not nodes eval_bool is within, innermost last; shared
-     * by nested walks, as a node is on it at most once. */
-    uint16_t pending[C360_SEGMENT_NODES_MAX];
-    size_t depth;
 };
 
 static enum c360_err fail_at(const struct eval_state *st, enum c360_err err, size_t node,
@@ -285,75 +281,65 @@ static enum c360_err compare(const struct eval_state *st, size_t node,
 static enum c360_err eval_value(struct eval_state *st, size_t n, struct c360_segment_value *tmp,
                                 const struct c360_segment_value **out);
 
-static bool is_connective(const struct c360_segment_node *node)
+/* Node n's value as eval_value gives it, without a call for the operands
+ * most tests have: a literal or an insight. */
+static inline enum c360_err eval_operand(struct eval_state *st, size_t n,
+                                         struct c360_segment_value *tmp,
+                                         const struct c360_segment_value **out)
 {
-    return node->op == C360_SEGMENT_OP_AND || node->op == C360_SEGMENT_OP_OR ||
-           node->op == C360_SEGMENT_OP_NOT;
+    const struct c360_segment_node *node = &st->seg->nodes[n];
+    if (node->op == C360_SEGMENT_OP_LITERAL) {
+        *out = &node->value;
+        return C360_OK;
+    }
+    return node->op == C360_SEGMENT_OP_CALL ? eval_call(st, n, out) : eval_value(st, n, tmp, out);
 }
 
-/* Node n as the operand side of parent, which needs true or false; parent
- * is SIZE_MAX for the whole expression. And, or and not are walked with
- * st->pending rather than by recursion, as most of an evaluation is them:
- * down the left operands to a test, then up, going down a right operand
- * where the left one did not decide. Both give the value of the operand
- * they evaluate last, and not flips it. */
-static enum c360_err eval_bool(struct eval_state *st, size_t parent, size_t n, const char *side,
-                               bool *out)
+/* The answer of the predicate whose first test is seg->tests[t]: one test
+ * after another, as each answer leads, to TRUE or FALSE. Short-circuit:
+ * the insights of the tests skipped are not even asked for, so the trace
+ * holds only what decided the answer. */
+static enum c360_err eval_plan(struct eval_state *st, size_t t, bool *out)
 {
-    const struct c360_segment_node *nodes = st->seg->nodes, *node;
+    static const char *const sides[] = {
+        [C360_SEGMENT_SIDE_ONLY] = "",
+        [C360_SEGMENT_SIDE_LEFT] = " on its left",
+        [C360_SEGMENT_SIDE_RIGHT] = " on its right",
+    };
+    const struct c360_segment *seg = st->seg;
     const struct c360_segment_value *a, *b;
     struct c360_segment_value ta, tb;
-    size_t base = st->depth;
     enum c360_err err;
     bool x;
     for (;;) {
-        for (node = &nodes[n]; is_connective(node); node = &nodes[n]) {
-            st->pending[st->depth++] = (uint16_t)n;
-            parent = n;
-            side = node->op == C360_SEGMENT_OP_NOT ? "" : " on its left";
-            n = node->left;
-        }
+        const struct c360_segment_test *test = &seg->tests[t];
+        const struct c360_segment_node *node = &seg->nodes[test->node];
         if (node->op == C360_SEGMENT_OP_CMP) {
-            if ((err = eval_value(st, node->left, &ta, &a)) ||
-                (err = eval_value(st, node->right, &tb, &b)) || (err = compare(st, n, a, b, &x)))
-                goto fail;
+            if ((err = eval_operand(st, node->left, &ta, &a)) ||
+                (err = eval_operand(st, node->right, &tb, &b)) ||
+                (err = compare(st, test->node, a, b, &x)))
+                return err;
         } else {
-            if ((err = eval_value(st, n, &ta, &a)))
-                goto fail;
-            if (a->kind != C360_SEGMENT_BOOL) {
-                err =
-                    parent == SIZE_MAX
-                        ? c360_segment_fail_at(
-                              st->diag, C360_ERR_INVALID, st->seg->src, st->seg->len, 0,
-                              "the expression gave %s; a segment needs true or false",
-                              c360_segment_kind_name(a->kind))
-                        : fail_at(st, C360_ERR_INVALID, parent, "%s needs true or false%s, not %s",
-                                  op_text(&nodes[parent]), side, c360_segment_kind_name(a->kind));
-                goto fail;
-            }
+            if ((err = eval_operand(st, test->node, &ta, &a)))
+                return err;
+            if (a->kind != C360_SEGMENT_BOOL && test->parent == C360_SEGMENT_NO_PARENT)
+                return c360_segment_fail_at(st->diag, C360_ERR_INVALID, seg->src, seg->len, 0,
+                                            "the expression gave %s; a segment needs true or "
+                                            "false",
+                                            c360_segment_kind_name(a->kind));
+            if (a->kind != C360_SEGMENT_BOOL)
+                return fail_at(st, C360_ERR_INVALID, test->parent,
+                               "%s needs true or false%s, not %s",
+                               op_text(&seg->nodes[test->parent]), sides[test->side],
+                               c360_segment_kind_name(a->kind));
             x = a->boolean;
         }
-        /* Up to the first and/or whose left operand did not decide it.
-         * Short-circuit: the right side's insights are not even asked for,
-         * so the trace holds only what decided the answer. */
-        for (;;) {
-            if (st->depth == base) {
-                *out = x;
-                return C360_OK;
-            }
-            parent = st->pending[--st->depth];
-            node = &nodes[parent];
-            if (node->op == C360_SEGMENT_OP_NOT)
-                x = !x;
-            else if (x == (node->op == C360_SEGMENT_OP_AND))
-                break;
+        t = x ? test->on_true : test->on_false;
+        if (t >= C360_SEGMENT_TEST_FALSE) {
+            *out = t == C360_SEGMENT_TEST_TRUE;
+            return C360_OK;
         }
-        side = " on its right";
-        n = node->right;
     }
-fail:
-    st->depth = base;
-    return err;
 }
 
 /* Node n's value into *out: the literal in the tree, the call's in the
@@ -375,9 +361,13 @@ static enum c360_err eval_value(struct eval_state *st, size_t n, struct c360_seg
     case C360_SEGMENT_OP_NOT:
     case C360_SEGMENT_OP_AND:
     case C360_SEGMENT_OP_OR:
+        if ((err = eval_plan(st, node->test, &x)))
+            return err;
+        *tmp = (struct c360_segment_value){.kind = C360_SEGMENT_BOOL, .boolean = x};
+        break;
     case C360_SEGMENT_OP_CMP:
-        /* Always a boolean: no parent is ever named. */
-        if ((err = eval_bool(st, n, n, "", &x)))
+        if ((err = eval_operand(st, node->left, &ta, &a)) ||
+            (err = eval_operand(st, node->right, &tb, &b)) || (err = compare(st, n, a, b, &x)))
             return err;
         *tmp = (struct c360_segment_value){.kind = C360_SEGMENT_BOOL, .boolean = x};
         break;
@@ -404,16 +394,14 @@ enum c360_err c360_segment_eval(const struct c360_segment *seg,
                                                       struct c360_diag *diag),
                                 void *ctx, struct c360_segment_result *res, struct c360_diag *diag)
 {
-    /* pending is used only up to depth: not cleared either. */
     struct eval_state st;
     st.seg = seg;
     st.call = call;
     st.ctx = ctx;
     st.res = res;
     st.diag = diag;
-    st.depth = 0;
     memset(st.traced, 0, sizeof(st.traced));
     res->member = false;
     res->n_trace = 0;
-    return eval_bool(&st, SIZE_MAX, seg->root, "", &res->member);
+    return eval_plan(&st, seg->nodes[seg->root].test, &res->member);
 }

@@ -645,6 +645,91 @@ void c360_segment_free(struct c360_segment *seg)
     free(seg);
 }
 
+/* --- Plans: the tests of each predicate, for eval.c and bound.c. */
+
+static bool is_connective(const struct c360_segment_node *node)
+{
+    return node->op == C360_SEGMENT_OP_AND || node->op == C360_SEGMENT_OP_OR ||
+           node->op == C360_SEGMENT_OP_NOT;
+}
+
+/* How many tests node n's predicate has: its operands that are not
+ * connectives themselves. */
+static size_t plan_count(const struct c360_segment *seg, size_t n)
+{
+    const struct c360_segment_node *node = &seg->nodes[n];
+    if (!is_connective(node))
+        return 1;
+    size_t count = plan_count(seg, node->left);
+    return node->op == C360_SEGMENT_OP_NOT ? count : count + plan_count(seg, node->right);
+}
+
+/* Node n's tests from seg->tests[first] on, its true answer leading to
+ * on_true and its false one to on_false; n is the operand side of parent.
+ * A left operand leads to the right one where it does not decide its
+ * connective, and `not` swaps where its operand's answers lead. */
+static void plan_tests(struct c360_segment *seg, size_t n, size_t first, uint16_t on_true,
+                       uint16_t on_false, uint16_t parent, enum c360_segment_side side)
+{
+    const struct c360_segment_node *node = &seg->nodes[n];
+    size_t right;
+    switch (node->op) {
+    case C360_SEGMENT_OP_NOT:
+        plan_tests(seg, node->left, first, on_false, on_true, (uint16_t)n, C360_SEGMENT_SIDE_ONLY);
+        return;
+    case C360_SEGMENT_OP_AND:
+        right = first + plan_count(seg, node->left);
+        plan_tests(seg, node->left, first, (uint16_t)right, on_false, (uint16_t)n,
+                   C360_SEGMENT_SIDE_LEFT);
+        plan_tests(seg, node->right, right, on_true, on_false, (uint16_t)n,
+                   C360_SEGMENT_SIDE_RIGHT);
+        return;
+    case C360_SEGMENT_OP_OR:
+        right = first + plan_count(seg, node->left);
+        plan_tests(seg, node->left, first, on_true, (uint16_t)right, (uint16_t)n,
+                   C360_SEGMENT_SIDE_LEFT);
+        plan_tests(seg, node->right, right, on_true, on_false, (uint16_t)n,
+                   C360_SEGMENT_SIDE_RIGHT);
+        return;
+    default:
+        seg->tests[first] = (struct c360_segment_test){
+            .node = (uint16_t)n,
+            .on_true = on_true,
+            .on_false = on_false,
+            .parent = parent,
+            .side = (uint8_t)side,
+        };
+        return;
+    }
+}
+
+/* The predicate atop node n: its tests at the end of seg->tests. A node is
+ * a test of one predicate only, so they fit. */
+static void plan(struct c360_segment *seg, size_t n)
+{
+    seg->nodes[n].test = (uint16_t)seg->n_tests;
+    plan_tests(seg, n, seg->n_tests, C360_SEGMENT_TEST_TRUE, C360_SEGMENT_TEST_FALSE,
+               C360_SEGMENT_NO_PARENT, C360_SEGMENT_SIDE_ONLY);
+    seg->n_tests += plan_count(seg, n);
+}
+
+/* Plans for the root and for each and/or/not a comparison, a sum or a
+ * negation takes as an operand. */
+static void plan_all(struct c360_segment *seg)
+{
+    plan(seg, seg->root);
+    for (size_t i = 0; i < seg->n_nodes; i++) {
+        const struct c360_segment_node *node = &seg->nodes[i];
+        if (node->op != C360_SEGMENT_OP_CMP && node->op != C360_SEGMENT_OP_ADD &&
+            node->op != C360_SEGMENT_OP_SUB && node->op != C360_SEGMENT_OP_NEG)
+            continue;
+        if (is_connective(&seg->nodes[node->left]))
+            plan(seg, node->left);
+        if (node->op != C360_SEGMENT_OP_NEG && is_connective(&seg->nodes[node->right]))
+            plan(seg, node->right);
+    }
+}
+
 enum c360_err c360_segment_parse(const char *text, size_t len,
                                  const struct c360_segment_insight *insights, size_t n_insights,
                                  struct c360_segment **out, struct c360_diag *diag)
@@ -692,6 +777,7 @@ enum c360_err c360_segment_parse(const char *text, size_t len,
                    c360_segment_kinds_name(kinds));
         goto fail;
     }
+    plan_all(seg);
     free(p);
     *out = seg;
     return C360_OK;

@@ -89,12 +89,42 @@ enum c360_segment_op {
 
 struct c360_segment_node {
     enum c360_segment_op op;
-    enum c360_segment_cmp cmp;       /* CMP */
-    unsigned kinds;                  /* C360_SEGMENT_BIT set */
-    uint16_t left, right;            /* operands; NOT and NEG use left */
-    uint16_t slot;                   /* CALL: index in calls */
+    enum c360_segment_cmp cmp; /* CMP */
+    unsigned kinds;            /* C360_SEGMENT_BIT set */
+    uint16_t left, right;      /* operands; NOT and NEG use left */
+    uint16_t slot;             /* CALL: index in calls */
+    /* The root, and NOT, AND or OR as an operand of another operator:
+     * the first test of its predicate (below). */
+    uint16_t test;
     size_t pos;                      /* byte of the operator, literal or call name */
     struct c360_segment_value value; /* LITERAL */
+};
+
+/* A predicate (the expression, or and/or/not within a comparison or a
+ * sum) compiled into tests: its operands that are not and, or or not
+ * themselves, in the order of the text, each with where its answer leads.
+ * `a and not b` is a: true → b, false → FALSE; b: true → FALSE, false →
+ * TRUE. A short-circuit only skips forward, so the evaluator follows one
+ * path without a stack, and the bounds follow every path the answers a
+ * test may give by visiting the tests in order. */
+#define C360_SEGMENT_TEST_TRUE 0xffffu  /* the predicate is true */
+#define C360_SEGMENT_TEST_FALSE 0xfffeu /* the predicate is false */
+#define C360_SEGMENT_NO_PARENT 0xffffu
+
+enum c360_segment_side {
+    C360_SEGMENT_SIDE_ONLY, /* not's operand, or the whole expression */
+    C360_SEGMENT_SIDE_LEFT,
+    C360_SEGMENT_SIDE_RIGHT,
+};
+
+struct c360_segment_test {
+    uint16_t node;
+    uint16_t on_true, on_false; /* a later test, or C360_SEGMENT_TEST_TRUE/FALSE */
+    /* For the message when it gives no boolean: the and, or or not it is
+     * an operand of and on which side; C360_SEGMENT_NO_PARENT for the
+     * whole expression. */
+    uint16_t parent;
+    uint8_t side; /* enum c360_segment_side */
 };
 
 struct c360_segment {
@@ -102,6 +132,9 @@ struct c360_segment {
     size_t len;
     struct c360_segment_node nodes[C360_SEGMENT_NODES_MAX];
     size_t n_nodes, root;
+    /* The predicates' tests; each a contiguous run, each node in one. */
+    struct c360_segment_test tests[C360_SEGMENT_NODES_MAX];
+    size_t n_tests;
     /* List items and call arguments; nodes + items ≤ C360_SEGMENT_NODES_MAX. */
     struct c360_segment_value items[C360_SEGMENT_NODES_MAX];
     size_t n_items;
