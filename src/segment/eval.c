@@ -73,6 +73,11 @@ static enum c360_err check_result(const struct eval_state *st, size_t node, size
 {
     const struct c360_segment *seg = st->seg;
     const char *name = seg->calls[slot].name;
+    /* What a call is declared to give is among what insights give (the
+     * parser checks the table): one test passes a value of that kind. */
+    if ((unsigned)v->kind <= C360_SEGMENT_LIST &&
+        (seg->call_kinds[slot] & C360_SEGMENT_BIT(v->kind)))
+        goto checked;
     if (v->kind <= C360_SEGMENT_ANY || v->kind > C360_SEGMENT_LIST ||
         !(C360_SEGMENT_RESULTS & C360_SEGMENT_BIT(v->kind)))
         return c360_segment_fail_at(st->diag, C360_ERR_INVALID, seg->src, seg->len,
@@ -88,6 +93,7 @@ static enum c360_err check_result(const struct eval_state *st, size_t node, size
                                     seg->nodes[node].pos, "insight %s gave %s, declared %s", name,
                                     c360_segment_kind_name(v->kind),
                                     c360_segment_kinds_name(seg->call_kinds[slot]));
+checked:
     if (v->kind != C360_SEGMENT_MONEY)
         return C360_OK;
     if (v->divisor < 0)
@@ -255,7 +261,8 @@ static enum c360_err compare(const struct eval_state *st, size_t node,
     bool stringlike_b = b->kind == C360_SEGMENT_STRING || b->kind == C360_SEGMENT_SYMBOL;
     unsigned order;
     if (is_numeric(a) && is_numeric(b)) {
-        if (!currency_join(a, b))
+        /* Currencies meet unless both are money. */
+        if (a->kind == C360_SEGMENT_MONEY && b->kind == C360_SEGMENT_MONEY && !currency_join(a, b))
             return fail_at(st, C360_ERR_INVALID, node, "cannot compare money in %s and %s",
                            currency_name(a), currency_name(b));
         int64_t xn = num_of(a), xd = den_of(a), yn = num_of(b), yd = den_of(b);
