@@ -112,6 +112,15 @@ static const struct {
     {"b and n > 1", {{"b", BOOLS(true, false)}}, true, false}, /* n never asked */
     {"b or true", {{"b", BOOLS(true, true)}}, false, true},
     {"n > 1 or true", {{0}}, true, true}, /* n may refuse before true is reached */
+    /* and/or/not inside a comparison, not over or, precedence across a
+     * chain, and a boolean that may be neither: nothing after it is asked */
+    {"not (b or b2)", {{"b", BOOLS(true, false)}, {"b2", BOOLS(true, true)}}, true, true},
+    {"(b and b2) == b", {{"b", BOOLS(false, true)}, {"b2", BOOLS(true, false)}}, true, false},
+    {"b or b2 and n > 1",
+     {{"b", BOOLS(true, false)}, {"b2", BOOLS(false, true)}, {"n", NUM(0, 100)}},
+     true,
+     false},
+    {"b and n > 1", {{"b", BOOLS(false, false)}}, false, false},
     /* the default segments */
     {"tenureDays >= 365 and holds(SAVINGS) and adb([SAVINGS, CHECKING]) >= 3000 and not "
      "holds(MONEY_MARKET)",
