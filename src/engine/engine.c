@@ -1065,11 +1065,11 @@ static uint64_t hash_str(uint64_t h, const char *s)
 
 /* A hash of everything the unified profile renders but its eventId and
  * time: record keys, party ids, golden attributes, insights, segments. */
-static uint64_t profile_fingerprint(const struct c360_engine *eng, const struct view *v,
-                                    const struct eprofile *prof)
+/* The fingerprint's first part: the profile's record keys, party ids and
+ * golden attributes, which only an identity change moves. */
+static uint64_t ident_fingerprint(const struct view *v)
 {
     const struct c360_golden *g = &v->golden;
-    const struct c360_insights_summary *sum = &v->sum;
     uint64_t h = 14695981039346656037ull;
     for (size_t i = 0; i < v->n_keys; i++)
         h = hash_str(h, v->keys[i]);
@@ -1088,7 +1088,26 @@ static uint64_t profile_fingerprint(const struct c360_engine *eng, const struct 
                           g->address ? g->address->country : NULL};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         h = hash_str(h, strs[i]);
-    h = hash_bytes(h, &g->birth_date, sizeof(g->birth_date));
+    return hash_bytes(h, &g->birth_date, sizeof(g->birth_date));
+}
+
+/* A hash of everything the unified profile renders but its eventId and
+ * time: record keys, party ids, golden attributes (ident_fingerprint's
+ * part, made again only when they may have changed), insights, segments. */
+static uint64_t profile_fingerprint(const struct c360_engine *eng, const struct view *v,
+                                    struct eprofile *prof)
+{
+    const struct c360_insights_summary *sum = &v->sum;
+    uint64_t h;
+    if (prof && prof->ident_known) {
+        h = prof->ident_hash;
+    } else {
+        h = ident_fingerprint(v);
+        if (prof) {
+            prof->ident_hash = h;
+            prof->ident_known = true;
+        }
+    }
     h = hash_bytes(h, &eng->today, sizeof(eng->today));
     h = hash_bytes(h, &sum->earliest_opened, sizeof(sum->earliest_opened));
     h = hash_bytes(h, &sum->accounts, sizeof(sum->accounts));
@@ -1203,8 +1222,9 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
 /* --- Evaluation. */
 
 /* Re-evaluates profile id: its memberships, their outputs, the golden
- * profile and its next timer. */
-static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause cause,
+ * profile and its next timer. identity: its records or their attributes
+ * may have changed since its last evaluation, not only its insights. */
+static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause cause, bool identity,
                               const char *record_key)
 {
     struct view *v = eng->view;
@@ -1214,6 +1234,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
         return C360_OK;
     if ((err = engine_prof_add(eng, id, &prof)) || (err = engine_dirty_prof(eng, id)))
         return err;
+    prof->ident_known &= !identity;
     view_build(eng, id, v);
     struct engine_eval ev = {&v->sum, &v->resolved, eng->today, {0}, 0, false};
     memcpy(ev.currency, eng->cfg.currency, 3);
@@ -1294,24 +1315,34 @@ static enum c360_err dissolve(struct c360_engine *eng, uint64_t id, const char *
     return engine_prof_drop(eng, id);
 }
 
-static enum c360_err affected_add(struct c360_engine *eng, uint64_t id)
+/* Adds profile id to those the current record affected; identity: its
+ * records or their attributes may have changed, not only its insights. */
+static enum c360_err affected_mark(struct c360_engine *eng, uint64_t id, bool identity)
 {
     enum c360_err err;
     if (!id)
         return C360_OK;
-    for (size_t i = 0; i < eng->n_affected; i++)
-        if (eng->affected[i] == id)
+    for (size_t i = 0; i < eng->n_affected; i++) {
+        if (eng->affected[i].id == id) {
+            eng->affected[i].identity |= identity;
             return C360_OK;
+        }
+    }
     if ((err = engine_grow((void **)&eng->affected, &eng->cap_affected, eng->n_affected + 1,
                            sizeof(*eng->affected))))
         return err;
-    eng->affected[eng->n_affected++] = id;
+    eng->affected[eng->n_affected++] = (struct affected){id, identity};
     return C360_OK;
 }
 
-static int u64_cmp(const void *a, const void *b)
+static enum c360_err affected_add(struct c360_engine *eng, uint64_t id)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return affected_mark(eng, id, true);
+}
+
+static int affected_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct affected *)a)->id, y = ((const struct affected *)b)->id;
     return x < y ? -1 : x > y;
 }
 
@@ -1321,17 +1352,17 @@ static enum c360_err settle(struct c360_engine *eng, const char *record_key)
     enum c360_err err = C360_OK;
     /* Most records affect one or two profiles. (With none, the list may
      * be NULL, which qsort may not take.) */
-    if (eng->n_affected == 2 && eng->affected[0] > eng->affected[1]) {
-        uint64_t first = eng->affected[1];
+    if (eng->n_affected == 2 && eng->affected[0].id > eng->affected[1].id) {
+        struct affected first = eng->affected[1];
         eng->affected[1] = eng->affected[0];
         eng->affected[0] = first;
     } else if (eng->n_affected > 2) {
-        qsort(eng->affected, eng->n_affected, sizeof(*eng->affected), u64_cmp);
+        qsort(eng->affected, eng->n_affected, sizeof(*eng->affected), affected_cmp);
     }
     for (size_t i = 0; i < eng->n_affected && !err; i++) {
-        uint64_t id = eng->affected[i];
+        uint64_t id = eng->affected[i].id;
         err = c360_identity_record_of_profile(eng->graph, id)
-                  ? evaluate(eng, id, CAUSE_INPUT, record_key)
+                  ? evaluate(eng, id, CAUSE_INPUT, eng->affected[i].identity, record_key)
                   : dissolve(eng, id, record_key);
     }
     eng->n_affected = 0;
@@ -1546,7 +1577,7 @@ static enum c360_err touched_add(struct c360_engine *eng, const struct c360_insi
             break;
         }
         if (t->changed || !checked_today(eng, id))
-            err = affected_add(eng, id);
+            err = affected_mark(eng, id, false);
     }
     return err;
 }
@@ -1570,7 +1601,7 @@ static enum c360_err advance(struct c360_engine *eng, int32_t day)
         if (eng->cfg.clock == C360_CLOCK_EVENT || eng->now_ms < (int64_t)t.day * DAY_MS)
             eng->now_ms = (int64_t)t.day * DAY_MS;
         position_timer(eng, t.day, t.id);
-        if ((err = evaluate(eng, t.id, CAUSE_TIMER, NULL)))
+        if ((err = evaluate(eng, t.id, CAUSE_TIMER, false, NULL)))
             return err;
     }
     eng->today = day;

@@ -27,6 +27,12 @@ struct eprofile {
      * evaluation), or INT32_MIN; not stored. An input that changes none of
      * them later that day cannot change what it outputs. */
     int32_t checked;
+    /* The fingerprint's hash of the profile's records, party ids and golden
+     * attributes, made at its last evaluation when ident_known; not stored.
+     * Every change of them evaluates the profile at once (engine.c), so a
+     * profile evaluated for its insights only reuses it. */
+    uint64_t ident_hash;
+    bool ident_known;
     bool live;
 };
 
@@ -115,7 +121,10 @@ struct c360_engine {
     /* Scratch of one call. */
     void *view;                  /* struct view of engine.c: a profile as one evaluation reads it */
     struct c360_record *scratch; /* identity inputs the engine makes up (party, session) */
-    uint64_t *affected;
+    struct affected {
+        uint64_t id;
+        bool identity; /* its records may have changed, not only its insights */
+    } * affected;
     size_t n_affected, cap_affected;
 };
 

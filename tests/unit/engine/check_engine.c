@@ -463,6 +463,27 @@ START_TEST(test_c360_engine_apply_resends_a_restated_balance_only_on_a_new_day)
 }
 END_TEST
 
+START_TEST(test_c360_engine_apply_resends_a_profile_whose_person_changed)
+{
+    /* Balances re-evaluate a profile for its insights only; a change of its
+     * person record must still reach the profile sent, even with every
+     * insight as before. */
+    struct fixture f;
+    setup(&f);
+    individual(&f, "1", "GP-1", "Jane", "2026-11-20T07:00:00Z");
+    saver(&f, "GP-1", "2020-01-01", "3000.00", "2026-11-20");
+    account(&f, "S-GP-1", "GP-1", "SAVINGS", "2020-01-01", "3100.00", "2026-11-20T12:00:00Z",
+            "2026-11-20T13:00:00Z");
+    ck_assert_ptr_nonnull(find(&f, "unified-profile", "\"firstName\":\"Jane\"", NULL));
+    individual(&f, "1", "GP-1", "Janet", "2026-11-20T14:00:00Z");
+    ck_assert_ptr_nonnull(find(&f, "unified-profile", "\"firstName\":\"Janet\"", NULL));
+    account(&f, "S-GP-1", "GP-1", "SAVINGS", "2020-01-01", "3200.00", "2026-11-20T15:00:00Z",
+            "2026-11-20T16:00:00Z");
+    ck_assert_ptr_nonnull(find(&f, "unified-profile", "\"firstName\":\"Janet\"", "3200.00"));
+    teardown(&f);
+}
+END_TEST
+
 /* Money renders as {"amount","currency"} with the currency setting: in one
  * piece for an ISO 4217 code, escaped for a setting that is not one (the
  * engine checks only its first three letters). */
@@ -535,6 +556,7 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_engine_apply_tells_the_advisor_when_the_fsc_account_arrives);
     tcase_add_test(tc, test_c360_engine_apply_reevaluates_no_profile_for_a_transaction);
     tcase_add_test(tc, test_c360_engine_apply_resends_a_restated_balance_only_on_a_new_day);
+    tcase_add_test(tc, test_c360_engine_apply_resends_a_profile_whose_person_changed);
     tcase_add_test(tc, test_c360_engine_due_waits_for_the_tenure_that_can_change_a_membership);
     tcase_add_test(tc, test_c360_engine_apply_renders_money_in_the_currency_setting);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
