@@ -65,8 +65,9 @@ static uint32_t types_of(const struct c360_segment_call *c)
 /* Whether the profile holds an OPEN account of one of types. */
 static bool holds_any(const struct c360_insights_summary *sum, uint32_t types)
 {
-    for (int t = 0; t < C360_INSIGHTS_TYPES; t++) {
-        if ((types & C360_INSIGHTS_TYPE(t)) && sum->open_by_type[t] > 0)
+    for (; types; types &= types - 1) { /* a call names a type or a few */
+        int t = __builtin_ctz(types);
+        if (t < C360_INSIGHTS_TYPES && sum->open_by_type[t] > 0)
             return true;
     }
     return false;
@@ -158,6 +159,23 @@ static bool bounds_point(const struct c360_segment_value *v, struct c360_segment
     }
 }
 
+/* c's value now: as the evaluation of the segment bounded found it, else
+ * asked again (a call it short-circuited past, or a failed evaluation). */
+static bool value_now(void *ctx, const struct c360_segment_call *c, struct c360_segment_value *out)
+{
+    const struct engine_eval *ev = ctx;
+    if (ev->results) {
+        const struct c360_segment_result *res = &ev->results[ev->segment];
+        for (size_t i = 0; i < res->n_trace; i++) {
+            if (res->trace[i].call == c) {
+                *out = res->trace[i].value;
+                return true;
+            }
+        }
+    }
+    return engine_call(ctx, c, out, NULL) == C360_OK;
+}
+
 bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segment_bounds *out)
 {
     const struct engine_eval *ev = ctx;
@@ -184,12 +202,12 @@ bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segm
                                                &out->hi);
     case CALL_QUALIFYING_VISIT:
         /* Visits only age out: a rule false today stays false. */
-        if (engine_call(ctx, c, &now, NULL) != C360_OK || !bounds_point(&now, out))
+        if (!value_now(ctx, c, &now) || !bounds_point(&now, out))
             return false;
         out->may_false = true;
         return true;
     default:
         /* Holds, counts, balances and externalAdb do not move with time. */
-        return engine_call(ctx, c, &now, NULL) == C360_OK && bounds_point(&now, out);
+        return value_now(ctx, c, &now) && bounds_point(&now, out);
     }
 }

@@ -589,7 +589,8 @@ struct view {
     size_t n_recs;
     struct c360_insights_summary sum;
     struct c360_golden golden;
-    bool truncated; /* more records than ENGINE_KEYS_MAX */
+    bool truncated;                                          /* more records than ENGINE_KEYS_MAX */
+    struct c360_segment_result results[ENGINE_SEGMENTS_MAX]; /* of each segment */
 };
 
 static void view_key(const char *key, void *arg)
@@ -703,6 +704,7 @@ static bool segment_settled(const struct c360_engine *eng, struct engine_eval *e
                             uint64_t members)
 {
     bool may_false, may_true;
+    ev->segment = s;
     c360_segment_bound(c360_segment_set_at(eng->cfg.segments, s)->seg, engine_bound, ev, &may_false,
                        &may_true);
     return members >> s & 1 ? !may_false : !may_true;
@@ -1236,26 +1238,26 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
         return err;
     prof->ident_known &= !identity;
     view_build(eng, id, v);
-    struct engine_eval ev = {&v->sum, &v->resolved, eng->today, {0}, 0, false};
+    struct engine_eval ev = {&v->sum, &v->resolved, eng->today, {0}, 0, false, v->results, 0};
     memcpy(ev.currency, eng->cfg.currency, 3);
     uint64_t members_before = prof->members;
     for (size_t s = 0; s < eng->n_segments; s++) {
         const struct c360_segment_def *def = c360_segment_set_at(eng->cfg.segments, s);
-        struct c360_segment_result res;
+        struct c360_segment_result *res = &v->results[s];
         bool member = false;
         /* No diagnostic: a failure only counts (eval_errors). */
-        if (c360_segment_eval(def->seg, engine_call, &ev, &res, NULL) == C360_OK)
-            member = res.member;
+        if (c360_segment_eval(def->seg, engine_call, &ev, res, NULL) == C360_OK)
+            member = res->member;
         else
-            eng->eval_errors++, res.n_trace = 0;
+            eng->eval_errors++, res->n_trace = 0;
         uint64_t bit = UINT64_C(1) << s;
         bool was = prof->members & bit;
         if (member != was) {
             prof->members ^= bit;
             if (!member)
                 prof->told &= ~bit;
-            if ((err = emit_segment_change(eng, v, def, member, cause, record_key, &res,
-                                           eng->now_ms)))
+            if ((err =
+                     emit_segment_change(eng, v, def, member, cause, record_key, res, eng->now_ms)))
                 return err;
         }
         /* The advisor hears of a member once, as soon as the profile has an
@@ -1263,7 +1265,7 @@ static enum c360_err evaluate(struct c360_engine *eng, uint64_t id, enum cause c
          * arrives after the balances that made them a member. */
         if (member && !(prof->told & bit) && v->golden.fsc_account_id) {
             prof->told |= bit;
-            if ((err = emit_csr(eng, v, def, &res)))
+            if ((err = emit_csr(eng, v, def, res)))
                 return err;
         }
     }

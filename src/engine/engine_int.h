@@ -138,6 +138,10 @@ struct engine_eval {
      * C360_INSIGHTS_NEVER, every later day. */
     int32_t until;
     bool coarse; /* engine_bound: leave adb unbounded, sparing its walk */
+    /* engine_bound: this evaluation's result of each segment, and the one
+     * bounded, whose trace holds the values of the calls it made now. */
+    const struct c360_segment_result *results;
+    size_t segment;
 };
 
 /* The c360_segment_eval callback (calls.c); ctx is a struct engine_eval. */
