@@ -196,17 +196,6 @@ static const struct span *arith(struct bound_state *st, const struct span *a, co
     return out;
 }
 
-/* The orders (ORDER_LT, ORDER_EQ, ORDER_GT) that make each comparison
- * true, indexed by enum c360_segment_cmp; the others make it false. */
-#define ORDER_LT 1u
-#define ORDER_EQ 2u
-#define ORDER_GT 4u
-static const unsigned holds_at[] = {
-    [C360_SEGMENT_EQ] = ORDER_EQ, [C360_SEGMENT_NE] = ORDER_LT | ORDER_GT,
-    [C360_SEGMENT_LT] = ORDER_LT, [C360_SEGMENT_LE] = ORDER_LT | ORDER_EQ,
-    [C360_SEGMENT_GT] = ORDER_GT, [C360_SEGMENT_GE] = ORDER_GT | ORDER_EQ,
-};
-
 /* Whether a cmp b may be false and may be true, into *out; false when the
  * evaluator would refuse to compare them. */
 static bool compare(enum c360_segment_cmp cmp, const struct span *a, const struct span *b,
@@ -217,19 +206,20 @@ static bool compare(enum c360_segment_cmp cmp, const struct span *a, const struc
         (cmp == C360_SEGMENT_EQ || cmp == C360_SEGMENT_NE)) {
         bool eq = (a->may_true && b->may_true) || (a->may_false && b->may_false);
         bool ne = (a->may_true && b->may_false) || (a->may_false && b->may_true);
-        orders = (eq ? ORDER_EQ : 0) | (ne ? ORDER_LT | ORDER_GT : 0);
+        orders = (eq ? C360_SEGMENT_ORDER_EQ : 0) |
+                 (ne ? C360_SEGMENT_ORDER_LT | C360_SEGMENT_ORDER_GT : 0);
     } else if (numeric(a) && numeric(b) && currency_join(a, b)) {
         /* a's lowest against b's highest, a's highest against b's lowest;
          * an unbounded end reaches past the other. */
         int low = !a->lo.den || !b->hi.den ? -1 : end_cmp(a->lo, b->hi);
         int high = !a->hi.den || !b->lo.den ? 1 : end_cmp(a->hi, b->lo);
-        orders = (low < 0 ? ORDER_LT : 0) | (high > 0 ? ORDER_GT : 0) |
-                 (low <= 0 && high >= 0 ? ORDER_EQ : 0); /* the intervals meet */
+        orders = (low < 0 ? C360_SEGMENT_ORDER_LT : 0) | (high > 0 ? C360_SEGMENT_ORDER_GT : 0) |
+                 (low <= 0 && high >= 0 ? C360_SEGMENT_ORDER_EQ : 0); /* the intervals meet */
     } else {
         return false;
     }
-    out->may_false = orders & ~holds_at[cmp];
-    out->may_true = orders & holds_at[cmp];
+    out->may_false = orders & ~c360_segment_holds_at[cmp];
+    out->may_true = orders & c360_segment_holds_at[cmp];
     return true;
 }
 

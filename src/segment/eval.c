@@ -240,15 +240,14 @@ static enum c360_err negate(const struct eval_state *st, size_t node,
     return C360_OK;
 }
 
-/* The orders (ORDER_LT, ORDER_EQ, ORDER_GT) that make each comparison
- * true, indexed by enum c360_segment_cmp: a comparison is one bit test. */
-#define ORDER_LT 1u
-#define ORDER_EQ 2u
-#define ORDER_GT 4u
-static const unsigned holds_at[] = {
-    [C360_SEGMENT_EQ] = ORDER_EQ, [C360_SEGMENT_NE] = ORDER_LT | ORDER_GT,
-    [C360_SEGMENT_LT] = ORDER_LT, [C360_SEGMENT_LE] = ORDER_LT | ORDER_EQ,
-    [C360_SEGMENT_GT] = ORDER_GT, [C360_SEGMENT_GE] = ORDER_GT | ORDER_EQ,
+/* The orders at which each comparison holds (segment_int.h). */
+const unsigned c360_segment_holds_at[] = {
+    [C360_SEGMENT_EQ] = C360_SEGMENT_ORDER_EQ,
+    [C360_SEGMENT_NE] = C360_SEGMENT_ORDER_LT | C360_SEGMENT_ORDER_GT,
+    [C360_SEGMENT_LT] = C360_SEGMENT_ORDER_LT,
+    [C360_SEGMENT_LE] = C360_SEGMENT_ORDER_LT | C360_SEGMENT_ORDER_EQ,
+    [C360_SEGMENT_GT] = C360_SEGMENT_ORDER_GT,
+    [C360_SEGMENT_GE] = C360_SEGMENT_ORDER_GT | C360_SEGMENT_ORDER_EQ,
 };
 
 static enum c360_err compare(const struct eval_state *st, size_t node,
@@ -267,21 +266,25 @@ static enum c360_err compare(const struct eval_state *st, size_t node,
                            currency_name(a), currency_name(b));
         int64_t xn = num_of(a), xd = den_of(a), yn = num_of(b), yd = den_of(b);
         if (xd == yd) { /* dens ≥ 1: the order of the nums is the order */
-            order = xn < yn ? ORDER_LT : xn > yn ? ORDER_GT : ORDER_EQ;
+            order = xn < yn   ? C360_SEGMENT_ORDER_LT
+                    : xn > yn ? C360_SEGMENT_ORDER_GT
+                              : C360_SEGMENT_ORDER_EQ;
         } else {
             i128 l = (i128)xn * yd, r = (i128)yn * xd;
-            order = l < r ? ORDER_LT : l > r ? ORDER_GT : ORDER_EQ;
+            order = l < r   ? C360_SEGMENT_ORDER_LT
+                    : l > r ? C360_SEGMENT_ORDER_GT
+                            : C360_SEGMENT_ORDER_EQ;
         }
     } else if (!ordered && a->kind == C360_SEGMENT_BOOL && b->kind == C360_SEGMENT_BOOL) {
-        order = a->boolean != b->boolean ? ORDER_GT : ORDER_EQ;
+        order = a->boolean != b->boolean ? C360_SEGMENT_ORDER_GT : C360_SEGMENT_ORDER_EQ;
     } else if (!ordered && stringlike_a && stringlike_b) {
-        order = strcmp(a->text, b->text) != 0 ? ORDER_GT : ORDER_EQ;
+        order = strcmp(a->text, b->text) != 0 ? C360_SEGMENT_ORDER_GT : C360_SEGMENT_ORDER_EQ;
     } else {
         return fail_at(st, C360_ERR_INVALID, node, "%s cannot compare %s with %s",
                        op_text(&st->seg->nodes[node]), c360_segment_kind_name(a->kind),
                        c360_segment_kind_name(b->kind));
     }
-    *out = holds_at[cmp] & order;
+    *out = c360_segment_holds_at[cmp] & order;
     return C360_OK;
 }
 

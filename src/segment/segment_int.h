@@ -146,6 +146,14 @@ struct c360_segment {
     size_t pool_len, pool_cap;
 };
 
+/* The orders of two values, as bits: a comparison holds at the orders
+ * c360_segment_holds_at[cmp] names (eval.c), so it is one bit test for the
+ * evaluator and a set of orders that may occur for the bounds. */
+#define C360_SEGMENT_ORDER_LT 1u
+#define C360_SEGMENT_ORDER_EQ 2u
+#define C360_SEGMENT_ORDER_GT 4u
+extern const unsigned c360_segment_holds_at[]; /* indexed by enum c360_segment_cmp */
+
 /* Exact arithmetic of the evaluator and the bounds (eval.c, bound.c). */
 __extension__ typedef __int128 c360_segment_i128;
 /* The greatest common divisor of |a| and b (b ≥ 0). */
