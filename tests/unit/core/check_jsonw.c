@@ -68,11 +68,14 @@ START_TEST(test_c360_jsonw_int_writes_as_printf)
     values[n++] = INT64_MIN;
     values[n++] = INT64_MAX;
     values[n++] = 0;
-    for (int64_t p = 1, k = 0; k < 19; k++, p *= 10) {
+    int64_t p = 1;
+    for (int k = 0; k < 19; k++) {
         values[n++] = p - 1;
         values[n++] = p;
         values[n++] = -p;
         values[n++] = -(p + 1);
+        if (k < 18) /* 10^18 is the last power of ten int64 holds */
+            p *= 10;
     }
     uint64_t seed = 42;
     while (n < sizeof(values) / sizeof(values[0])) {
