@@ -60,6 +60,22 @@ void c360_jsonw_null(struct c360_jsonw *w);
 /* Text that is already JSON (a value rendered elsewhere). */
 void c360_jsonw_raw(struct c360_jsonw *w, const char *json, size_t n);
 
+/*
+ * Pieces written as they are, with no comma placed: for a renderer of a
+ * record whose shape it knows (the engine's unified profile), which writes
+ * its punctuation and member names as literals ("\",\"lastName\":") and
+ * places its own commas, so that a member costs a copy rather than a
+ * writer call per name, comma and bracket. The comma state of the calls
+ * above is not kept: a record is written either way, not both.
+ */
+static inline void c360_jsonw_put(struct c360_jsonw *w, const char *s, size_t n);
+/* c360_jsonw_put of a string literal. */
+#define C360_JSONW_PUT(w, literal) c360_jsonw_put((w), "" literal, sizeof(literal) - 1)
+/* A string value, quoted and escaped (as c360_jsonw_strn writes it). */
+void c360_jsonw_put_str(struct c360_jsonw *w, const char *s, size_t n);
+/* An integer (as c360_jsonw_int writes it). */
+void c360_jsonw_put_int(struct c360_jsonw *w, int64_t v);
+
 /* The text (NUL-terminated, borrowed until the next call) and its length,
  * or the first failure. */
 enum c360_err c360_jsonw_text(const struct c360_jsonw *w, const char **text,
@@ -105,6 +121,15 @@ static inline void c360_jsonw_name(struct c360_jsonw *w, const char *name, size_
     d[len + 2] = ':';
     d[len + 3] = '\0';
     w->len += len + 3;
+}
+
+static inline void c360_jsonw_put(struct c360_jsonw *w, const char *s, size_t n)
+{
+    if (!c360_jsonw_reserve(w, n))
+        return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
 }
 
 #endif

@@ -54,15 +54,6 @@ bool c360_jsonw_grow(struct c360_jsonw *w, size_t n)
     return true;
 }
 
-static inline void put(struct c360_jsonw *w, const char *s, size_t n)
-{
-    if (!c360_jsonw_reserve(w, n))
-        return;
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-    w->buf[w->len] = '\0';
-}
-
 static inline void put_char(struct c360_jsonw *w, char c)
 {
     if (!c360_jsonw_reserve(w, 1))
@@ -166,31 +157,31 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         if (!escape[c])
             continue;
-        put(w, s + run, i - run);
+        c360_jsonw_put(w, s + run, i - run);
         run = i + 1;
         char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         switch (c) {
         case '"':
-            put(w, "\\\"", 2);
+            c360_jsonw_put(w, "\\\"", 2);
             break;
         case '\\':
-            put(w, "\\\\", 2);
+            c360_jsonw_put(w, "\\\\", 2);
             break;
         case '\n':
-            put(w, "\\n", 2);
+            c360_jsonw_put(w, "\\n", 2);
             break;
         case '\t':
-            put(w, "\\t", 2);
+            c360_jsonw_put(w, "\\t", 2);
             break;
         case '\r':
-            put(w, "\\r", 2);
+            c360_jsonw_put(w, "\\r", 2);
             break;
         default:
-            put(w, esc, sizeof(esc));
+            c360_jsonw_put(w, esc, sizeof(esc));
             break;
         }
     }
-    put(w, s + run, n - run);
+    c360_jsonw_put(w, s + run, n - run);
     put_char(w, '"');
 }
 
@@ -205,6 +196,11 @@ void c360_jsonw_key(struct c360_jsonw *w, const char *key)
 void c360_jsonw_strn(struct c360_jsonw *w, const char *s, size_t n)
 {
     c360_jsonw_separate(w);
+    escaped(w, s, n);
+}
+
+void c360_jsonw_put_str(struct c360_jsonw *w, const char *s, size_t n)
+{
     escaped(w, s, n);
 }
 
@@ -223,7 +219,7 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
 
-void c360_jsonw_int(struct c360_jsonw *w, int64_t v)
+void c360_jsonw_put_int(struct c360_jsonw *w, int64_t v)
 {
     char buf[24];
     size_t n = sizeof(buf);
@@ -241,26 +237,31 @@ void c360_jsonw_int(struct c360_jsonw *w, int64_t v)
     }
     if (v < 0)
         buf[--n] = '-';
+    c360_jsonw_put(w, buf + n, sizeof(buf) - n);
+}
+
+void c360_jsonw_int(struct c360_jsonw *w, int64_t v)
+{
     c360_jsonw_separate(w);
-    put(w, buf + n, sizeof(buf) - n);
+    c360_jsonw_put_int(w, v);
 }
 
 void c360_jsonw_bool(struct c360_jsonw *w, bool v)
 {
     c360_jsonw_separate(w);
-    put(w, v ? "true" : "false", v ? 4 : 5);
+    c360_jsonw_put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
 void c360_jsonw_null(struct c360_jsonw *w)
 {
     c360_jsonw_separate(w);
-    put(w, "null", 4);
+    c360_jsonw_put(w, "null", 4);
 }
 
 void c360_jsonw_raw(struct c360_jsonw *w, const char *json, size_t n)
 {
     c360_jsonw_separate(w);
-    put(w, json, n);
+    c360_jsonw_put(w, json, n);
 }
 
 enum c360_err c360_jsonw_text(const struct c360_jsonw *w, const char **text, size_t *len)

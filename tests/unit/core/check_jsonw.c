@@ -227,6 +227,33 @@ START_TEST(test_c360_jsonw_text_fails_past_the_cap_and_on_open_containers)
 }
 END_TEST
 
+/* Pieces go as they are, with no comma placed: the caller writes the
+ * punctuation; strings and integers as the value calls write them. */
+START_TEST(test_c360_jsonw_put_writes_pieces_without_commas)
+{
+    struct c360_jsonw w;
+    c360_jsonw_init(&w, 64);
+    C360_JSONW_PUT(&w, "{\"a\":");
+    c360_jsonw_put_str(&w, "x\"y", 3);
+    C360_JSONW_PUT(&w, ",\"b\":[");
+    c360_jsonw_put_int(&w, -12);
+    C360_JSONW_PUT(&w, ",");
+    c360_jsonw_put_int(&w, 0);
+    C360_JSONW_PUT(&w, "]}");
+    ck_assert_str_eq(text_of(&w), "{\"a\":\"x\\\"y\",\"b\":[-12,0]}");
+    c360_jsonw_free(&w);
+    /* Past the cap it fails as any other call does, and stays failed. */
+    const char *text;
+    size_t len;
+    c360_jsonw_init(&w, 8);
+    C360_JSONW_PUT(&w, "[");
+    c360_jsonw_put_str(&w, "abcdefgh", 8);
+    C360_JSONW_PUT(&w, "]");
+    ck_assert_int_eq(c360_jsonw_text(&w, &text, &len), C360_ERR_LIMIT);
+    c360_jsonw_free(&w);
+}
+END_TEST
+
 void c360_check_jsonw_add(Suite *s)
 {
     TCase *tc = tcase_create("c360_jsonw_text");
@@ -237,6 +264,9 @@ void c360_check_jsonw_add(Suite *s)
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_jsonw_name");
     tcase_add_test(tc, test_c360_jsonw_name_writes_a_member_name_as_it_is);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("c360_jsonw_put");
+    tcase_add_test(tc, test_c360_jsonw_put_writes_pieces_without_commas);
     suite_add_tcase(s, tc);
     tc = tcase_create("c360_jsonw_int");
     tcase_add_test(tc, test_c360_jsonw_int_writes_as_printf);
