@@ -117,43 +117,60 @@ static inline bool word_needs_escape(uint64_t x)
 static const bool escape[256] = {ONES16, ONES16, ['"'] = 1, ['\\'] = 1};
 #undef ONES16
 
-static void escaped(struct c360_jsonw *w, const char *s, size_t n)
+/* Copies the n bytes of s to d as it checks them, a word at a time: false,
+ * with d partly written, when one needs an escape. Short text (a country,
+ * a channel, a postal code) is checked as one word too: 4 to 7 bytes as
+ * two words of four that overlap, fewer as their first, middle and last
+ * byte with spaces, which need no escape, around them. */
+static inline bool copy_plain(char *d, const char *s, size_t n)
+{
+    uint64_t x;
+    if (n >= 8) {
+        /* The last word overlaps the one before unless n is a multiple of 8. */
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, s + i, 8);
+            if (word_needs_escape(x))
+                return false;
+            memcpy(d + i, &x, 8);
+        }
+        memcpy(&x, s + n - 8, 8);
+        if (word_needs_escape(x))
+            return false;
+        memcpy(d + n - 8, &x, 8);
+        return true;
+    }
+    if (n >= 4) {
+        uint32_t first, last;
+        memcpy(&first, s, 4);
+        memcpy(&last, s + n - 4, 4);
+        if (word_needs_escape(first | (uint64_t)last << 32))
+            return false;
+        memcpy(d, &first, 4);
+        memcpy(d + n - 4, &last, 4);
+        return true;
+    }
+    if (n == 0)
+        return true;
+    unsigned char a = (unsigned char)s[0], b = (unsigned char)s[n / 2], c = (unsigned char)s[n - 1];
+    x = 0x2020202020000000ull | a | (uint64_t)b << 8 | (uint64_t)c << 16;
+    if (word_needs_escape(x))
+        return false;
+    d[0] = (char)a;
+    d[n / 2] = (char)b;
+    d[n - 1] = (char)c;
+    return true;
+}
+
+/* Text with something to escape, a byte at a time: runs of plain bytes
+ * are copied whole. Rare, and kept out of line: inlined, it made every
+ * call of escaped save the registers it needs. */
+__attribute__((noinline, cold)) static void escaped_slow(struct c360_jsonw *w, const char *s,
+                                                         size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    /* Most text needs no escape: it is copied a word at a time as it is
-     * checked, into room for it, its quotes and the NUL. */
-    if (!c360_jsonw_reserve(w, n + 2))
-        return;
-    char *d = w->buf + w->len + 1;
-    size_t i = 0;
-    uint64_t x;
-    d[-1] = '"';
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&x, s + i, 8);
-        if (word_needs_escape(x))
-            break;
-        memcpy(d + i, &x, 8);
-    }
-    if (i < n && n >= 8 && i + 8 > n) {
-        /* The last bytes as the last word, which overlaps the one before. */
-        memcpy(&x, s + n - 8, 8);
-        if (!word_needs_escape(x)) {
-            memcpy(d + n - 8, &x, 8);
-            i = n;
-        }
-    }
-    for (; i < n && !escape[(unsigned char)s[i]]; i++)
-        d[i] = s[i];
-    if (i == n) {
-        d[n] = '"';
-        d[n + 1] = '\0';
-        w->len += n + 2;
-        return;
-    }
-    /* The quote and the plain text before the first escape stay. */
-    w->len += 1 + i;
-    size_t run = i;
-    for (; i < n; i++) {
+    size_t run = 0;
+    c360_jsonw_put(w, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!escape[c])
             continue;
@@ -182,7 +199,24 @@ static void escaped(struct c360_jsonw *w, const char *s, size_t n)
         }
     }
     c360_jsonw_put(w, s + run, n - run);
-    put_char(w, '"');
+    c360_jsonw_put(w, "\"", 1);
+}
+
+static void escaped(struct c360_jsonw *w, const char *s, size_t n)
+{
+    /* Most text needs no escape: it is copied as it is checked, into room
+     * for it, its quotes and the NUL. */
+    if (!c360_jsonw_reserve(w, n + 2))
+        return;
+    char *d = w->buf + w->len;
+    if (!copy_plain(d + 1, s, n)) {
+        escaped_slow(w, s, n);
+        return;
+    }
+    d[0] = '"';
+    d[n + 1] = '"';
+    d[n + 2] = '\0';
+    w->len += n + 2;
 }
 
 void c360_jsonw_key(struct c360_jsonw *w, const char *key)
