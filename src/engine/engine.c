@@ -15,6 +15,7 @@
 #include "c360/time.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1123,16 +1124,13 @@ static uint64_t profile_fingerprint(const struct c360_engine *eng, const struct 
             prof->ident_known = true;
         }
     }
-    h = hash_bytes(h, &eng->today, sizeof(eng->today));
-    h = hash_bytes(h, &sum->earliest_opened, sizeof(sum->earliest_opened));
-    h = hash_bytes(h, &sum->accounts, sizeof(sum->accounts));
-    h = hash_bytes(h, &sum->open, sizeof(sum->open));
-    h = hash_bytes(h, sum->open_by_type, sizeof(sum->open_by_type));
-    h = hash_bytes(h, sum->adb_sum, sizeof(sum->adb_sum));
-    h = hash_bytes(h, sum->external_adb, sizeof(sum->external_adb));
-    h = hash_bytes(h, &sum->balance, sizeof(sum->balance));
+    /* The summary's rendered part, earliest_opened to balance, as one run:
+     * c360_insights_owners_summarize zeroes it whole, padding included. */
+    size_t from = offsetof(struct c360_insights_summary, earliest_opened),
+           to = offsetof(struct c360_insights_summary, balance) + sizeof(sum->balance);
+    h = hash_bytes(h, (const char *)sum + from, to - from);
     uint64_t members = prof ? prof->members : 0;
-    return hash_bytes(h, &members, sizeof(members));
+    return mix(mix(h, (uint64_t)(uint32_t)eng->today), members);
 }
 
 static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
