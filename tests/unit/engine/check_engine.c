@@ -12,6 +12,7 @@
 #include "c360/time.h"
 
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +520,84 @@ START_TEST(test_c360_engine_apply_renders_money_in_the_currency_setting)
 }
 END_TEST
 
+/* The unified profile's value from unifiedId to updatedAt (its eventId and
+ * time left out), checked to be JSON. */
+static void profile_body(const struct fixture *f, char *out, size_t size)
+{
+    const char *line = find(f, "unified-profile", NULL, NULL);
+    ck_assert_ptr_nonnull(line);
+    const char *value = strchr(strchr(line, ' ') + 1, ' ') + 1;
+    json_error_t jerr;
+    json_t *back = json_loads(value, 0, &jerr);
+    ck_assert_msg(back != NULL, "not JSON: %s (%s)", value, jerr.text);
+    json_decref(back);
+    const char *from = strstr(value, "\"unifiedId\""), *to = strstr(value, ",\"updatedAt\"");
+    ck_assert(from && to && from < to);
+    snprintf(out, size, "%.*s", (int)(to - from), from);
+}
+
+/* Every member of a unified profile, as DESIGN.md §5 and the issue list
+ * them: with nothing known but a name (nulls and empty lists), and with all
+ * of it (a person's attributes, accounts of two types, an external account,
+ * a segment). */
+START_TEST(test_c360_engine_apply_renders_the_whole_unified_profile)
+{
+    struct fixture f;
+    char body[2048];
+    setup(&f);
+    apply(&f, C360_ENTITY_INDIVIDUAL,
+          "{\"eventId\":\"i-1\",\"changeType\":\"UPSERT\",\"occurredAt\":"
+          "\"2026-11-20T08:00:00Z\",\"source\":{\"system\":\"fsc\",\"recordId\":\"1\"},"
+          "\"lastName\":\"Doe\"}");
+    profile_body(&f, body, sizeof(body));
+    ck_assert_str_eq(body,
+                     "\"unifiedId\":\"u1\",\"globalPartyIds\":[],\"recordKeys\":[\"fsc:1\"],"
+                     "\"firstName\":null,\"lastName\":\"Doe\",\"birthDate\":null,\"emails\":[],"
+                     "\"phones\":[],\"addresses\":[],\"fscAccountId\":null,"
+                     "\"preferredChannel\":null,\"householdId\":null,\"insights\":{"
+                     "\"asOfDate\":20777,\"tenureDays\":null,\"accountCount\":0,"
+                     "\"heldAccountTypes\":[],\"totalBalance\":null,\"adb30\":{},"
+                     "\"externalAdb\":{}},\"segments\":[]");
+    teardown(&f);
+
+    setup(&f);
+    apply(&f, C360_ENTITY_INDIVIDUAL,
+          "{\"eventId\":\"i-2\",\"changeType\":\"UPSERT\",\"occurredAt\":"
+          "\"2026-11-20T08:00:00Z\",\"source\":{\"system\":\"fsc\",\"recordId\":\"2\"},"
+          "\"globalPartyId\":\"GP-2\",\"firstName\":\"Zo\u00eb \\\"Z\\\"\",\"lastName\":\"Doe\","
+          "\"birthDate\":\"1984-02-29\",\"emails\":[\"zoe@example.com\"],"
+          "\"phones\":[\"+1 415 555 0100\"],\"addresses\":[{\"line1\":\"1 Market St\","
+          "\"city\":\"San Francisco\",\"postalCode\":\"94105\",\"country\":\"US\"}],"
+          "\"fscAccountId\":\"0012\",\"preferredChannel\":\"EMAIL\",\"householdId\":\"hh-7\"}");
+    account(&f, "C-2", "GP-2", "CHECKING", "2021-03-01", "1000.00", "2025-01-01T12:00:00Z",
+            "2026-11-20T08:01:00Z");
+    apply(&f, C360_ENTITY_EXTERNAL_ACCOUNT,
+          "{\"eventId\":\"e-2\",\"changeType\":\"UPSERT\",\"occurredAt\":"
+          "\"2026-11-20T08:02:00Z\",\"source\":{\"system\":\"s3\",\"recordId\":\"X-2\"},"
+          "\"globalPartyId\":\"GP-2\",\"externalAccountId\":\"X-2\",\"institutionName\":"
+          "\"Other Bank\",\"accountType\":\"CHECKING\",\"status\":\"OPEN\","
+          "\"averageDailyBalance\":{\"amount\":\"150.25\",\"currency\":\"USD\"},"
+          "\"asOf\":\"2026-11-01T00:00:00Z\"}");
+    saver(&f, "GP-2", "2020-01-01", "3000.00", "2026-11-20");
+    profile_body(&f, body, sizeof(body));
+    ck_assert_str_eq(
+        body, "\"unifiedId\":\"u1\",\"globalPartyIds\":[\"GP-2\"],"
+              "\"recordKeys\":[\"fsc:2\",\"party:GP-2\"],\"firstName\":\"Zo\u00eb \\\"Z\\\"\","
+              "\"lastName\":\"Doe\",\"birthDate\":5172,\"emails\":[\"zoe@example.com\"],"
+              "\"phones\":[\"+1 415 555 0100\"],\"addresses\":[{\"line1\":\"1 Market St\","
+              "\"city\":\"San Francisco\",\"postalCode\":\"94105\",\"country\":\"US\"}],"
+              "\"fscAccountId\":\"0012\",\"preferredChannel\":\"EMAIL\",\"householdId\":"
+              "\"hh-7\",\"insights\":{\"asOfDate\":20777,\"tenureDays\":2515,"
+              "\"accountCount\":2,\"heldAccountTypes\":[\"CHECKING\",\"SAVINGS\"],"
+              "\"totalBalance\":{\"amount\":\"4000.00\",\"currency\":\"USD\"},"
+              "\"adb30\":{\"CHECKING\":{\"amount\":\"1000.00\",\"currency\":\"USD\"},"
+              "\"SAVINGS\":{\"amount\":\"3000.00\",\"currency\":\"USD\"}},"
+              "\"externalAdb\":{\"CHECKING\":{\"amount\":\"150.25\",\"currency\":\"USD\"}}},"
+              "\"segments\":[\"cross_sell_money_market\"]");
+    teardown(&f);
+}
+END_TEST
+
 START_TEST(test_c360_engine_apply_is_deterministic)
 {
     char first[64][2048];
@@ -559,6 +638,7 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_engine_apply_resends_a_profile_whose_person_changed);
     tcase_add_test(tc, test_c360_engine_due_waits_for_the_tenure_that_can_change_a_membership);
     tcase_add_test(tc, test_c360_engine_apply_renders_money_in_the_currency_setting);
+    tcase_add_test(tc, test_c360_engine_apply_renders_the_whole_unified_profile);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
     suite_add_tcase(s, tc);
     return s;
