@@ -56,8 +56,8 @@ struct bound_state {
     const struct c360_segment *seg;
     bool (*bound)(void *ctx, const struct c360_segment_call *c, struct c360_segment_bounds *out);
     void *ctx;
-    struct span memo[C360_SEGMENT_CALLS_MAX]; /* read only where done says so */
-    bool done[C360_SEGMENT_CALLS_MAX];
+    uint32_t asked; /* bit slot: memo[slot] holds that call's span */
+    struct span memo[C360_SEGMENT_CALLS_MAX];
     /* Some node the evaluator may reach may make it refuse (a kind it
      * cannot compute with, two currencies, an overflow), and a refused
      * expression answers false. */
@@ -66,6 +66,8 @@ struct bound_state {
      * to, a bit each; a test's bit is cleared as it is visited. */
     uint64_t reached[(C360_SEGMENT_NODES_MAX + 63) / 64];
 };
+
+_Static_assert(C360_SEGMENT_CALLS_MAX <= 32, "asked holds a bit per call");
 
 static bool numeric(const struct span *s)
 {
@@ -196,6 +198,23 @@ static const struct span *arith(struct bound_state *st, const struct span *a, co
     return out;
 }
 
+/* The orders in which some pair of values of two intervals compares, from
+ * low, the first's lowest against the second's highest, and high, the
+ * first's highest against the second's lowest (end_cmp's -1, 0 or 1). */
+static unsigned interval_orders(int low, int high)
+{
+    return (low < 0 ? C360_SEGMENT_ORDER_LT : 0) | (high > 0 ? C360_SEGMENT_ORDER_GT : 0) |
+           (low <= 0 && high >= 0 ? C360_SEGMENT_ORDER_EQ : 0); /* the intervals meet */
+}
+
+/* The answers a comparison may give when its operands may compare in the
+ * orders given. */
+static struct answers answers_at(enum c360_segment_cmp cmp, unsigned orders)
+{
+    return (struct answers){orders & ~c360_segment_holds_at[cmp],
+                            orders & c360_segment_holds_at[cmp]};
+}
+
 /* Whether a cmp b may be false and may be true, into *out; false when the
  * evaluator would refuse to compare them. */
 static bool compare(enum c360_segment_cmp cmp, const struct span *a, const struct span *b,
@@ -213,35 +232,54 @@ static bool compare(enum c360_segment_cmp cmp, const struct span *a, const struc
          * an unbounded end reaches past the other. */
         int low = !a->lo.den || !b->hi.den ? -1 : end_cmp(a->lo, b->hi);
         int high = !a->hi.den || !b->lo.den ? 1 : end_cmp(a->hi, b->lo);
-        orders = (low < 0 ? C360_SEGMENT_ORDER_LT : 0) | (high > 0 ? C360_SEGMENT_ORDER_GT : 0) |
-                 (low <= 0 && high >= 0 ? C360_SEGMENT_ORDER_EQ : 0); /* the intervals meet */
+        orders = interval_orders(low, high);
     } else {
         return false;
     }
-    out->may_false = orders & ~c360_segment_holds_at[cmp];
-    out->may_true = orders & c360_segment_holds_at[cmp];
+    *out = answers_at(cmp, orders);
     return true;
 }
 
-/* The call's span, asked of the callback once per call and then read in
- * place: the memo outlives every use within one c360_segment_bound. */
-static const struct span *bound_call(struct bound_state *st, size_t n)
+/* Whether s cmp n may be false and may be true, for a NUMBER or MONEY span
+ * s and a number n: compare's answer when b is the literal n, without its
+ * span (n meets money of any currency). */
+static struct answers against_number(enum c360_segment_cmp cmp, const struct span *s, int64_t n)
 {
-    size_t slot = st->seg->nodes[n].slot;
+    struct end e = {n, 1};
+    int low = !s->lo.den ? -1 : end_cmp(s->lo, e);
+    int high = !s->hi.den ? 1 : end_cmp(s->hi, e);
+    return answers_at(cmp, interval_orders(low, high));
+}
+
+/* Asks the callback for call slot's bounds, into its memo. */
+static const struct span *ask(struct bound_state *st, size_t slot)
+{
     struct span *s = &st->memo[slot];
-    if (!st->done[slot]) {
-        struct c360_segment_bounds b;
-        memset(&b, 0, sizeof(b));
-        /* As the evaluator checks a callback's value: of the kind the
-         * table declared (span_of_bounds checks the currency). */
-        if (st->bound(st->ctx, &st->seg->calls[slot], &b) && b.kind <= C360_SEGMENT_LIST &&
-            (st->seg->call_kinds[slot] & C360_SEGMENT_BIT(b.kind)))
-            span_of_bounds(&b, s);
-        else
-            s->kind = C360_SEGMENT_ANY;
-        st->done[slot] = true;
-    }
+    st->asked |= UINT32_C(1) << slot;
+    struct c360_segment_bounds b;
+    memset(&b, 0, sizeof(b));
+    /* As the evaluator checks a callback's value: of the kind the table
+     * declared (span_of_bounds checks the currency). */
+    if (st->bound(st->ctx, &st->seg->calls[slot], &b) && b.kind <= C360_SEGMENT_LIST &&
+        (st->seg->call_kinds[slot] & C360_SEGMENT_BIT(b.kind)))
+        span_of_bounds(&b, s);
+    else
+        s->kind = C360_SEGMENT_ANY;
     return s;
+}
+
+/* Call slot's span, asked of the callback once and then read in place:
+ * the memo outlives every use within one c360_segment_bound. */
+static inline const struct span *bound_call(struct bound_state *st, size_t slot)
+{
+    if (st->asked & (UINT32_C(1) << slot))
+        return &st->memo[slot];
+    return ask(st, slot);
+}
+
+static bool is_number(const struct c360_segment_node *node)
+{
+    return node->op == C360_SEGMENT_OP_LITERAL && node->value.kind == C360_SEGMENT_NUMBER;
 }
 
 static struct answers bound_plan(struct bound_state *st, size_t first);
@@ -252,13 +290,13 @@ static const struct span *bound_value(struct bound_state *st, size_t n, struct s
 static inline const struct span *bound_operand(struct bound_state *st, size_t n, struct span *tmp)
 {
     const struct c360_segment_node *node = &st->seg->nodes[n];
-    if (node->op == C360_SEGMENT_OP_LITERAL && node->value.kind == C360_SEGMENT_NUMBER) {
+    if (is_number(node)) {
         tmp->kind = C360_SEGMENT_NUMBER;
         tmp->lo = tmp->hi = (struct end){node->value.number, 1};
         return tmp;
     }
     if (node->op == C360_SEGMENT_OP_CALL) {
-        const struct span *s = bound_call(st, n);
+        const struct span *s = bound_call(st, node->slot);
         if (s->kind != C360_SEGMENT_ANY)
             return s;
     }
@@ -288,7 +326,7 @@ static const struct span *bound_value(struct bound_state *st, size_t n, struct s
         }
         break; /* strings, symbols and lists only meet literals */
     case C360_SEGMENT_OP_CALL:
-        s = bound_call(st, n);
+        s = bound_call(st, node->slot);
         if (s->kind != C360_SEGMENT_ANY)
             return s;
         break;
@@ -325,11 +363,10 @@ static const struct span *bound_value(struct bound_state *st, size_t n, struct s
     return &anything;
 }
 
-/* The answers one test may give: anything but a boolean may be either
- * answer, or a refusal. */
-static struct answers bound_test(struct bound_state *st, size_t n)
+/* bound_test for the tests it does not answer itself. */
+static struct answers bound_test_other(struct bound_state *st, const struct c360_segment_node *node)
 {
-    const struct c360_segment_node *node = &st->seg->nodes[n];
+    size_t n = (size_t)(node - st->seg->nodes);
     const struct span *s;
     struct span a, b;
     struct answers x;
@@ -344,6 +381,28 @@ static struct answers bound_test(struct bound_state *st, size_t n)
     }
     st->may_fail = true;
     return either;
+}
+
+/* The answers one test may give: anything but a boolean may be either
+ * answer, or a refusal. */
+static inline struct answers bound_test(struct bound_state *st, size_t n)
+{
+    const struct c360_segment_node *nodes = st->seg->nodes, *node = &nodes[n];
+    /* Most tests are a call as a boolean, or a call against a number
+     * (tenureDays >= 365): those are answered from the call's span alone,
+     * with one place that asks a call. */
+    const struct c360_segment_node *call =
+        node->op == C360_SEGMENT_OP_CMP ? &nodes[node->left] : node;
+    if (call->op == C360_SEGMENT_OP_CALL && (call == node || is_number(&nodes[node->right]))) {
+        const struct span *s = bound_call(st, call->slot);
+        if (call == node && s->kind == C360_SEGMENT_BOOL)
+            return (struct answers){s->may_false, s->may_true};
+        if (call != node && numeric(s))
+            return against_number(node->cmp, s, nodes[node->right].value.number);
+        st->may_fail = true; /* a call of another kind, or one refused */
+        return either;
+    }
+    return bound_test_other(st, node);
 }
 
 /* Where a test's answer leads: to an answer of the predicate, or to a
@@ -389,13 +448,13 @@ void c360_segment_bound(const struct c360_segment *seg,
                                       struct c360_segment_bounds *out),
                         void *ctx, bool *may_false, bool *may_true)
 {
-    /* memo is read only where done says so. */
+    /* memo is read only where asked says so. */
     struct bound_state st;
     st.seg = seg;
     st.bound = bound;
     st.ctx = ctx;
+    st.asked = 0;
     st.may_fail = false;
-    memset(st.done, 0, sizeof(st.done));
     memset(st.reached, 0, sizeof(st.reached));
     struct answers s = bound_plan(&st, seg->nodes[seg->root].test);
     *may_false = s.may_false || st.may_fail;
