@@ -62,9 +62,6 @@ struct bound_state {
      * cannot compute with, two currencies, an overflow), and a refused
      * expression answers false. */
     bool may_fail;
-    /* The tests of the predicates being followed that some answer leads
-     * to, a bit each; a test's bit is cleared as it is visited. */
-    uint64_t reached[(C360_SEGMENT_NODES_MAX + 63) / 64];
 };
 
 _Static_assert(C360_SEGMENT_CALLS_MAX <= 32, "asked holds a bit per call");
@@ -405,40 +402,53 @@ static inline struct answers bound_test(struct bound_state *st, size_t n)
     return bound_test_other(st, node);
 }
 
-/* Where a test's answer leads: to an answer of the predicate, or to a
- * later test, whose bit is set and which may be the last to visit. */
-static void reach(struct bound_state *st, uint16_t t, struct answers *out, size_t *last)
+/* Where a test's answer leads: to an answer of the predicate, into *out,
+ * or to a later test, which is set pending: in *todo when it is in word w,
+ * the one being visited, else in words, *last being the last word set. */
+static inline void reach(uint16_t t, struct answers *out, size_t w, uint64_t *todo, uint64_t *words,
+                         size_t *last)
 {
+    uint64_t bit = UINT64_C(1) << (t % 64);
     if (t == C360_SEGMENT_TEST_TRUE) {
         out->may_true = true;
     } else if (t == C360_SEGMENT_TEST_FALSE) {
         out->may_false = true;
+    } else if (t / 64 == w) {
+        *todo |= bit;
     } else {
-        st->reached[t / 64] |= UINT64_C(1) << (t % 64);
-        if (t > *last)
-            *last = t;
+        words[t / 64] |= bit;
+        if (t / 64 > *last)
+            *last = t / 64;
     }
 }
 
 /* The answers the predicate whose first test is seg->tests[first] may give:
- * the tests any answers lead to are visited in order (a short-circuit
- * only skips forward), each once, as the evaluator would reach them. */
+ * the tests any answers lead to are visited in order, each once, as the
+ * evaluator would reach them. A short-circuit only skips forward, so a
+ * test leads only to later ones and the lowest pending test is the next.
+ * The pending tests are a bit each by index, a word of them at a time in
+ * todo: the common predicate of a few tests is followed in a register.
+ * Each predicate has its own: one nested in a test's operand leaves its
+ * caller's alone. */
 static struct answers bound_plan(struct bound_state *st, size_t first)
 {
     struct answers out = {false, false};
-    size_t last = first;
-    st->reached[first / 64] |= UINT64_C(1) << (first % 64);
-    for (size_t t = first; t <= last; t++) {
-        uint64_t bit = UINT64_C(1) << (t % 64);
-        if (!(st->reached[t / 64] & bit))
-            continue;
-        st->reached[t / 64] &= ~bit;
-        const struct c360_segment_test *test = &st->seg->tests[t];
-        struct answers x = bound_test(st, test->node);
-        if (x.may_true)
-            reach(st, test->on_true, &out, &last);
-        if (x.may_false)
-            reach(st, test->on_false, &out, &last);
+    uint64_t words[(C360_SEGMENT_NODES_MAX + 63) / 64]; /* all but todo's word */
+    size_t last = first / 64;
+    memset(words, 0, sizeof(words));
+    words[first / 64] = UINT64_C(1) << (first % 64);
+    for (size_t w = first / 64; w <= last; w++) {
+        /* todo &= todo - 1 clears t, the lowest bit: reach sets only
+         * later ones. */
+        for (uint64_t todo = words[w]; todo; todo &= todo - 1) {
+            size_t t = w * 64 + (size_t)__builtin_ctzll(todo);
+            const struct c360_segment_test *test = &st->seg->tests[t];
+            struct answers x = bound_test(st, test->node);
+            if (x.may_true)
+                reach(test->on_true, &out, w, &todo, words, &last);
+            if (x.may_false)
+                reach(test->on_false, &out, w, &todo, words, &last);
+        }
     }
     return out;
 }
@@ -455,7 +465,6 @@ void c360_segment_bound(const struct c360_segment *seg,
     st.ctx = ctx;
     st.asked = 0;
     st.may_fail = false;
-    memset(st.reached, 0, sizeof(st.reached));
     struct answers s = bound_plan(&st, seg->nodes[seg->root].test);
     *may_false = s.may_false || st.may_fail;
     *may_true = s.may_true;
