@@ -191,6 +191,14 @@ bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segm
         out->hi = ((int64_t)ev->until - sum->earliest_opened) * 100;
         out->hi_open = ev->until == C360_INSIGHTS_NEVER;
         return true;
+    case CALL_HOLDS:
+        /* Holdings do not move with time. Read from the summary as
+         * engine_call reads them, which costs less than finding the value
+         * the evaluation traced. */
+        out->kind = C360_SEGMENT_BOOL;
+        out->may_true = holds_any(sum, types_of(c));
+        out->may_false = !out->may_true;
+        return true;
     case CALL_ADB:
         /* Over every later day: wider than up to until, never narrower. */
         if (ev->coarse)
@@ -207,7 +215,7 @@ bool engine_bound(void *ctx, const struct c360_segment_call *c, struct c360_segm
         out->may_false = true;
         return true;
     default:
-        /* Holds, counts, balances and externalAdb do not move with time. */
+        /* Counts, balances and externalAdb do not move with time. */
         return value_now(ctx, c, &now) && bounds_point(&now, out);
     }
 }
