@@ -403,17 +403,19 @@ static inline struct answers bound_test(struct bound_state *st, size_t n)
 }
 
 /* Where a test's answer leads: to an answer of the predicate, into *out,
- * or to a later test, which is set pending: in *todo when it is in word w,
- * the one being visited, else in words, *last being the last word set. */
-static inline void reach(uint16_t t, struct answers *out, size_t w, uint64_t *todo, uint64_t *words,
-                         size_t *last)
+ * or to a later test, which is set pending: in *todo when it is in the
+ * word being visited, else in words, *last being the last word set. Later
+ * only (c360_segment_parse plans no test that leads back; its tests check
+ * that), or todo &= todo - 1 below would clear the wrong bit. */
+static inline void reach(uint16_t t, struct answers *out, size_t word, uint64_t *todo,
+                         uint64_t *words, size_t *last)
 {
     uint64_t bit = UINT64_C(1) << (t % 64);
     if (t == C360_SEGMENT_TEST_TRUE) {
         out->may_true = true;
     } else if (t == C360_SEGMENT_TEST_FALSE) {
         out->may_false = true;
-    } else if (t / 64 == w) {
+    } else if (t / 64 == word) {
         *todo |= bit;
     } else {
         words[t / 64] |= bit;
@@ -437,17 +439,17 @@ static struct answers bound_plan(struct bound_state *st, size_t first)
     size_t last = first / 64;
     memset(words, 0, sizeof(words));
     words[first / 64] = UINT64_C(1) << (first % 64);
-    for (size_t w = first / 64; w <= last; w++) {
+    for (size_t word = first / 64; word <= last; word++) {
         /* todo &= todo - 1 clears t, the lowest bit: reach sets only
          * later ones. */
-        for (uint64_t todo = words[w]; todo; todo &= todo - 1) {
-            size_t t = w * 64 + (size_t)__builtin_ctzll(todo);
+        for (uint64_t todo = words[word]; todo; todo &= todo - 1) {
+            size_t t = word * 64 + (size_t)__builtin_ctzll(todo);
             const struct c360_segment_test *test = &st->seg->tests[t];
             struct answers x = bound_test(st, test->node);
             if (x.may_true)
-                reach(test->on_true, &out, w, &todo, words, &last);
+                reach(test->on_true, &out, word, &todo, words, &last);
             if (x.may_false)
-                reach(test->on_false, &out, w, &todo, words, &last);
+                reach(test->on_false, &out, word, &todo, words, &last);
         }
     }
     return out;

@@ -338,6 +338,36 @@ START_TEST(test_c360_segment_parse_shares_identical_calls)
 }
 END_TEST
 
+/* Every test of a plan leads to an answer or to a later test of its own
+ * predicate: the evaluator and the bounds visit pending tests lowest first
+ * and only forward (bound.c clears the lowest pending bit as it visits). */
+START_TEST(test_c360_segment_parse_plans_tests_that_lead_only_forward)
+{
+    static const char *const texts[] = {
+        "tenureDays >= 365 and holds(SAVINGS) and adb([SAVINGS]) >= 3000 and not holds(CD)",
+        "not (holds(CD) or holds(LOAN)) and (tenureDays > 1 or not tenureDays < 9)",
+        "(holds(CD) and holds(LOAN)) or (holds(SAVINGS) and not (holds(CD) or tenureDays > 3))",
+        "(holds(CD) or holds(LOAN)) == (tenureDays > 1 and not holds(SAVINGS)) or holds(CD)",
+        "not not not holds(CD)",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct c360_segment *seg;
+        ck_assert_int_eq(c360_segment_parse(texts[i], strlen(texts[i]), check_insights,
+                                            check_n_insights, &seg, NULL),
+                         C360_OK);
+        ck_assert_uint_gt(seg->n_tests, 0);
+        for (size_t t = 0; t < seg->n_tests; t++) {
+            uint16_t to[2] = {seg->tests[t].on_true, seg->tests[t].on_false};
+            for (int k = 0; k < 2; k++)
+                ck_assert_msg(to[k] == C360_SEGMENT_TEST_TRUE || to[k] == C360_SEGMENT_TEST_FALSE ||
+                                  (to[k] > t && to[k] < seg->n_tests),
+                              "%s: test %zu leads to %u", texts[i], t, (unsigned)to[k]);
+        }
+        c360_segment_free(seg);
+    }
+}
+END_TEST
+
 /* A malformed table is the caller's mistake, said before any expression. */
 START_TEST(test_c360_segment_parse_refuses_a_malformed_table)
 {
@@ -370,6 +400,7 @@ void c360_check_parser_add(Suite *s)
     CHECK_LOOP(tc, test_c360_segment_parse_refuses_with_the_position, refusals);
     CHECK_LOOP(tc, test_c360_segment_parse_holds_every_cap, caps);
     tcase_add_test(tc, test_c360_segment_parse_shares_identical_calls);
+    tcase_add_test(tc, test_c360_segment_parse_plans_tests_that_lead_only_forward);
     tcase_add_test(tc, test_c360_segment_parse_refuses_a_malformed_table);
     suite_add_tcase(s, tc);
 }
