@@ -8,7 +8,10 @@
  * Owns its buffer, which grows up to a cap given at creation: past the cap
  * every call fails with C360_ERR_LIMIT and the writer stays failed until
  * reset. Commas between members are placed by the writer; callers write
- * keys and values in order. Does no I/O.
+ * keys and values in order. A renderer of a record whose shape it knows
+ * may instead write it in pieces (c360_jsonw_put and the calls after it),
+ * placing its own commas and brackets: c360_jsonw_text then cannot check
+ * that the brackets close, and the renderer's tests must. Does no I/O.
  */
 #ifndef C360_JSONW_H
 #define C360_JSONW_H

@@ -773,8 +773,8 @@ static void uid_text(uint64_t id, char buf[24])
 
 /* The unified profile, the engine's most frequent output, is written in
  * pieces (c360_jsonw_put): the punctuation and the next member's name go
- * as one literal, e.g. P(w, "\",\"lastName\":"). */
-#define P(w, literal) C360_JSONW_PUT((w), literal)
+ * as one literal, e.g. W_PUT(w, "\",\"lastName\":"). */
+#define W_PUT(w, literal) C360_JSONW_PUT((w), literal)
 
 /* A string value, or null. */
 static void put_str(struct c360_jsonw *w, const char *s)
@@ -782,7 +782,7 @@ static void put_str(struct c360_jsonw *w, const char *s)
     if (s)
         c360_jsonw_put_str(w, s, strlen(s));
     else
-        P(w, "null");
+        W_PUT(w, "null");
 }
 
 /* The strings as the elements of an array, its brackets written by the
@@ -791,7 +791,7 @@ static void put_strs(struct c360_jsonw *w, const char *const *strs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (i)
-            P(w, ",");
+            W_PUT(w, ",");
         c360_jsonw_put_str(w, strs[i], strlen(strs[i]));
     }
 }
@@ -809,9 +809,9 @@ static void put_money(struct c360_engine *eng, int64_t minor)
     size_t n = sizeof(head) - 1 + strlen(text + sizeof(head) - 1);
     if (!eng->money_tail_len) {
         c360_jsonw_put(w, text, n);
-        P(w, "\",\"currency\":");
+        W_PUT(w, "\",\"currency\":");
         put_str(w, eng->cfg.currency);
-        P(w, "}");
+        W_PUT(w, "}");
         return;
     }
     memcpy(text + n, eng->money_tail, eng->money_tail_len); /* 40 + 20 bytes at most */
@@ -1124,22 +1124,122 @@ static uint64_t profile_fingerprint(const struct c360_engine *eng, const struct 
             prof->ident_known = true;
         }
     }
-    /* The summary's rendered part, earliest_opened to balance, as one run:
-     * c360_insights_owners_summarize zeroes it whole, padding included. */
-    size_t from = offsetof(struct c360_insights_summary, earliest_opened),
-           to = offsetof(struct c360_insights_summary, balance) + sizeof(sum->balance);
-    h = hash_bytes(h, (const char *)sum + from, to - from);
+    /* The summary's rendered part, earliest_opened to balance, as one run.
+     * It is all rendered fields with no padding between them (checked below),
+     * so that a hash differs only where the text would. */
+    enum {
+        FROM = offsetof(struct c360_insights_summary, earliest_opened),
+        TO = offsetof(struct c360_insights_summary, balance) + sizeof(int64_t),
+    };
+    _Static_assert(TO - FROM == 4 * sizeof(int32_t) +
+                                    C360_INSIGHTS_TYPES * (sizeof(uint32_t) + 2 * sizeof(int64_t)) +
+                                    sizeof(int64_t),
+                   "the summary's hashed run holds only its rendered fields, without padding");
+    h = hash_bytes(h, (const char *)sum + FROM, TO - FROM);
     uint64_t members = prof ? prof->members : 0;
     return mix(mix(h, (uint64_t)(uint32_t)eng->today), members);
+}
+
+/* The person's part of a unified profile: party ids, record keys and the
+ * golden attributes, from "globalPartyIds" to "householdId". */
+static void put_person(struct c360_jsonw *w, const struct view *v)
+{
+    const struct c360_golden *g = &v->golden;
+    W_PUT(w, ",\"globalPartyIds\":[");
+    put_strs(w, v->gps, v->n_gps);
+    W_PUT(w, "],\"recordKeys\":[");
+    put_strs(w, v->keys, v->n_keys);
+    W_PUT(w, "],\"firstName\":");
+    put_str(w, g->first_name);
+    W_PUT(w, ",\"lastName\":");
+    put_str(w, g->last_name);
+    W_PUT(w, ",\"birthDate\":");
+    if (g->birth_date == C360_DATE_NONE)
+        W_PUT(w, "null");
+    else
+        c360_jsonw_put_int(w, g->birth_date);
+    W_PUT(w, ",\"emails\":[");
+    put_strs(w, &g->email, g->email != NULL);
+    W_PUT(w, "],\"phones\":[");
+    put_strs(w, &g->phone, g->phone != NULL);
+    W_PUT(w, "],\"addresses\":[");
+    if (g->address) {
+        W_PUT(w, "{\"line1\":");
+        put_str(w, g->address->line1);
+        W_PUT(w, ",\"city\":");
+        put_str(w, g->address->city);
+        W_PUT(w, ",\"postalCode\":");
+        put_str(w, g->address->postal_code);
+        W_PUT(w, ",\"country\":");
+        put_str(w, g->address->country);
+        W_PUT(w, "}");
+    }
+    W_PUT(w, "],\"fscAccountId\":");
+    put_str(w, g->fsc_account_id);
+    W_PUT(w, ",\"preferredChannel\":");
+    put_str(w, g->preferred_channel);
+    W_PUT(w, ",\"householdId\":");
+    put_str(w, g->household_id);
+}
+
+/* {"SAVINGS":{"amount":…},…}: each account type with a nonzero amount,
+ * the amount as it is or, for 30-day sums, their average (floored). */
+static void put_money_by_type(struct c360_engine *eng, const int64_t *by_type, bool window_sums)
+{
+    struct c360_jsonw *w = &eng->w;
+    size_t n = 0;
+    W_PUT(w, "{");
+    for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
+        if (!by_type[t])
+            continue;
+        if (n++)
+            W_PUT(w, ",");
+        put_str(w, c360_account_type_name((enum c360_account_type)t));
+        W_PUT(w, ":");
+        put_money(eng, window_sums ? c360_insights_adb_floor(by_type[t]) : by_type[t]);
+    }
+    W_PUT(w, "}");
+}
+
+/* The "insights" member of a unified profile. */
+static void put_insights(struct c360_engine *eng, const struct c360_insights_summary *sum)
+{
+    struct c360_jsonw *w = &eng->w;
+    W_PUT(w, ",\"insights\":{\"asOfDate\":");
+    c360_jsonw_put_int(w, eng->today);
+    W_PUT(w, ",\"tenureDays\":");
+    if (sum->earliest_opened == C360_DATE_NONE)
+        W_PUT(w, "null");
+    else
+        c360_jsonw_put_int(w, sum->tenure_days);
+    W_PUT(w, ",\"accountCount\":");
+    c360_jsonw_put_int(w, sum->accounts);
+    W_PUT(w, ",\"heldAccountTypes\":[");
+    size_t n = 0;
+    for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
+        if (!sum->open_by_type[t])
+            continue;
+        if (n++)
+            W_PUT(w, ",");
+        put_str(w, c360_account_type_name((enum c360_account_type)t));
+    }
+    W_PUT(w, "],\"totalBalance\":");
+    if (sum->open)
+        put_money(eng, sum->balance);
+    else
+        W_PUT(w, "null");
+    W_PUT(w, ",\"adb30\":");
+    put_money_by_type(eng, sum->adb_sum, true);
+    W_PUT(w, ",\"externalAdb\":");
+    put_money_by_type(eng, sum->external_adb, false);
+    W_PUT(w, "}");
 }
 
 static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
                                   struct eprofile *prof)
 {
     struct c360_jsonw *w = &eng->w;
-    const struct c360_golden *g = &v->golden;
-    const struct c360_insights_summary *sum = &v->sum;
-    char uid[24];
+    char uid[24], eid[17];
     /* Unchanged since the last one sent: nothing to send. Most account
      * events move no golden attribute, and rendering is most of an
      * evaluation's cost, so the check reads what the profile is made of. */
@@ -1149,105 +1249,26 @@ static enum c360_err emit_profile(struct c360_engine *eng, const struct view *v,
     if (prof)
         prof->profile_hash = h;
     uid_text(v->id, uid);
-    char eid[17];
     engine_event_id(eng, eid);
     c360_jsonw_reset(w);
-    P(w, "{\"eventId\":\"");
+    W_PUT(w, "{\"eventId\":\"");
     c360_jsonw_put(w, eid, 16); /* hex digits need no escape */
-    P(w, "\",\"unifiedId\":");
+    W_PUT(w, "\",\"unifiedId\":");
     put_str(w, uid);
-    P(w, ",\"globalPartyIds\":[");
-    put_strs(w, v->gps, v->n_gps);
-    P(w, "],\"recordKeys\":[");
-    put_strs(w, v->keys, v->n_keys);
-    P(w, "],\"firstName\":");
-    put_str(w, g->first_name);
-    P(w, ",\"lastName\":");
-    put_str(w, g->last_name);
-    P(w, ",\"birthDate\":");
-    if (g->birth_date == C360_DATE_NONE)
-        P(w, "null");
-    else
-        c360_jsonw_put_int(w, g->birth_date);
-    P(w, ",\"emails\":[");
-    put_strs(w, &g->email, g->email != NULL);
-    P(w, "],\"phones\":[");
-    put_strs(w, &g->phone, g->phone != NULL);
-    P(w, "],\"addresses\":[");
-    if (g->address) {
-        P(w, "{\"line1\":");
-        put_str(w, g->address->line1);
-        P(w, ",\"city\":");
-        put_str(w, g->address->city);
-        P(w, ",\"postalCode\":");
-        put_str(w, g->address->postal_code);
-        P(w, ",\"country\":");
-        put_str(w, g->address->country);
-        P(w, "}");
-    }
-    P(w, "],\"fscAccountId\":");
-    put_str(w, g->fsc_account_id);
-    P(w, ",\"preferredChannel\":");
-    put_str(w, g->preferred_channel);
-    P(w, ",\"householdId\":");
-    put_str(w, g->household_id);
-    P(w, ",\"insights\":{\"asOfDate\":");
-    c360_jsonw_put_int(w, eng->today);
-    P(w, ",\"tenureDays\":");
-    if (sum->earliest_opened == C360_DATE_NONE)
-        P(w, "null");
-    else
-        c360_jsonw_put_int(w, sum->tenure_days);
-    P(w, ",\"accountCount\":");
-    c360_jsonw_put_int(w, sum->accounts);
-    P(w, ",\"heldAccountTypes\":[");
+    put_person(w, v);
+    put_insights(eng, &v->sum);
+    W_PUT(w, ",\"segments\":[");
     size_t n = 0;
-    for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
-        if (!sum->open_by_type[t])
-            continue;
-        if (n++)
-            P(w, ",");
-        put_str(w, c360_account_type_name((enum c360_account_type)t));
-    }
-    P(w, "],\"totalBalance\":");
-    if (sum->open)
-        put_money(eng, sum->balance);
-    else
-        P(w, "null");
-    P(w, ",\"adb30\":{");
-    n = 0;
-    for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
-        if (!sum->adb_sum[t])
-            continue;
-        if (n++)
-            P(w, ",");
-        put_str(w, c360_account_type_name((enum c360_account_type)t));
-        P(w, ":");
-        put_money(eng, c360_insights_adb_floor(sum->adb_sum[t]));
-    }
-    P(w, "},\"externalAdb\":{");
-    n = 0;
-    for (int t = C360_ACCOUNT_CHECKING; t <= C360_ACCOUNT_OTHER; t++) {
-        if (!sum->external_adb[t])
-            continue;
-        if (n++)
-            P(w, ",");
-        put_str(w, c360_account_type_name((enum c360_account_type)t));
-        P(w, ":");
-        put_money(eng, sum->external_adb[t]);
-    }
-    P(w, "}},\"segments\":[");
-    n = 0;
     for (size_t s = 0; s < eng->n_segments; s++) {
         if (!prof || !(prof->members >> s & 1))
             continue;
         if (n++)
-            P(w, ",");
+            W_PUT(w, ",");
         put_str(w, c360_segment_set_at(eng->cfg.segments, s)->name);
     }
-    P(w, "],\"updatedAt\":");
+    W_PUT(w, "],\"updatedAt\":");
     c360_jsonw_put_int(w, eng->now_ms);
-    P(w, "}");
+    W_PUT(w, "}");
     return w_emit(eng, C360_OUT_UNIFIED_PROFILE, uid);
 }
 

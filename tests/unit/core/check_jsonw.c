@@ -88,6 +88,9 @@ START_TEST(test_c360_jsonw_int_writes_as_printf)
         c360_jsonw_int(&w, values[i]);
         snprintf(want, sizeof(want), "%lld", (long long)values[i]);
         ck_assert_str_eq(text_of(&w), want);
+        c360_jsonw_reset(&w);
+        c360_jsonw_put_int(&w, values[i]);
+        ck_assert_str_eq(text_of(&w), want);
     }
     c360_jsonw_free(&w);
 }
@@ -146,7 +149,7 @@ START_TEST(test_c360_jsonw_text_escapes_a_byte_anywhere_in_a_word)
                                           0x20, 0x21, 0x7f, 0x80, 0xff, 0x5b};
     struct c360_jsonw w;
     c360_jsonw_init(&w, 1024);
-    for (size_t len = 1; len <= 19; len++) {
+    for (size_t len = 1; len <= 24; len++) {
         for (size_t at = 0; at < len; at++) {
             for (size_t b = 0; b < sizeof(bytes); b++) {
                 char s[32], want[64];
@@ -158,13 +161,19 @@ START_TEST(test_c360_jsonw_text_escapes_a_byte_anywhere_in_a_word)
                     n += ref_escape((unsigned char)s[i], want + n);
                 want[n++] = '"';
                 want[n] = '\0';
-                c360_jsonw_reset(&w);
-                c360_jsonw_strn(&w, s, len);
-                const char *text = NULL;
-                size_t got_len = 0;
-                ck_assert_int_eq(c360_jsonw_text(&w, &text, &got_len), C360_OK);
-                ck_assert_msg(got_len == n && memcmp(text, want, n) == 0,
-                              "byte 0x%02x at %zu of %zu: %s", bytes[b], at, len, text);
+                /* As a value, and as a piece. */
+                for (int piece = 0; piece < 2; piece++) {
+                    c360_jsonw_reset(&w);
+                    if (piece)
+                        c360_jsonw_put_str(&w, s, len);
+                    else
+                        c360_jsonw_strn(&w, s, len);
+                    const char *text = NULL;
+                    size_t got_len = 0;
+                    ck_assert_int_eq(c360_jsonw_text(&w, &text, &got_len), C360_OK);
+                    ck_assert_msg(got_len == n && memcmp(text, want, n) == 0,
+                                  "byte 0x%02x at %zu of %zu: %s", bytes[b], at, len, text);
+                }
             }
         }
     }
@@ -239,8 +248,10 @@ START_TEST(test_c360_jsonw_put_writes_pieces_without_commas)
     c360_jsonw_put_int(&w, -12);
     C360_JSONW_PUT(&w, ",");
     c360_jsonw_put_int(&w, 0);
-    C360_JSONW_PUT(&w, "]}");
-    ck_assert_str_eq(text_of(&w), "{\"a\":\"x\\\"y\",\"b\":[-12,0]}");
+    C360_JSONW_PUT(&w, "],\"c\":");
+    c360_jsonw_put_str(&w, "", 0);
+    C360_JSONW_PUT(&w, "}");
+    ck_assert_str_eq(text_of(&w), "{\"a\":\"x\\\"y\",\"b\":[-12,0],\"c\":\"\"}");
     c360_jsonw_free(&w);
     /* Past the cap it fails as any other call does, and stays failed. */
     const char *text;
