@@ -343,6 +343,9 @@ START_TEST(test_c360_engine_apply_exits_the_profile_a_merge_absorbs)
     const char *enter = find(&f, "segment-changes", "\"ENTER\"", "\"u1\"");
     ck_assert_ptr_nonnull(enter);
     ck_assert_ptr_nonnull(find(&f, "segment-membership", "cross_sell_money_market|u1", "GP-2"));
+    /* The merged profile lists both parties and all their records. */
+    ck_assert_ptr_nonnull(find(&f, "unified-profile", "\"globalPartyIds\":[\"GP-1\",\"GP-2\"]",
+                               "\"recordKeys\":[\"fsc:1\",\"fsc:2\",\"party:GP-2\"]"));
     teardown(&f);
 }
 END_TEST
@@ -598,6 +601,39 @@ START_TEST(test_c360_engine_apply_renders_the_whole_unified_profile)
 }
 END_TEST
 
+/* A profile in several segments lists them all, in the configuration's
+ * order. */
+START_TEST(test_c360_engine_apply_lists_every_segment_of_a_profile)
+{
+    static const char config[] =
+        "{\"segments\":[{\"name\":\"savers\",\"expression\":\"holds(SAVINGS)\"},"
+        "{\"name\":\"rich\",\"expression\":\"totalBalance >= 100\"},"
+        "{\"name\":\"tenured\",\"expression\":\"tenureDays >= 1\"}]}";
+    struct fixture f;
+    struct c360_diag diag;
+    size_t n;
+    const struct c360_segment_insight *insights = c360_engine_insights(&n);
+    setup(&f);
+    c360_engine_destroy(f.eng);
+    c360_segment_set_free(f.segments);
+    c360_diag_clear(&diag);
+    ck_assert_msg(c360_segment_set_parse(config, strlen(config), "test", insights, n, &f.segments,
+                                         &diag) == C360_OK,
+                  "%s", diag.text);
+    struct c360_engine_config cfg = {
+        .rules = f.rules, .segments = f.segments, .clock = C360_CLOCK_EVENT, .currency = "USD"};
+    ck_assert_int_eq(c360_engine_new(&cfg, &f.eng), C360_OK);
+    individual(&f, "1", "GP-1", "Jane", "2026-11-01T09:00:00Z");
+    saver(&f, "GP-1", "2020-01-01", "50.00", "2026-11-20");
+    ck_assert_ptr_nonnull(
+        find(&f, "unified-profile", "\"segments\":[\"savers\",\"tenured\"]", NULL));
+    saver(&f, "GP-1", "2020-01-01", "150.00", "2026-11-20");
+    ck_assert_ptr_nonnull(
+        find(&f, "unified-profile", "\"segments\":[\"savers\",\"rich\",\"tenured\"]", NULL));
+    teardown(&f);
+}
+END_TEST
+
 START_TEST(test_c360_engine_apply_is_deterministic)
 {
     char first[64][2048];
@@ -639,6 +675,7 @@ Suite *c360_test_suite(void)
     tcase_add_test(tc, test_c360_engine_due_waits_for_the_tenure_that_can_change_a_membership);
     tcase_add_test(tc, test_c360_engine_apply_renders_money_in_the_currency_setting);
     tcase_add_test(tc, test_c360_engine_apply_renders_the_whole_unified_profile);
+    tcase_add_test(tc, test_c360_engine_apply_lists_every_segment_of_a_profile);
     tcase_add_test(tc, test_c360_engine_apply_is_deterministic);
     suite_add_tcase(s, tc);
     return s;
